@@ -1,0 +1,32 @@
+# Two commands for a new user:  `make run` (set up, then serve the chat) and
+# `make test` (set up, then run every test). Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+
+.PHONY: setup run test index clean
+
+setup: $(VENV)/.installed
+
+# torch first, pinned: it comes from the machine's local CPU wheel; an unpinned
+# torch would pull gigabytes of CUDA packages.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+index: setup
+	$(VENV)/bin/rag build
+
+run: setup
+	$(PY) app.py
+
+test: setup
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) index/CURRENT index/v-* index/.partial-*

@@ -1,0 +1,55 @@
+"""Newsroom-grade retrieval chat: cited answers from a collection of news articles.
+
+Quick use::
+
+    from rag import retrieve, answer
+    hits = retrieve("Who decided not to use its veto?", k=5)
+    reply = answer("Who decided not to use its veto?")
+    print(reply.text, [c.hit.citation for c in reply.citations])
+
+Importing this package is cheap: the model and the index load on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from .citations import Answer, Citation, Hit
+from .settings import Settings
+
+__all__ = ["retrieve", "answer", "Engine", "Hit", "Answer", "Citation", "Settings"]
+
+_engines: dict[Path, "Engine"] = {}
+_engines_lock = threading.Lock()
+
+
+def _engine(index_dir: str | Path | None) -> "Engine":
+    """One shared engine per index directory, created on first use."""
+    from .engine import Engine
+
+    settings = Settings.from_env()
+    if index_dir is not None:
+        settings = settings.replace(index_dir=index_dir)
+    with _engines_lock:
+        if settings.index_dir not in _engines:
+            _engines[settings.index_dir] = Engine(settings)
+        return _engines[settings.index_dir]
+
+
+def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None) -> list[Hit]:
+    """The ``k`` passages that best answer ``question``, best first."""
+    return _engine(index_dir).retrieve(question, k)
+
+
+def answer(question: str, k: int = 5, *, index_dir: str | Path | None = None) -> Answer:
+    """A cited answer to ``question`` from the ``k`` best passages."""
+    return _engine(index_dir).answer(question, k)
+
+
+def __getattr__(name: str):
+    if name == "Engine":  # lazy: keeps `import rag` free of numpy/torch/faiss
+        from .engine import Engine
+
+        return Engine
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")

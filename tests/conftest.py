@@ -1,0 +1,56 @@
+"""Shared fixtures: paths, a fake embedder, and one real-model index of the seeds."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from fakes import FakeEmbedder  # noqa: E402
+
+from rag.settings import Settings  # noqa: E402
+
+
+@pytest.fixture
+def fake_embedder():
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def write_articles(tmp_path):
+    """Write ``{name: text}`` into a fresh articles directory and return it."""
+    def write(files: dict[str, str]) -> Path:
+        directory = tmp_path / "articles"
+        directory.mkdir(exist_ok=True)
+        for name, text in files.items():
+            (directory / name).write_text(text, encoding="utf-8")
+        return directory
+    return write
+
+
+@pytest.fixture(scope="session")
+def seed_engine(tmp_path_factory):
+    """The real product on the seed articles: real model, index in a temp dir."""
+    from rag.engine import Engine
+
+    settings = Settings().replace(articles_dir=SEEDS,
+                                  index_dir=tmp_path_factory.mktemp("seed-index"))
+    engine = Engine(settings)
+    engine.build(progress=False)
+    return engine
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
