@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .chunking import split_sentences
-from .citations import Answer, Citation, Hit
+from .citations import Answer, AnswerSentence, Citation, Hit
 from .embedding import Embedder
 from .retrieval import Retriever
 from .settings import Settings
@@ -47,14 +47,15 @@ class Answerer:
                   if similarity[i] >= floor]
         numbers: dict[int, int] = {}          # hit position -> citation number
         quotes: dict[int, list[tuple[int, int]]] = {}
-        parts = []
+        sentences = []
         for hit_pos, start, end, text in chosen:
             number = numbers.setdefault(hit_pos, len(numbers) + 1)
             quotes.setdefault(hit_pos, []).append((start, end))
-            parts.append(f"{text} [{number}]")
+            sentences.append(AnswerSentence(text, (number,)))
         citations = [Citation(number, hits[pos].article_id, hits[pos], tuple(quotes[pos]))
                      for pos, number in numbers.items()]
-        return Answer(question, " ".join(parts), citations, hits)
+        text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) for s in sentences)
+        return Answer(question, text, citations, hits, sentences=sentences)
 
 
 def _candidate_sentences(hits: list[Hit]) -> list[tuple[int, int, int, str]]:

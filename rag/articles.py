@@ -18,9 +18,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Article", "load_article", "load_articles", "clean_text", "ARTICLE_SUFFIXES"]
+__all__ = ["Article", "load_article", "load_articles", "article_from_record", "read_jsonl_articles",
+           "clean_text", "ARTICLE_SUFFIXES"]
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
+_META = ("title", "source", "date", "url")
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,25 @@ def _read_sidecar(path: Path) -> dict:
     if not sidecar.is_file():
         return {}
     data = json.loads(sidecar.read_text(encoding="utf-8"))
-    return {k: str(v) for k, v in data.items() if k in {"title", "source", "date", "url"} and v}
+    return {k: str(v) for k, v in data.items() if k in _META and v}
+
+
+def article_from_record(record: dict, fallback_id: str, path: str | None = None) -> Article:
+    """An article from a JSON record with ``text`` and optional ``id``, ``title``,
+    ``source``, ``date``, ``url`` (the news-dev ``articles.jsonl`` format)."""
+    body, detected_title, detected_date = clean_text(str(record.get("text") or ""))
+    meta = {k: str(record[k]) for k in _META if record.get(k)}
+    return Article(id=str(record.get("id") or record.get("_id") or fallback_id), text=body,
+                   title=meta.get("title", detected_title), source=meta.get("source"),
+                   date=meta.get("date", detected_date), url=meta.get("url"), path=path)
+
+
+def read_jsonl_articles(path: Path) -> list[Article]:
+    """One article per line of a ``.jsonl`` collection."""
+    path = Path(path)
+    with open(path, encoding="utf-8") as lines:
+        return [article_from_record(json.loads(line), f"{path.stem}-{n}", str(path))
+                for n, line in enumerate(lines, 1) if line.strip()]
 
 
 def load_articles(directory: Path) -> list[Article]:
@@ -125,5 +145,8 @@ def load_articles(directory: Path) -> list[Article]:
         raise FileNotFoundError(f"articles directory not found: {directory}")
     files = sorted(p for p in directory.rglob("*")
                    if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
-    articles = [load_article(p) for p in files]
+    articles = []
+    for p in files:
+        articles.extend(read_jsonl_articles(p) if p.suffix.lower() == ".jsonl"
+                        else [load_article(p)])
     return [a for a in articles if a.text.strip()]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .articles import Article
 from .chunking import Chunk
 
-__all__ = ["Hit", "Citation", "Answer", "citation_label", "make_hit"]
+__all__ = ["Hit", "Citation", "Answer", "AnswerSentence", "citation_label", "make_hit"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer and the citation numbers that support it."""
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool = True
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -59,6 +68,7 @@ class Answer:
     mode: str = "extractive"
     abstained: bool = False
     notes: list[str] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
 
     def to_markdown(self) -> str:
         """The answer followed by its numbered sources (used by the CLI and /ask)."""

@@ -37,10 +37,13 @@ def embedding_text(article: Article, chunk: Chunk) -> str:
     return f"{article.title}\n{chunk.text}" if article.title else chunk.text
 
 
-def build_index(settings: Settings, embedder: Embedder, *, progress: bool = True) -> BuildSummary:
-    """Index every article in ``settings.articles_dir`` into ``settings.index_dir``."""
+def build_index(settings: Settings, embedder: Embedder, *, progress: bool = True,
+                articles: list[Article] | None = None) -> BuildSummary:
+    """Index ``articles`` (default: every article in ``settings.articles_dir``)
+    into ``settings.index_dir``."""
     started = time.perf_counter()
-    articles = load_articles(settings.articles_dir)
+    if articles is None:
+        articles = load_articles(settings.articles_dir)
     chunks = [c for a in articles for c in chunk_article(
         a, settings.chunk_tokens, settings.chunk_overlap_tokens, settings.encoding)]
     by_id = {a.id: a for a in articles}

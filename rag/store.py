@@ -33,6 +33,7 @@ import numpy as np
 
 from .articles import Article
 from .chunking import Chunk
+from .vectors import new_vector_index
 
 __all__ = ["FORMAT_VERSION", "IndexError_", "IndexMissing", "IndexMismatch", "IndexCorrupt",
            "StoredIndex", "expected_config", "live_version"]
@@ -159,9 +160,7 @@ class StoredIndex:
     def create(cls, config: dict, articles: list[Article], chunks: list[Chunk],
                vectors: np.ndarray) -> "StoredIndex":
         """A fresh in-memory index over ``chunks`` with their ``vectors``."""
-        import faiss
-
-        index = faiss.IndexIDMap2(faiss.IndexFlatIP(config["dimension"]))
+        index = new_vector_index(config["dimension"], len(chunks))
         ids = list(range(len(chunks)))
         if len(chunks):
             index.add_with_ids(np.asarray(vectors, dtype=np.float32), np.asarray(ids, "int64"))

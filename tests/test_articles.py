@@ -63,3 +63,15 @@ def test_content_hash_changes_with_text_or_metadata(write_articles):
     first = load_article(folder / "a.txt").content_hash
     (folder / "a.json").write_text('{"source": "Wire"}')
     assert load_article(folder / "a.txt").content_hash != first
+
+
+def test_jsonl_collection_gives_one_article_per_line_with_metadata(write_articles):
+    folder = write_articles({"news.jsonl":
+        '{"id": "n1", "title": "One", "source": "Wire", "date": "2023-01-06", '
+        '"url": "https://x.test/1", "text": "First story. It is short."}\n'
+        '\n{"title": "Two", "text": "Second story."}\n'})
+    first, second = load_articles(folder)
+    assert (first.id, first.title, first.source, first.date, first.url) == \
+        ("n1", "One", "Wire", "2023-01-06", "https://x.test/1")
+    assert first.text == "First story. It is short."
+    assert second.id == "news-3" and second.title == "Two"
