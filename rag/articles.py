@@ -14,14 +14,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["Article", "load_article", "load_articles", "article_from_record", "read_jsonl_articles",
-           "clean_text", "ARTICLE_SUFFIXES"]
+from .reading import Skip, binary_kind, check_size, decode_bytes, extract_html
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
+__all__ = ["Article", "Collection", "Skip", "load_article", "load_articles", "scan_directory",
+           "read_files", "article_from_record", "read_jsonl_articles", "read_jsonl_collection",
+           "clean_text", "text_fingerprint", "ARTICLE_SUFFIXES"]
+
+logger = logging.getLogger("rag")
+
+HTML_SUFFIXES = (".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", *HTML_SUFFIXES, ".jsonl")
 _META = ("title", "source", "date", "url")
 
 
@@ -96,20 +103,134 @@ def _looks_like_headline(paragraph: str) -> bool:
             and not line.endswith((".", ":", ";", ",")) and line[:1].isupper())
 
 
+# ---------------------------------------------------------------------- loading
+#: Default size limit of one article (a file, or one line of a ``.jsonl``).
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+@dataclass
+class Collection:
+    """What reading some files produced: the articles, and everything left out.
+
+    ``skipped`` names every file (or ``file:line``) that was not indexed and
+    why; ``notes`` records files that were read but needed help (an encoding
+    other than UTF-8). Nothing is dropped silently.
+    """
+
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def extend(self, other: "Collection") -> None:
+        self.articles += other.articles
+        self.skipped += other.skipped
+        self.notes += other.notes
+
+
 def load_article(path: Path) -> Article:
-    """Read one ``.txt``/``.md`` file (UTF-8) and its optional JSON sidecar."""
-    path = Path(path)
-    body, title, date = clean_text(path.read_text(encoding="utf-8"))
-    meta = _read_sidecar(path)
-    return Article(
-        id=path.stem,
-        text=body,
-        title=meta.get("title", title),
-        source=meta.get("source"),
-        date=meta.get("date", date),
-        url=meta.get("url"),
-        path=str(path),
-    )
+    """Read one article file (strict: raises on a file that cannot be read).
+
+    Use :func:`read_files` to read many files without stopping at a bad one.
+    """
+    found = read_files([path], max_bytes=None)
+    if found.skipped:
+        raise ValueError(str(found.skipped[0]))
+    return found.articles[0]
+
+
+def read_files(paths, *, max_bytes: int | None = DEFAULT_MAX_BYTES,
+               root: Path | None = None) -> Collection:
+    """Read article files of any supported kind, collecting skips and notes.
+
+    One bad file never stops the others. Ids are file stems (or the ``id`` of
+    a ``.jsonl`` record); when two files under ``root`` share a stem, the
+    later one is named by its path relative to ``root`` instead. Exact
+    duplicates (same cleaned text) are kept once.
+    """
+    out = Collection()
+    for path in paths:
+        path = Path(path)
+        try:
+            out.extend(_read_one(path, max_bytes))
+        except Exception as exc:  # noqa: BLE001 - a bad file must never abort a build
+            out.skipped.append(Skip(str(path), f"could not be read ({type(exc).__name__}: {exc})"))
+    out.articles = _unique(out.articles, out.skipped, root)
+    for skip in out.skipped:
+        logger.warning("skipped %s", skip)
+    for note in out.notes:
+        logger.warning("%s", note)
+    return out
+
+
+def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> Collection:
+    """Every article in ``directory`` (recursively), in a stable order.
+
+    Files of other kinds are listed as skipped, except ``.json`` metadata
+    sidecars and hidden files.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"articles directory not found: {directory}")
+    files, others = [], []
+    for p in sorted(directory.rglob("*")):
+        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(directory).parts):
+            continue
+        if p.suffix.lower() in ARTICLE_SUFFIXES:
+            files.append(p)
+        elif not (p.suffix.lower() == ".json" and _has_article_beside(p)):
+            others.append(Skip(str(p), f"unsupported file type {p.suffix or '(none)'!r} "
+                                       f"(read: {', '.join(ARTICLE_SUFFIXES)})"))
+    found = read_files(files, max_bytes=max_bytes, root=directory)
+    for skip in others:
+        logger.warning("skipped %s", skip)
+    found.skipped = others + found.skipped
+    return found
+
+
+def load_articles(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[Article]:
+    """The articles of :func:`scan_directory`, without the report."""
+    return scan_directory(directory, max_bytes=max_bytes).articles
+
+
+def _has_article_beside(sidecar: Path) -> bool:
+    return any(sidecar.with_suffix(s).is_file() for s in ARTICLE_SUFFIXES if s != ".jsonl")
+
+
+def _read_one(path: Path, max_bytes: int | None) -> Collection:
+    if path.suffix.lower() == ".jsonl":
+        return read_jsonl_collection(path, max_bytes=max_bytes)
+    out = Collection()
+    if not path.is_file():
+        out.skipped.append(Skip(str(path), "no such file"))
+        return out
+    limit = max_bytes if max_bytes is not None else float("inf")
+    if reason := check_size(path.stat().st_size, limit):
+        out.skipped.append(Skip(str(path), reason))
+        return out
+    data = path.read_bytes()
+    if kind := binary_kind(data):
+        out.skipped.append(Skip(str(path), f"binary file ({kind}), not text"))
+        return out
+    decoded = decode_bytes(data)
+    if decoded.note:
+        out.notes.append(f"{path}: {decoded.note}")
+    meta: dict = {}
+    if path.suffix.lower() in HTML_SUFFIXES:
+        raw, meta = extract_html(decoded.text)
+        if not raw.strip():
+            out.skipped.append(Skip(str(path), "no article text found in the HTML page"))
+            return out
+    else:
+        raw = decoded.text
+    body, title, date = clean_text(raw)
+    if not body.strip():
+        out.skipped.append(Skip(str(path), "no text (only whitespace or boilerplate)"))
+        return out
+    meta = {**meta, **_read_sidecar(path)}
+    out.articles.append(Article(id=path.stem, text=body, title=meta.get("title", title),
+                                source=meta.get("source"), date=meta.get("date", date),
+                                url=meta.get("url"), path=str(path)))
+    return out
 
 
 def _read_sidecar(path: Path) -> dict:
@@ -130,23 +251,81 @@ def article_from_record(record: dict, fallback_id: str, path: str | None = None)
                    date=meta.get("date", detected_date), url=meta.get("url"), path=path)
 
 
-def read_jsonl_articles(path: Path) -> list[Article]:
-    """One article per line of a ``.jsonl`` collection."""
+def read_jsonl_collection(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> Collection:
+    """One article per line of a ``.jsonl`` collection; bad lines are skipped
+    (named ``file:line``), the rest are read. The size limit applies per line."""
     path = Path(path)
-    with open(path, encoding="utf-8") as lines:
-        return [article_from_record(json.loads(line), f"{path.stem}-{n}", str(path))
-                for n, line in enumerate(lines, 1) if line.strip()]
+    out = Collection()
+    limit = max_bytes if max_bytes is not None else float("inf")
+    with open(path, "rb") as lines:
+        for n, line in enumerate(lines, 1):
+            where = f"{path}:{n}"
+            if not line.strip():
+                continue
+            if len(line) > limit:
+                out.skipped.append(Skip(where, check_size(len(line), limit)))
+                continue
+            decoded = decode_bytes(line)
+            if decoded.note:
+                out.notes.append(f"{where}: {decoded.note}")
+            try:
+                record = json.loads(decoded.text)
+                if not isinstance(record, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
+                out.skipped.append(Skip(where, f"not a JSON object ({exc})"))
+                continue
+            article = article_from_record(record, f"{path.stem}-{n}", str(path))
+            if not article.text.strip():
+                out.skipped.append(Skip(where, "record has no text"))
+                continue
+            out.articles.append(article)
+    return out
 
 
-def load_articles(directory: Path) -> list[Article]:
-    """Every article file in ``directory`` (recursively), in a stable order."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"articles directory not found: {directory}")
-    files = sorted(p for p in directory.rglob("*")
-                   if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
-    articles = []
-    for p in files:
-        articles.extend(read_jsonl_articles(p) if p.suffix.lower() == ".jsonl"
-                        else [load_article(p)])
-    return [a for a in articles if a.text.strip()]
+def read_jsonl_articles(path: Path) -> list[Article]:
+    """One article per line of a ``.jsonl`` collection (see :func:`read_jsonl_collection`)."""
+    return read_jsonl_collection(path).articles
+
+
+def text_fingerprint(text: str) -> str:
+    """Identity of an article's text for duplicate detection (whitespace-insensitive)."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def _unique(articles: list[Article], skipped: list[Skip], root: Path | None) -> list[Article]:
+    """Drop exact duplicates (reported) and give clashing ids distinct names."""
+    by_text: dict[str, Article] = {}
+    ids: set[str] = set()
+    kept = []
+    for article in articles:
+        twin = by_text.get(text_fingerprint(article.text))
+        if twin is not None:
+            skipped.append(Skip(_where(article), f"duplicate of article {twin.id!r} "
+                                                 f"({twin.path}); indexed once"))
+            continue
+        if article.id in ids:
+            article = _renamed(article, ids, root)
+        by_text[text_fingerprint(article.text)] = article
+        ids.add(article.id)
+        kept.append(article)
+    return kept
+
+
+def _renamed(article: Article, taken: set[str], root: Path | None) -> Article:
+    """A distinct id for an article whose id is already used by another file."""
+    candidate = article.id
+    if article.path and root is not None and not article.path.endswith(".jsonl"):
+        try:
+            candidate = Path(article.path).relative_to(root).with_suffix("").as_posix()
+        except ValueError:
+            pass
+    n = 2
+    base = candidate
+    while candidate in taken:
+        candidate, n = f"{base}~{n}", n + 1
+    return replace(article, id=candidate)
+
+
+def _where(article: Article) -> str:
+    return article.path or article.id

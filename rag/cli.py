@@ -15,8 +15,11 @@ from .settings import Settings
 
 EXAMPLES = """\
 examples:
-  rag build                              index seeds/ into index/
+  rag build                              index seeds/ into index/ (only new/changed articles)
+  rag build --full                       re-embed every article
   rag build --articles ~/news --index ~/news-index
+  rag add ~/Downloads/story.html         index one more file now
+  rag remove 004_30dc108169a15181        drop an article (by id) from the index
   rag ask "Who decided not to use its veto?"
   rag ask --json -k 3 "How did Netanyahu react?"
   rag status
@@ -35,10 +38,28 @@ def make_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="index the articles directory",
-                                description="Chunk, embed and index every article.")
+    build = commands.add_parser(
+        "build", help="index the articles directory (incrementally)",
+        description="Bring the index up to date with the articles directory: embed new and "
+                    "changed articles, drop removed ones. Reads .txt, .md, .html and .jsonl; "
+                    "lists every skipped file.")
     _add_collection_flags(build)
+    build.add_argument("--full", action="store_true", help="re-embed every article")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    add = commands.add_parser("add", help="index article files now",
+                              description="Index these files (.txt, .md, .html, .jsonl) "
+                                          "without scanning the articles directory.")
+    _add_collection_flags(add)
+    add.add_argument("files", nargs="+", metavar="FILE")
+    add.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    remove = commands.add_parser("remove", help="remove articles from the index by id",
+                                 description="Remove articles from the index by id: the file "
+                                             "name without its extension, or the id of a "
+                                             ".jsonl record (a hit's article_id).")
+    _add_collection_flags(remove)
+    remove.add_argument("ids", nargs="+", metavar="ARTICLE_ID")
 
     ask = commands.add_parser("ask", help="answer a question with citations")
     _add_collection_flags(ask)
@@ -48,6 +69,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="what the index holds and whether it is stale")
     _add_collection_flags(status)
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
 
     serve = commands.add_parser("serve", help="start the web chat")
     add_serve_flags(serve)
@@ -86,7 +108,9 @@ def serve(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     settings = settings_from_args(args)
+    _log_warnings_to_stderr()
     from .engine import Engine
+    from .locking import IndexBusy
     from .store import IndexError_
 
     try:
@@ -95,19 +119,43 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         engine = Engine(settings)
         if args.command == "build":
-            print(engine.build(progress=not args.quiet))
+            print(engine.build(full=args.full, progress=not args.quiet))
+        elif args.command == "add":
+            print(engine.add(args.files, progress=not args.quiet))
+        elif args.command == "remove":
+            summary = engine.remove(args.ids)
+            print(summary)
+            if summary.not_found:
+                return 1
         elif args.command == "status":
-            print(json.dumps(engine.status(), indent=2))
+            from .indexing import format_status
+
+            status = engine.status()
+            print(json.dumps(status, indent=2) if args.json else format_status(status))
         elif args.command == "ask":
             reply = engine.answer(args.question, args.k)
+            for note in reply.notes:
+                print(f"rag: note: {note}", file=sys.stderr)
             if args.json:
                 print(json.dumps(asdict(reply), indent=2, ensure_ascii=False))
             else:
                 print(reply.to_markdown())
-    except (IndexError_, FileNotFoundError) as exc:
+    except (IndexError_, IndexBusy, FileNotFoundError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _log_warnings_to_stderr() -> None:
+    """Warnings of the library (skipped files, waiting for a lock) go to stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("rag: warning: %(message)s"))
+    logger = logging.getLogger("rag")
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
 
 
 if __name__ == "__main__":

@@ -37,12 +37,23 @@ class Settings:
     chunk_tokens: int = 200
     chunk_overlap_tokens: int = 40
 
+    # Reading and building. A file (or one line of a .jsonl collection) larger
+    # than this is skipped with a warning: it is a log dump or a mistake, not
+    # an article, and would stall the build.
+    max_file_mb: float = 20.0
+    #: How long a build waits for another build of the same index to finish
+    #: before giving up with a message (0: fail at once).
+    build_lock_wait: float = 600.0
+
     # Retrieval and answering.
     top_k: int = 5
     #: Below this cosine similarity between question and best sentence the
     #: extractive answer abstains (see README, "Abstention threshold").
     abstain_below: float = 0.35
     max_answer_sentences: int = 3
+    #: Questions longer than this are cut (with a note in the answer); the
+    #: model reads at most 256 word pieces anyway.
+    max_question_chars: int = 1000
 
     # Web chat.
     host: str = "127.0.0.1"

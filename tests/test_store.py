@@ -63,9 +63,9 @@ def test_missing_index_says_to_build(tmp_path, fake_embedder):
         engine.retrieve("anything")
 
 
-def test_rebuild_switches_version_and_removes_the_old_one(built):
+def test_full_rebuild_switches_version_and_removes_the_old_one(built):
     old = live_version(built.settings.index_dir)
-    built.build(progress=False)
+    built.build(full=True, progress=False)
     new = live_version(built.settings.index_dir)
     assert new != old and not old.exists()
     assert built.retrieve("storm power")[0].article_id == "storm"

@@ -1,0 +1,198 @@
+"""Incremental indexing: only new or changed articles are embedded, removed ones
+disappear, chunk ids of untouched articles stay, and `add`/`remove`/`status`
+work on an `Index` and on the `Engine`."""
+
+import json
+
+import pytest
+
+from rag.engine import Engine
+from rag.indexing import Index
+from rag.settings import Settings
+from rag.store import StoredIndex, live_version, register_version_file, _VERSION_FILES
+
+VETO = "Veto story\n\nThe US decided not to use its veto. The resolution passed the council."
+STORM = "Storm story\n\nA storm hit the coast. Thousands lost power overnight in the region."
+QUAKE = "Quake story\n\nAn earthquake shook the mountain town. Buildings cracked and residents fled."
+
+
+@pytest.fixture
+def engine(tmp_path, fake_embedder, write_articles):
+    folder = write_articles({"veto.txt": VETO, "storm.txt": STORM})
+    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx")
+    engine = Engine(settings, fake_embedder)
+    engine.build(progress=False)
+    return engine
+
+
+def chunks_of(engine, article_id):
+    index = StoredIndex.load(engine.settings.index_dir)
+    return {cid: c.text for c, cid in zip(index.chunks, index.chunk_ids)
+            if c.article_id == article_id}
+
+
+def test_first_build_embeds_every_chunk_and_counts_articles_as_added(engine):
+    index = StoredIndex.load(engine.settings.index_dir)
+    assert engine.embedder.texts_encoded == len(index.chunks) > 0
+    assert set(index.articles) == {"veto", "storm"}
+
+
+def test_unchanged_collection_embeds_nothing_and_writes_no_new_version(engine):
+    before, version = engine.embedder.texts_encoded, live_version(engine.settings.index_dir)
+    summary = engine.build(progress=False)
+    assert engine.embedder.texts_encoded == before
+    assert (summary.unchanged, summary.chunks_embedded, summary.written) == (2, 0, False)
+    assert live_version(engine.settings.index_dir) == version
+    assert "up to date" in str(summary)
+
+
+def test_new_article_embeds_only_its_own_chunks(engine):
+    storm_ids = chunks_of(engine, "storm")
+    (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)
+    before = engine.embedder.texts_encoded
+    summary = engine.build(progress=False)
+    quake = chunks_of(engine, "quake")
+    assert engine.embedder.texts_encoded - before == len(quake) == summary.chunks_embedded
+    assert (summary.added, summary.changed, summary.removed, summary.unchanged) == (1, 0, 0, 2)
+    assert chunks_of(engine, "storm") == storm_ids  # same ids, same passages
+    assert engine.retrieve("earthquake buildings cracked")[0].article_id == "quake"
+    assert "added 1, changed 0, removed 0, unchanged 2; embedded" in str(summary)
+
+
+def test_changed_article_is_re_embedded_and_its_old_chunks_leave_the_index(engine):
+    old_ids = set(chunks_of(engine, "storm"))
+    (engine.settings.articles_dir / "storm.txt").write_text(
+        "Storm story\n\nA blizzard buried the valley. Avalanche warnings were issued.")
+    before = engine.embedder.texts_encoded
+    summary = engine.build(progress=False)
+    new = chunks_of(engine, "storm")
+    assert (summary.changed, summary.added, summary.unchanged) == (1, 0, 1)
+    assert engine.embedder.texts_encoded - before == len(new)
+    assert not old_ids & set(new)  # fresh ids; the old vectors are gone
+    hits = engine.retrieve("storm coast power overnight", k=5)
+    assert all("Thousands lost power" not in h.text for h in hits)
+    assert engine.retrieve("blizzard avalanche")[0].article_id == "storm"
+
+
+def test_deleted_file_removes_its_article_from_vectors_and_records(engine):
+    (engine.settings.articles_dir / "storm.txt").unlink()
+    before = engine.embedder.texts_encoded
+    summary = engine.build(progress=False)
+    assert (summary.removed, summary.unchanged, summary.chunks_embedded) == (1, 1, 0)
+    assert engine.embedder.texts_encoded == before
+    index = StoredIndex.load(engine.settings.index_dir)
+    assert set(index.articles) == {"veto"}
+    assert index.faiss_index.ntotal == len(index.chunks)
+    assert {h.article_id for h in engine.retrieve("storm coast power", k=5)} == {"veto"}
+
+
+def test_full_rebuild_re_embeds_everything(engine):
+    before = engine.embedder.texts_encoded
+    summary = engine.build(full=True, progress=False)
+    assert summary.chunks_embedded == summary.chunks == engine.embedder.texts_encoded - before
+    assert summary.full_reason == "requested (--full)"
+
+
+def test_changed_chunk_settings_trigger_a_full_rebuild_that_says_why(engine):
+    index = Index(engine.settings.replace(chunk_tokens=50), engine.embedder)
+    summary = index.build(progress=False)
+    assert summary.full_reason and "chunking.max_tokens" in summary.full_reason
+    assert summary.chunks_embedded == summary.chunks
+    assert StoredIndex.load(engine.settings.index_dir).config["chunking"]["max_tokens"] == 50
+
+
+def test_add_indexes_a_file_from_outside_and_build_keeps_it(engine, tmp_path):
+    outside = tmp_path / "elsewhere" / "quake.txt"
+    outside.parent.mkdir()
+    outside.write_text(QUAKE)
+    before = engine.embedder.texts_encoded
+    summary = engine.add([outside])
+    assert (summary.added, summary.unchanged) == (1, 2)
+    assert engine.embedder.texts_encoded - before == summary.chunks_embedded == \
+        len(chunks_of(engine, "quake"))
+    assert engine.retrieve("earthquake buildings cracked")[0].article_id == "quake"
+    # Not in the articles directory, but added on purpose: a build keeps it.
+    assert engine.status()["stale"] is False
+    assert engine.build(progress=False).removed == 0
+    assert "quake" in StoredIndex.load(engine.settings.index_dir).articles
+
+
+def test_adding_the_same_file_again_embeds_nothing_and_an_edit_replaces_it(engine, tmp_path):
+    story = tmp_path / "quake.txt"
+    story.write_text(QUAKE)
+    engine.add([story])
+    before = engine.embedder.texts_encoded
+    assert engine.add([story]).written is False and engine.embedder.texts_encoded == before
+    story.write_text("Quake story\n\nAftershocks rattled the town again on Friday.")
+    summary = engine.add([story])
+    assert (summary.changed, summary.added) == (1, 0)
+    assert list(StoredIndex.load(engine.settings.index_dir).articles).count("quake") == 1
+
+
+def test_add_skips_an_exact_duplicate_of_an_indexed_article(engine, tmp_path):
+    copy = tmp_path / "veto-copy.txt"
+    copy.write_text(VETO)
+    summary = engine.add([copy])
+    assert summary.added == 0 and summary.written is False
+    assert any("veto-copy.txt" in s.path and "duplicate" in s.reason for s in summary.skipped)
+
+
+def test_remove_drops_articles_and_reports_unknown_ids(engine):
+    before = engine.embedder.texts_encoded
+    summary = engine.remove(["storm", "no-such-article"])
+    assert (summary.removed, summary.unchanged) == (1, 1)
+    assert summary.not_found == ("no-such-article",)
+    assert engine.embedder.texts_encoded == before
+    assert set(StoredIndex.load(engine.settings.index_dir).articles) == {"veto"}
+    assert engine.retrieve("storm power", k=3)[0].article_id == "veto"
+    # Its file is still there, so the user is told a build will bring it back.
+    assert any("storm" in note and "rag build" in note for note in summary.notes)
+
+
+def test_status_reports_contents_settings_and_pending_changes(engine):
+    status = engine.status()
+    assert (status["articles"], status["model"], status["stale"]) == (2, "fake-bow", False)
+    assert status["chunking"] == {"max_tokens": 200, "overlap_tokens": 40}
+    assert status["size_bytes"] > 0 and status["differs"] == []
+    (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)
+    (engine.settings.articles_dir / "storm.txt").unlink()
+    status = engine.status()
+    assert status["stale"] is True
+    assert status["pending"] == {"added": 1, "changed": 0, "removed": 1}
+
+
+def test_status_names_settings_that_differ(engine):
+    status = Index(engine.settings.replace(chunk_overlap_tokens=10), engine.embedder).status()
+    assert status["stale"] is True and status["ok"] is False
+    assert "chunking.overlap_tokens" in status["differs"][0]
+
+
+def test_index_object_works_without_an_engine(tmp_path, fake_embedder, write_articles):
+    folder = write_articles({"veto.txt": VETO})
+    index = Index(Settings().replace(articles_dir=folder, index_dir=tmp_path / "i"),
+                  fake_embedder)
+    assert index.build(progress=False).added == 1
+    extra = tmp_path / "storm.txt"
+    extra.write_text(STORM)
+    assert index.add([extra]).added == 1
+    assert index.remove(["veto"]).removed == 1
+    assert index.status()["articles"] == 1
+
+
+def test_registered_version_file_follows_every_change(engine):
+    """The hook for per-version data such as BM25: rewritten from the complete
+    new version on every change, checksummed, and read back on load."""
+    def write(index, path):
+        path.write_text(json.dumps(sorted({c.article_id for c in index.chunks})))
+
+    register_version_file("articles-seen.json", write,
+                          lambda index, path: json.loads(path.read_text()))
+    try:
+        (engine.settings.articles_dir / "storm.txt").unlink()
+        engine.build(progress=False)
+        loaded = StoredIndex.load(engine.settings.index_dir)
+        assert loaded.extras["articles-seen.json"] == ["veto"]
+        manifest = json.loads((loaded.version_dir / "manifest.json").read_text())
+        assert "articles-seen.json" in manifest["files"]
+    finally:
+        _VERSION_FILES.pop("articles-seen.json", None)
