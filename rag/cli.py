@@ -24,6 +24,11 @@ examples:
   rag ask --json -k 3 "How did Netanyahu react?"
   rag status
   rag serve --port 7860                  web chat on http://127.0.0.1:7860
+  rag bench --articles ../shared/eval/news-dev/articles.jsonl \
+            --questions ../shared/eval/news-dev/questions.jsonl
+                                         build speed, query latency, memory, cold start
+  rag bench --scale 10000 100000 1000000 --json
+                                         vector index + BM25 on synthetic passages
 """
 
 
@@ -71,6 +76,23 @@ def make_parser() -> argparse.ArgumentParser:
     _add_collection_flags(status)
     status.add_argument("--json", action="store_true", help="print the status as JSON")
 
+    bench = commands.add_parser(
+        "bench", help="measure build speed, latency, memory (or scaling with --scale)",
+        description="Benchmark a collection (built into a temporary index; yours is "
+                    "untouched), or with --scale the vector and BM25 indexes on synthetic "
+                    "passages. Timings depend on machine load, which is reported.")
+    bench.add_argument("--articles", metavar="PATH",
+                       help="articles directory or .jsonl collection (default: seeds/)")
+    bench.add_argument("--questions", metavar="FILE",
+                       help="questions, one per line or JSON lines with a 'question' field "
+                            "(default: a built-in list of 20 news questions)")
+    bench.add_argument("--scale", metavar="N", type=int, nargs="+",
+                       help="synthetic benchmark at these passage counts instead")
+    bench.add_argument("--no-bm25", action="store_true", help="with --scale: vectors only")
+    bench.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),
+                       help="embedding backend (default: torch)")
+    bench.add_argument("--json", action="store_true", help="print the result as JSON")
+
     serve = commands.add_parser("serve", help="start the web chat")
     add_serve_flags(serve)
     return parser
@@ -86,7 +108,8 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.from_env().replace(
         articles_dir=getattr(args, "articles", None), index_dir=getattr(args, "index", None),
-        host=getattr(args, "host", None), port=getattr(args, "port", None))
+        host=getattr(args, "host", None), port=getattr(args, "port", None),
+        embed_backend=getattr(args, "backend", None))
 
 
 def serve(settings: Settings) -> None:
@@ -105,6 +128,26 @@ def serve(settings: Settings) -> None:
                                     css=CSS, footer_links=["api"])
 
 
+def bench(args: argparse.Namespace, settings: Settings) -> int:
+    """``rag bench``: progress on stderr, the table or JSON on stdout."""
+    from . import bench as benchmarks
+    from .vectors import VectorIndexPolicy
+
+    def log(message: str) -> None:
+        print(f"bench: {message}", file=sys.stderr, flush=True)
+
+    if args.scale:
+        rows = benchmarks.run_scale_bench(args.scale, bm25=not args.no_bm25, log=log,
+                                          policy=VectorIndexPolicy.from_settings(settings))
+        print(json.dumps(rows, indent=2) if args.json else benchmarks.format_scale(rows))
+        return 0
+    questions = benchmarks.load_questions(args.questions) if args.questions else None
+    result = benchmarks.run_bench(settings, questions=questions, log=log,
+                                  progress=not args.json and sys.stderr.isatty())
+    print(json.dumps(result, indent=2) if args.json else benchmarks.format_bench(result))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     settings = settings_from_args(args)
@@ -117,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             serve(settings)
             return 0
+        if args.command == "bench":
+            return bench(args, settings)
         engine = Engine(settings)
         if args.command == "build":
             print(engine.build(full=args.full, progress=not args.quiet))

@@ -14,7 +14,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["Embedder", "SentenceEmbedder", "default_model_path"]
+__all__ = ["Embedder", "SentenceEmbedder", "default_model_path", "make_embedder"]
 
 
 class Embedder(Protocol):
@@ -70,3 +70,8 @@ class SentenceEmbedder:
                                      normalize_embeddings=True, convert_to_numpy=True,
                                      show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def make_embedder(settings) -> Embedder:
+    """The embedder ``settings`` ask for (model path, batch size, backend)."""
+    return SentenceEmbedder(settings.model_name, settings.model_path, settings.embed_batch_size)

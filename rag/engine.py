@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from .answering import Answerer
 from .citations import Answer, Hit
-from .embedding import Embedder, SentenceEmbedder
+from .embedding import Embedder, make_embedder
 from .indexing import BuildSummary, Index
 from .queries import EMPTY_QUESTION, prepare_question
 from .retrieval import Retriever
@@ -26,8 +26,7 @@ __all__ = ["Engine"]
 class Engine:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         self.settings = settings or Settings.from_env()
-        self.embedder = embedder or SentenceEmbedder(
-            self.settings.model_name, self.settings.model_path, self.settings.embed_batch_size)
+        self.embedder = embedder or make_embedder(self.settings)
         self.retriever = Retriever(self.settings, self.embedder)
         self.answerer = Answerer(self.settings, self.retriever, self.embedder)
         self.index = Index(self.settings, self.embedder)

@@ -40,6 +40,7 @@ from .settings import Settings
 from .store import (IndexCorrupt, IndexError_, IndexMismatch, IndexMissing, StoredIndex,
                     check_config, config_differences, expected_config, index_size_bytes,
                     live_version, read_manifest)
+from .vectors import VectorIndexPolicy, fit_vector_index
 
 __all__ = ["Index", "BuildSummary", "build_index", "index_status", "format_status",
            "chunk_articles", "embed_chunks", "embedding_text"]
@@ -154,10 +155,9 @@ class Index:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         self.settings = settings or Settings.from_env()
         if embedder is None:
-            from .embedding import SentenceEmbedder
+            from .embedding import make_embedder
 
-            embedder = SentenceEmbedder(self.settings.model_name, self.settings.model_path,
-                                        self.settings.embed_batch_size)
+            embedder = make_embedder(self.settings)
         self.embedder = embedder
 
     @property
@@ -341,12 +341,16 @@ class Index:
                                    s.embed_batch_size, progress)
             timings["embed"] = time.perf_counter() - mark
             mark = time.perf_counter()
+            policy = VectorIndexPolicy.from_settings(s)
             if rebuild:
                 config = expected_config(s, self.embedder.name, self.embedder.dim)
-                result = StoredIndex.create(config, fresh, chunks, vectors)
+                result = StoredIndex.create(config, fresh, chunks, vectors, policy)
             else:
                 result = previous.updated(wanted.removed | {a.id for a in wanted.changed},
                                           fresh, chunks, vectors)
+                # Crossing the exact/approximate threshold (or outgrowing the
+                # IVF clusters) needs a new vector index, trained on all vectors.
+                result.faiss_index = fit_vector_index(result.faiss_index, policy)
             result.save(s.index_dir)
             timings["save"] = time.perf_counter() - mark
         return BuildSummary(len(result.articles), len(result.chunks),

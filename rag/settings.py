@@ -30,6 +30,12 @@ class Settings:
     model_name: str = "all-MiniLM-L6-v2"
     model_path: Path | None = None
     embed_batch_size: int = 64
+    #: How the model runs: "torch" (sentence-transformers), "onnx" (the same
+    #: weights exported to ONNX Runtime) or "onnx-int8" (dynamically quantized);
+    #: the ONNX files are exported locally on first use (README, "Performance").
+    embed_backend: str = "torch"
+    #: Where exported ONNX models are kept (default: ~/.cache/newsroom-rag).
+    model_cache_dir: Path | None = None
 
     # Chunking. Token counts use tiktoken's offline encoding; 200 tokens keeps a
     # passage (plus its title prefix) inside MiniLM's 256-wordpiece window.
@@ -44,6 +50,12 @@ class Settings:
     #: How long a build waits for another build of the same index to finish
     #: before giving up with a message (0: fail at once).
     build_lock_wait: float = 600.0
+
+    # Vector index (rag/vectors.py): exact search up to ``flat_index_max``
+    # passages, IVF with 8-bit scalar quantisation above, scanning ``ivf_nprobe``
+    # clusters per query (README, "Performance", for the measurements).
+    flat_index_max: int = 200_000
+    ivf_nprobe: int = 48
 
     # Retrieval and answering.
     top_k: int = 5

@@ -45,7 +45,7 @@ import numpy as np
 
 from .articles import Article
 from .chunking import Chunk
-from .vectors import new_vector_index
+from .vectors import VectorIndexPolicy, build_vector_index, new_vector_index, search_vectors
 
 __all__ = ["FORMAT_VERSION", "IndexError_", "IndexMissing", "IndexMismatch", "IndexCorrupt",
            "StoredIndex", "expected_config", "live_version", "read_manifest", "check_config",
@@ -238,12 +238,12 @@ class StoredIndex:
 
     @classmethod
     def create(cls, config: dict, articles: list[Article], chunks: list[Chunk],
-               vectors: np.ndarray) -> "StoredIndex":
-        """A fresh in-memory index over ``chunks`` with their ``vectors``."""
-        index = new_vector_index(config["dimension"], len(chunks))
+               vectors: np.ndarray, policy: VectorIndexPolicy | None = None) -> "StoredIndex":
+        """A fresh in-memory index over ``chunks`` with their ``vectors``; the
+        vector index type follows ``policy`` (exact while small)."""
         ids = list(range(len(chunks)))
-        if len(chunks):
-            index.add_with_ids(np.asarray(vectors, dtype=np.float32), np.asarray(ids, "int64"))
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), config["dimension"])
+        index = build_vector_index(vectors, ids, policy)
         return cls(config, {a.id: a for a in articles}, list(chunks), ids, index)
 
     def updated(self, remove: set[str], articles: list[Article], chunks: list[Chunk],
@@ -280,8 +280,7 @@ class StoredIndex:
         """For each query vector, up to ``k`` ``(chunk position, score)`` pairs."""
         if not self.chunks:
             return [[] for _ in range(len(vectors))]
-        scores, ids = self.faiss_index.search(np.asarray(vectors, dtype=np.float32),
-                                              min(k, len(self.chunks)))
+        scores, ids = search_vectors(self.faiss_index, vectors, min(k, len(self.chunks)))
         return [[(self.position[i], float(s)) for i, s in zip(row_ids, row_scores) if i >= 0]
                 for row_ids, row_scores in zip(ids, scores)]
 
