@@ -76,3 +76,21 @@ def test_build_picks_ivf_above_the_configured_threshold_and_search_still_finds_a
         assert approx.retrieve(question, k=1)[0].article_id == f"story{i:03d}"
         assert [h.article_id for h in approx.retrieve(question, k=3)] == \
                [h.article_id for h in exact.retrieve(question, k=3)]
+
+
+def test_incremental_build_that_crosses_the_threshold_retrains_as_ivf(
+        tmp_path, fake_embedder, write_articles):
+    def story(i):
+        return f"Story {i}\n\nThe mayor of town{i} opened bridge{i}. Residents of town{i} cheered."
+
+    folder = write_articles({f"s{i:03d}.txt": story(i) for i in range(40)})
+    engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
+                                       flat_index_max=50, ivf_nprobe=1000), fake_embedder)
+    engine.build(progress=False)
+    assert index_type(engine.retriever.index.faiss_index) == "flat"
+    write_articles({f"s{i:03d}.txt": story(i) for i in range(40, 120)})
+    summary = engine.build(progress=False)
+    assert summary.chunks_embedded == 80          # still incremental
+    assert index_type(engine.retriever.index.faiss_index) == "ivf-sq8"
+    for i in (5, 39, 77, 119):
+        assert engine.retrieve(f"bridge{i} town{i}", k=1)[0].article_id == f"s{i:03d}"
