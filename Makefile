@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test index clean
+.PHONY: setup browser run test index clean screenshot loadtest
 
 setup: $(VENV)/.installed
 
@@ -25,7 +25,11 @@ index: setup
 run: setup
 	$(PY) app.py
 
-test: setup
+# The browser tests drive Debian's Chromium (never `playwright install`).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: setup browser
 	$(PY) -m pytest -q
 
 clean:

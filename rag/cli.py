@@ -24,6 +24,7 @@ examples:
   rag ask --json -k 3 "How did Netanyahu react?"
   rag status
   rag serve --port 7860                  web chat on http://127.0.0.1:7860
+  RAG_AUTH=ann:s3cret rag serve --host 0.0.0.0   shared on the network, login required
   rag bench --articles ../shared/eval/news-dev/articles.jsonl \
             --questions ../shared/eval/news-dev/questions.jsonl
                                          build speed, query latency, memory, cold start
@@ -103,13 +104,20 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     _add_collection_flags(parser)
     parser.add_argument("--host", help="interface to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: 7860)")
+    parser.add_argument("--auth", metavar="USER:PASSWORD",
+                        help="require this login for the page and the API "
+                             "(or set RAG_AUTH; prefer the variable, flags show in `ps`)")
+    parser.add_argument("--no-uploads", dest="uploads", action="store_false", default=None,
+                        help="do not let people add articles from the browser "
+                             "(or set RAG_UPLOADS=0)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.from_env().replace(
         articles_dir=getattr(args, "articles", None), index_dir=getattr(args, "index", None),
         host=getattr(args, "host", None), port=getattr(args, "port", None),
-        embed_backend=getattr(args, "backend", None))
+        embed_backend=getattr(args, "backend", None),
+        auth=getattr(args, "auth", None), uploads=getattr(args, "uploads", None))
 
 
 def serve(settings: Settings) -> None:
@@ -118,14 +126,14 @@ def serve(settings: Settings) -> None:
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from .engine import Engine
-    from .ui import CSS, build_ui
+    from .ui import build_ui, launch_kwargs
 
+    kwargs = launch_kwargs(settings)  # fails fast on a malformed --auth
     engine = Engine(settings)
     if summary := engine.ensure_index():
         print(summary, file=sys.stderr)
     engine.warm_up()
-    build_ui(engine).queue().launch(server_name=settings.host, server_port=settings.port,
-                                    css=CSS, footer_links=["api"])
+    build_ui(engine).launch(**kwargs)
 
 
 def bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -185,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(asdict(reply), indent=2, ensure_ascii=False))
             else:
                 print(reply.to_markdown())
-    except (IndexError_, IndexBusy, FileNotFoundError) as exc:
+    except (IndexError_, IndexBusy, FileNotFoundError, ValueError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 2
     return 0

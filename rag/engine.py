@@ -10,9 +10,10 @@ engine and pass it down.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from .answering import Answerer
+from .articles import Article
 from .citations import Answer, Hit
 from .embedding import Embedder, make_embedder
 from .indexing import BuildSummary, Index
@@ -20,7 +21,7 @@ from .queries import EMPTY_QUESTION, prepare_question
 from .retrieval import Retriever
 from .settings import Settings
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "Catalog"]
 
 
 class Engine:
@@ -32,21 +33,30 @@ class Engine:
         self.index = Index(self.settings, self.embedder)
         self._build_lock = threading.Lock()
 
-    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
-        """The passages that best answer ``question``; ``[]`` for an empty question."""
+    def retrieve(self, question: str, k: int | None = None, **filters) -> list[Hit]:
+        """The passages that best answer ``question``; ``[]`` for an empty question.
+        ``filters``: ``sources``, ``date_from``, ``date_to`` (see :meth:`Retriever.retrieve`)."""
         query = prepare_question(question, self.settings.max_question_chars)
         if query.empty:
             return []
-        return self.retriever.retrieve(query.text, _valid_k(k))
+        return self.retriever.retrieve(query.text, _valid_k(k), **filters)
 
-    def answer(self, question: str, k: int | None = None) -> Answer:
+    def answer(self, question: str, k: int | None = None, *, mode: str = "extractive",
+               **filters) -> Answer:
         """A cited answer. Empty, over-long or non-English questions get an
-        answer too (with ``notes`` saying how the question was read)."""
+        answer too (with ``notes`` saying how the question was read).
+        ``filters`` restrict the passages it may use (see :meth:`retrieve`)."""
+        if mode not in self.answer_modes():
+            raise ValueError(f"unknown answer mode {mode!r}; available: {self.answer_modes()}")
         query = prepare_question(question, self.settings.max_question_chars)
         if query.empty:
             return Answer(str(question or ""), EMPTY_QUESTION, [], [], abstained=True,
                           notes=list(query.notes))
-        reply = self.answerer.answer(query.text, _valid_k(k))
+        if filters:
+            reply = self.answerer.extractive(
+                query.text, self.retriever.retrieve(query.text, _valid_k(k), **filters))
+        else:
+            reply = self.answerer.answer(query.text, _valid_k(k))
         if query.notes:
             reply = replace(reply, question=str(question), notes=[*query.notes, *reply.notes])
         return reply
@@ -88,6 +98,48 @@ class Engine:
 
     def warm_up(self) -> None:
         self.retriever.warm_up()
+
+    # ----------------------------------------------- services for the web chat
+    def answer_modes(self) -> list[str]:
+        """Answer modes usable right now (``"local"`` once a local model is installed)."""
+        return ["extractive"]
+
+    def stream_answer(self, question: str, k: int | None = None, *, mode: str = "extractive",
+                      **filters):
+        """Yield the answer text as it grows, then the final :class:`Answer`.
+
+        An extractive answer is complete at once, so it arrives sentence by
+        sentence; a generating mode yields its text token by token.
+        """
+        reply = self.answer(question, k, mode=mode, **filters)
+        text = ""
+        for sentence in reply.sentences:
+            text = f"{text} {sentence.text}".strip()
+            yield text
+        yield reply
+
+    def article(self, article_id: str) -> Article | None:
+        """The full cleaned article a citation points into (offsets index its text)."""
+        return self.retriever.index.articles.get(article_id)
+
+    def catalog(self) -> Catalog:
+        """What the live index holds, for filter controls and example questions."""
+        articles = list(self.retriever.index.articles.values())
+        dates = sorted(a.date for a in articles if a.date)
+        return Catalog(n_articles=len(articles),
+                       sources=sorted({a.source for a in articles if a.source}),
+                       first_date=dates[0] if dates else None,
+                       last_date=dates[-1] if dates else None,
+                       titles=[a.title for a in articles if a.title])
+
+
+@dataclass(frozen=True)
+class Catalog:
+    n_articles: int
+    sources: list[str]
+    first_date: str | None
+    last_date: str | None
+    titles: list[str]
 
 
 def _valid_k(k) -> int | None:

@@ -41,12 +41,44 @@ class Retriever:
         with self._lock:
             self._index = None
 
-    def retrieve(self, question: str, k: int | None = None) -> list[Hit]:
-        """The ``k`` passages most similar to ``question``, best first."""
+    def retrieve(self, question: str, k: int | None = None, *,
+                 sources: list[str] | None = None, date_from: str | None = None,
+                 date_to: str | None = None) -> list[Hit]:
+        """The ``k`` passages most similar to ``question``, best first.
+
+        ``sources`` keeps only articles from those outlets; ``date_from`` /
+        ``date_to`` (``YYYY-MM-DD``, inclusive) keep only articles dated in the
+        range (undated articles are dropped when a range is given).
+        """
         k = k or self.settings.top_k
         index = self.index
+        keep = _article_filter(sources, date_from, date_to)
         query = self.embedder.encode([question])
-        results = index.search(query, k)[0]
-        return [make_hit(index.articles[index.chunks[pos].article_id], index.chunks[pos], score,
-                         index.chunk_ids[pos])
-                for pos, score in results]
+        # With a filter, rank every passage so the k best matching ones are found.
+        results = index.search(query, len(index.chunks) if keep else k)[0]
+        hits = []
+        for pos, score in results:
+            article = index.articles[index.chunks[pos].article_id]
+            if keep and not keep(article):
+                continue
+            hits.append(make_hit(article, index.chunks[pos], score, index.chunk_ids[pos]))
+            if len(hits) == k:
+                break
+        return hits
+
+
+def _article_filter(sources, date_from, date_to):
+    """A predicate on articles, or ``None`` when nothing is filtered."""
+    if not (sources or date_from or date_to):
+        return None
+    wanted = set(sources or ())
+
+    def keep(article) -> bool:
+        if wanted and article.source not in wanted:
+            return False
+        if date_from or date_to:
+            day = (article.date or "")[:10]  # dates may carry a time
+            if not day or date_from and day < date_from or date_to and day > date_to:
+                return False
+        return True
+    return keep

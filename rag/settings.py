@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 #: The project checkout (the directory that holds ``rag/``, ``seeds/``, ``index/``).
@@ -70,6 +70,25 @@ class Settings:
     # Web chat.
     host: str = "127.0.0.1"
     port: int = 7860
+    #: Optional login for the chat and its API, ``"user:password"`` (env ``RAG_AUTH``).
+    auth: str | None = field(default=None, repr=False)  # never printed in logs
+    #: Whether people may add articles from the browser (env ``RAG_UPLOADS=0`` disables).
+    uploads: bool = True
+    #: Largest accepted upload, in bytes.
+    upload_max_bytes: int = 5_000_000
+    #: Sub-directory of ``articles_dir`` that browser uploads are written to.
+    upload_subdir: str = "uploads"
+    #: Chat questions answered at the same time. Extractive answers are a few
+    #: tens of milliseconds of CPU, so a handful of workers keeps 2 cores busy
+    #: without thrashing; more requests wait in the queue.
+    chat_concurrency: int = 4
+    #: Requests allowed to wait in the queue before new ones are turned away.
+    queue_size: int = 256
+    #: Local-model answers generated at the same time (one model in memory) and
+    #: how many may wait for it; beyond that a question gets the extractive
+    #: answer with a note, so slow generations never hold every chat worker.
+    local_model_slots: int = 1
+    local_model_waiting: int = 2
 
     def replace(self, **changes) -> "Settings":
         """A copy with ``changes`` applied; ``None`` values are ignored so

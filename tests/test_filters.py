@@ -1,0 +1,64 @@
+"""Filtering retrieval by source and date, and the chat's engine services."""
+
+import json
+
+import pytest
+
+from rag.engine import Engine
+from rag.settings import Settings
+
+
+@pytest.fixture
+def engine(write_articles, tmp_path, fake_embedder):
+    directory = write_articles({
+        "a.txt": "date 2024-01-10 The flood wall vote passed in January.",
+        "b.txt": "date 2024-03-05 The flood wall vote was repeated in March.",
+        "c.txt": "The flood wall vote had no date.",
+    })
+    for name, source in (("a", "Gazette"), ("b", "Herald"), ("c", "Gazette")):
+        (directory / f"{name}.json").write_text(json.dumps({"source": source}))
+    engine = Engine(Settings().replace(articles_dir=directory, index_dir=tmp_path / "idx"),
+                    embedder=fake_embedder)
+    engine.build(progress=False)
+    return engine
+
+
+def test_source_filter_keeps_only_those_outlets(engine):
+    hits = engine.retrieve("flood wall vote", 5, sources=["Gazette"])
+    assert {h.article_id for h in hits} == {"a", "c"}
+
+
+def test_date_range_is_inclusive_and_drops_undated_articles(engine):
+    assert [h.article_id for h in engine.retrieve("flood wall vote", 5, date_from="2024-03-05")] \
+        == ["b"]
+    assert [h.article_id for h in engine.retrieve("flood wall vote", 5, date_to="2024-02-01")] \
+        == ["a"]
+
+
+def test_filters_that_match_nothing_make_the_answer_abstain(engine):
+    reply = engine.answer("flood wall vote", 5, date_from="2030-01-01")
+    assert reply.abstained and reply.hits == []
+
+
+def test_catalog_lists_sources_and_date_range(engine):
+    catalog = engine.catalog()
+    assert catalog.sources == ["Gazette", "Herald"] and catalog.n_articles == 3
+    assert (catalog.first_date, catalog.last_date) == ("2024-01-10", "2024-03-05")
+
+
+def test_stream_answer_ends_with_the_same_answer_as_answer(engine):
+    parts = list(engine.stream_answer("flood wall vote in January", 3))
+    final = parts[-1]
+    assert final == engine.answer("flood wall vote in January", 3)
+    assert all(isinstance(p, str) for p in parts[:-1])
+
+
+def test_article_service_returns_the_full_cleaned_text(engine):
+    hit = engine.retrieve("March", 1)[0]
+    article = engine.article(hit.article_id)
+    assert article.text[hit.start:hit.end] == hit.text
+
+
+def test_unknown_answer_mode_is_refused(engine):
+    with pytest.raises(ValueError, match="unknown answer mode"):
+        engine.answer("flood", mode="oracle")
