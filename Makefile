@@ -32,5 +32,13 @@ browser:
 test: setup browser
 	$(PY) -m pytest -q
 
+# docs/chat.png: the chat with an answer and its sources, taken by the browser test.
+screenshot: setup browser
+	RAG_SCREENSHOT=docs/chat.png $(PY) -m pytest -q tests/test_browser.py -k streams
+
+# p50/p95 latency of 20 concurrent API clients asking 100 questions (README figure).
+loadtest: setup
+	$(VENV)/bin/rag loadtest --clients 20 --total 100
+
 clean:
 	rm -rf $(VENV) index/CURRENT index/v-* index/.partial-*

@@ -25,6 +25,7 @@ examples:
   rag status
   rag serve --port 7860                  web chat on http://127.0.0.1:7860
   RAG_AUTH=ann:s3cret rag serve --host 0.0.0.0   shared on the network, login required
+  rag loadtest --clients 20 --total 100  serve the seeds, 20 concurrent API clients, p50/p95
   rag bench --articles ../shared/eval/news-dev/articles.jsonl \
             --questions ../shared/eval/news-dev/questions.jsonl
                                          build speed, query latency, memory, cold start
@@ -96,6 +97,20 @@ def make_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="start the web chat")
     add_serve_flags(serve)
+
+    load = commands.add_parser(
+        "loadtest", help="many concurrent API clients against the chat; p50/p95 latency",
+        description="Ask questions through /ask from many clients at once and check every "
+                    "reply. Without URL, serves --articles/--index (default: the seeds) in a "
+                    "child process first.")
+    _add_collection_flags(load)
+    load.add_argument("url", nargs="?", help="a running chat, e.g. http://127.0.0.1:7860/")
+    load.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
+    load.add_argument("--total", type=int, default=100, help="questions in all (default 100)")
+    load.add_argument("--questions", metavar="FILE",
+                      help="JSON lines with question and expect (default: seed questions)")
+    load.add_argument("--auth", metavar="USER:PASSWORD", help="login, if the chat needs one")
+    load.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
 
@@ -156,6 +171,29 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def loadtest(args: argparse.Namespace, settings: Settings) -> int:
+    """``rag loadtest``: exit status 1 when any reply failed or was wrong."""
+    import contextlib
+
+    from . import loadtest as load
+
+    questions = load.load_questions(args.questions) if args.questions else None
+    auth = tuple(settings.auth.split(":", 1)) if settings.auth else None
+    if args.url:
+        server = contextlib.nullcontext(args.url)
+    else:
+        from .engine import Engine
+
+        if summary := Engine(settings).ensure_index(progress=False):
+            print(summary, file=sys.stderr)
+        server = load.served(settings)
+    with server as url:
+        result = load.run_load(url, questions, clients=args.clients, total=args.total,
+                               auth=auth)
+    print(result.to_json() if args.json else result)
+    return 0 if result.correct == result.requests else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     settings = settings_from_args(args)
@@ -170,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "bench":
             return bench(args, settings)
+        if args.command == "loadtest":
+            return loadtest(args, settings)
         engine = Engine(settings)
         if args.command == "build":
             print(engine.build(full=args.full, progress=not args.quiet))

@@ -16,6 +16,7 @@ from .answering import Answerer
 from .articles import Article
 from .citations import Answer, Hit
 from .embedding import Embedder, make_embedder
+from .embedding_lru import LruEmbedder
 from .indexing import BuildSummary, Index
 from .queries import EMPTY_QUESTION, prepare_question
 from .retrieval import Retriever
@@ -29,7 +30,9 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or make_embedder(self.settings)
         self.retriever = Retriever(self.settings, self.embedder)
-        self.answerer = Answerer(self.settings, self.retriever, self.embedder)
+        # Sentence vectors are remembered across questions and sessions (see embedding_lru).
+        self.answerer = Answerer(self.settings, self.retriever,
+                                 LruEmbedder(self.embedder, self.settings.answer_cache_size))
         self.index = Index(self.settings, self.embedder)
         self._build_lock = threading.Lock()
 

@@ -63,6 +63,9 @@ class Settings:
     #: extractive answer abstains (see README, "Abstention threshold").
     abstain_below: float = 0.35
     max_answer_sentences: int = 3
+    #: Sentence vectors the answerer remembers across questions (~1.5 kB each);
+    #: 0 turns the memory off.
+    answer_cache_size: int = 20_000
     #: Questions longer than this are cut (with a note in the answer); the
     #: model reads at most 256 word pieces anyway.
     max_question_chars: int = 1000
@@ -78,6 +81,9 @@ class Settings:
     upload_max_bytes: int = 5_000_000
     #: Sub-directory of ``articles_dir`` that browser uploads are written to.
     upload_subdir: str = "uploads"
+    #: Example questions offered in the chat, separated by ``|``
+    #: (env ``RAG_EXAMPLE_QUESTIONS``); unset: chosen from the loaded articles.
+    example_questions: str | None = None
     #: Chat questions answered at the same time. Extractive answers are a few
     #: tens of milliseconds of CPU, so a handful of workers keeps 2 cores busy
     #: without thrashing; more requests wait in the queue.

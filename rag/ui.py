@@ -187,9 +187,12 @@ def render_article(article, number: int, start: int, end: int, quotes) -> str:
 _PLACEHOLDER_SOURCES = '<p class="placeholder">Cited passages appear here.</p>'
 
 
-def example_questions(catalog, articles_dir: Path, seeds_dir: Path) -> list[str]:
-    """Example questions about the loaded articles: curated ones for the seed
-    collection, otherwise one question per most recent titled article."""
+def example_questions(catalog, articles_dir: Path, seeds_dir: Path,
+                      configured: str | None = None) -> list[str]:
+    """Example questions about the loaded articles: the configured ones, curated
+    ones for the seed collection, otherwise one per most recent titled article."""
+    if configured:
+        return [q.strip() for q in configured.split("|") if q.strip()]
     if Path(articles_dir).resolve() == Path(seeds_dir).resolve():
         return list(SEED_EXAMPLES)
     return [f"What happened: {t}?" for t in catalog.titles[-3:]]
@@ -327,7 +330,8 @@ def build_ui(engine):
                     send = gr.Button("Ask", variant="primary", elem_id="ask", scale=3)
                     clear = gr.Button("Clear", elem_id="clear", scale=1)
                 examples = example_questions(catalog, settings.articles_dir,
-                                             PROJECT_ROOT / "seeds")
+                                             PROJECT_ROOT / "seeds",
+                                             settings.example_questions)
                 if examples:
                     gr.Examples(examples, inputs=question, label="Try")
                 with gr.Accordion("Answer options and filters", open=False,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEEDS
+from rag.ui import SEED_EXAMPLES
 from servers import chromium, running_app
 
 pytestmark = pytest.mark.e2e
@@ -44,10 +45,9 @@ def app(seed_engine, tmp_path_factory):
     articles = tmp_path_factory.mktemp("browser-articles")
     for f in SEEDS.iterdir():
         shutil.copy(f, articles / f.name)
-    (articles / "payload.txt").write_text(PAYLOAD_TEXT, encoding="utf-8")
-    (articles / "payload.json").write_text(json.dumps(PAYLOAD_META), encoding="utf-8")
     settings = seed_engine.settings.replace(articles_dir=articles,
-                                            index_dir=tmp_path_factory.mktemp("browser-index"))
+                                            index_dir=tmp_path_factory.mktemp("browser-index"),
+                                            example_questions="|".join(SEED_EXAMPLES))
     engine = Engine(settings, embedder=seed_engine.embedder)  # share the loaded model
     engine.build(progress=False)
     with running_app(engine) as url:
@@ -64,17 +64,24 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(app, browser):
+def open_page(app, browser, **context_options):
+    """A fresh page on the chat that records every dialog (alert, confirm…)."""
     url, _ = app
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900},
+                                     **context_options})
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     page.goto(url)
     page.wait_for_selector("#question textarea")
+    return page
+
+
+@pytest.fixture
+def page(app, browser):
+    page = open_page(app, browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 def ask(page, question):
@@ -156,7 +163,13 @@ def test_uploaded_article_becomes_searchable_without_restart(page, tmp_path, app
     assert "Lighthouse keeper retires" in page.locator("#sources").inner_text()
 
 
-def test_script_payload_article_renders_as_text_and_runs_nothing(page):
+def test_script_payload_article_renders_as_text_and_runs_nothing(app, browser):
+    _, engine = app
+    articles = engine.settings.articles_dir
+    (articles / "payload.txt").write_text(PAYLOAD_TEXT, encoding="utf-8")
+    (articles / "payload.json").write_text(json.dumps(PAYLOAD_META), encoding="utf-8")
+    engine.add([articles / "payload.txt"])
+    page = open_page(app, browser)
     ask(page, "When did the harbour council approve the flood wall?")
     sources = page.locator("#sources").inner_text()
     assert "<script>" in sources and "Harbour Gazette" in sources  # shown, as text
@@ -171,22 +184,17 @@ def test_script_payload_article_renders_as_text_and_runs_nothing(page):
     injected = page.evaluate("""() => [
         ...document.querySelectorAll('img[src="x"]'),
         ...document.querySelectorAll('a[href^="javascript:" i]'),
-        // the page's own config script carries the titles as JSON strings: inert data
-        ...[...document.querySelectorAll('script')].filter(s => s.textContent.includes('__pwned')
-            && !s.textContent.startsWith('window.gradio_config')),
+        ...[...document.querySelectorAll('script')].filter(s => s.textContent.includes('__pwned')),
     ].length""")
     assert injected == 0, page.evaluate("""() => [...document.querySelectorAll(
         'img[src="x"], a[href^="javascript:" i], script')].map(e => e.outerHTML.slice(0, 200))""")
+    page.context.close()
 
 
 def test_phone_width_stacks_sources_under_the_chat_without_sideways_scrolling(app, browser):
-    url, _ = app
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    page.goto(url)
-    page.wait_for_selector("#question textarea")
+    page = open_page(app, browser, viewport={"width": 390, "height": 844}, is_mobile=True)
     ask(page, "Who decided not to use its veto?")
     chat, sources = page.locator("#chat").bounding_box(), page.locator("#sources").bounding_box()
     assert sources["y"] > chat["y"] + chat["height"]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    context.close()
+    page.context.close()

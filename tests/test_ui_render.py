@@ -79,3 +79,14 @@ def test_slot_gate_refuses_beyond_slots_plus_waiting():
             assert (first, second) == (True, False)
     with gate.enter() as again:
         assert again
+
+
+def test_example_questions_come_from_settings_then_seeds_then_titles(tmp_path):
+    from rag.engine import Catalog
+    from rag.ui import SEED_EXAMPLES, example_questions
+
+    catalog = Catalog(2, [], None, None, ["Old story", "Flood wall vote"])
+    assert example_questions(catalog, tmp_path, tmp_path, "One? | Two?") == ["One?", "Two?"]
+    assert example_questions(catalog, tmp_path, tmp_path) == SEED_EXAMPLES
+    assert example_questions(catalog, tmp_path / "news", tmp_path)[-1] == \
+        "What happened: Flood wall vote?"

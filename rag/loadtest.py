@@ -1,0 +1,162 @@
+"""Load test for a running chat: many concurrent API clients, latency figures.
+
+``rag loadtest URL`` starts ``--clients`` threads, each with its own
+``gradio_client.Client``, that together ask ``--total`` questions through the
+``/ask`` endpoint. Every reply is checked twice: it must contain the expected
+words, and it must equal the reply the same question got when asked alone
+before the load started (an answer must not change because others are asking
+at the same time). The result reports failures and p50/p95/max latency.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+__all__ = ["SEED_QUESTIONS", "LoadResult", "load_questions", "run_load", "served"]
+
+#: Questions about the seed articles and a word each correct reply contains.
+SEED_QUESTIONS = [
+    ("Who decided not to use its veto?", "veto"),
+    ("How did Netanyahu react to the UN vote?", "delegation"),
+    ("How many Security Council resolutions has the US vetoed since 1945?", "89"),
+    ("What is the boiling point of tungsten?", "do not answer"),
+]
+
+
+@dataclass
+class LoadResult:
+    url: str
+    clients: int
+    requests: int
+    correct: int
+    failed: int
+    wrong: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    throughput_per_s: float
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{self.requests} questions from {self.clients} concurrent clients against "
+                f"{self.url}\n  correct {self.correct}, wrong {self.wrong}, failed {self.failed}"
+                f"\n  latency p50 {self.p50_ms:.0f} ms, p95 {self.p95_ms:.0f} ms, "
+                f"max {self.max_ms:.0f} ms; {self.throughput_per_s:.1f} questions/s over "
+                f"{self.seconds:.1f} s")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+def load_questions(path: str | Path) -> list[tuple[str, str]]:
+    """``question``/``expect`` pairs from a JSON-lines file."""
+    with open(path, encoding="utf-8") as lines:
+        return [(r["question"], r.get("expect", "")) for r in map(json.loads, lines)
+                if r.get("question")]
+
+
+def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
+             auth: tuple[str, str] | None = None) -> LoadResult:
+    """Ask ``total`` questions from ``clients`` concurrent clients (round-robin
+    over ``questions``) and check every reply."""
+    from gradio_client import Client
+
+    if not 0 < clients <= total:
+        raise ValueError("need at least one client and at least one question per client")
+    questions = list(questions or SEED_QUESTIONS)
+    reference_client = Client(url, auth=auth, verbose=False)
+    reference = {q: reference_client.predict(q, api_name="/ask") for q, _ in questions}
+    work = [questions[i % len(questions)] for i in range(total)]
+    shares = [work[c::clients] for c in range(clients)]
+    latencies: list[float] = []
+    errors: list[str] = []
+    counts = {"correct": 0, "wrong": 0, "failed": 0}
+    lock = threading.Lock()
+    start_line = threading.Barrier(clients)
+
+    def one_client(share):
+        client = Client(url, auth=auth, verbose=False)
+        start_line.wait()  # all clients start asking together
+        for question, expect in share:
+            began = time.perf_counter()
+            try:
+                reply = client.predict(question, api_name="/ask")
+            except Exception as exc:  # a failed request is a result, not a crash
+                with lock:
+                    counts["failed"] += 1
+                    errors.append(f"{question}: {type(exc).__name__}: {exc}")
+                continue
+            elapsed = (time.perf_counter() - began) * 1000
+            ok = expect.lower() in reply.lower() and reply == reference[question]
+            with lock:
+                latencies.append(elapsed)
+                counts["correct" if ok else "wrong"] += 1
+                if not ok:
+                    errors.append(f"{question}: unexpected reply {reply[:120]!r}")
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one_client, shares))
+    seconds = time.perf_counter() - began
+    ordered = sorted(latencies) or [0.0]
+    return LoadResult(url=url, clients=clients, requests=total, seconds=seconds,
+                      p50_ms=statistics.median(ordered),
+                      p95_ms=ordered[math.ceil(0.95 * len(ordered)) - 1],  # nearest rank
+                      max_ms=ordered[-1], throughput_per_s=total / seconds,
+                      errors=errors[:20], **counts)
+
+
+@contextmanager
+def served(settings, *, timeout: float = 300):
+    """Run ``rag serve`` for ``settings`` in a child process; yields its url.
+
+    The server gets its own process, as in production, so the clients' work
+    does not compete with it for the interpreter lock.
+    """
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "rag", "serve", "--articles", str(settings.articles_dir),
+               "--index", str(settings.index_dir), "--port", str(port)]
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    if settings.auth:
+        env["RAG_AUTH"] = settings.auth
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"rag serve exited early:\n{proc.stderr.read()[-2000:]}")
+            try:
+                urllib.request.urlopen(url + "gradio_api/info", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break  # up (a login-protected app answers 401)
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("rag serve did not start in time") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
