@@ -86,6 +86,8 @@ def page(app, browser):
 
 def ask(page, question):
     """Type a question, press Enter, wait for the final answer and its sources."""
+    page.wait_for_selector("#chat")
+    page.wait_for_selector("#sources")
     page.evaluate("""() => { window.__seen = new Set();
         new MutationObserver(() => {
           const bots = document.querySelectorAll('#chat .bot');
@@ -95,8 +97,9 @@ def ask(page, question):
     page.fill("#question textarea", question)
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "() => !document.querySelector('#sources').innerText.includes('Cited passages appear')"
-        " && !" + LAST_BOT + ".includes('Searching')", timeout=60_000)
+        "() => !(document.querySelector('#sources')?.innerText ?? 'Cited passages appear')"
+        ".includes('Cited passages appear')"
+        " && !" + LAST_BOT + ".includes('Searching')", timeout=120_000)
     page.wait_for_selector("#sources .source")
 
 
@@ -145,7 +148,7 @@ def test_date_filter_outside_the_collection_finds_nothing(page):
     page.fill("#date-from textarea, #date-from input", "2030-01-01")
     page.fill("#question textarea", "Who decided not to use its veto?")
     page.keyboard.press("Enter")
-    page.wait_for_function("() => " + LAST_BOT + ".includes('do not answer')", timeout=60_000)
+    page.wait_for_function("() => " + LAST_BOT + ".includes('do not answer')", timeout=120_000)
 
 
 def test_uploaded_article_becomes_searchable_without_restart(page, tmp_path, app):
