@@ -11,6 +11,7 @@ import pytest
 from rag.citations import Answer, AnswerSentence, Citation, Hit
 from rag.engine import Catalog
 from rag.settings import Settings
+from rag.ui import build_ui
 from servers import running_app
 
 
@@ -76,3 +77,12 @@ def test_extractive_answers_flow_while_a_local_answer_is_generating(chat):
     assert "extractive answer" in reply and "local model is busy" in reply
     engine.release.set()
     assert "local answer" in _last_message(slow)
+
+
+def test_uploads_setting_off_removes_the_upload_control():
+    def component_types(settings):
+        demo = build_ui(SlowLocalEngine(settings))
+        return {c["type"] for c in demo.config["components"]}
+
+    assert "file" in component_types(Settings())
+    assert "file" not in component_types(Settings().replace(uploads=False))
