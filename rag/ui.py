@@ -314,7 +314,9 @@ def build_ui(engine):
         """Answer a question about the articles; returns Markdown with numbered sources."""
         return engine.answer(question).to_markdown()
 
-    with gr.Blocks(title="Newsroom retrieval chat") as demo:
+    # Uploaded files wait in Gradio's cache only until they are copied into the
+    # articles directory; the cache is emptied of files older than an hour.
+    with gr.Blocks(title="Newsroom retrieval chat", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("## Newsroom retrieval chat\nAsk about the articles: every answer cites "
                     "the passages it comes from.", elem_id="chat-title")
         citations = gr.State({})
