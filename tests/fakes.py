@@ -31,3 +31,32 @@ class FakeEmbedder:
 
     def warm_up(self):
         pass
+
+
+class FakeModel:
+    """Stands in for the local GGUF model: streams a scripted completion word by
+    word and records the prompts it was given."""
+
+    def __init__(self, reply: str = "", *, error: Exception | None = None, rewrite: str = ""):
+        self.reply = reply
+        self.rewrite = rewrite
+        self.error = error
+        self.prompts: list[str] = []
+
+    def load(self):
+        if self.error:
+            raise self.error
+        return self
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, prompt, max_tokens, stop=None):
+        self.load()
+        self.prompts.append(prompt)
+        text = self.rewrite if "Rewritten question:" in prompt else self.reply
+        for n, word in enumerate(text.split(" ")):
+            yield word if n == 0 else " " + word
+
+    def complete(self, prompt, max_tokens, stop=None):
+        return "".join(self.stream(prompt, max_tokens, stop))
