@@ -36,6 +36,7 @@ _LEANS_ON_CONTEXT = re.compile(
     r"\b(he|she|him|his|her|hers|they|them|their|it|its|this|that|these|those|there|"
     r"the (former|latter|same)|said|above|earlier|then|else|also|too)\b", re.IGNORECASE)
 _MARKERS = re.compile(r"\s*\[\d+\]")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def normalize_history(history: History) -> list[Turn]:
@@ -58,10 +59,11 @@ def normalize_history(history: History) -> list[Turn]:
 
 
 def _text(content) -> str:
-    # Gradio messages may carry a list of content parts.
+    # Gradio messages may carry a list of content parts, and the chat shows
+    # Markdown-escaped text ("Who is John Kirby\?"): read it back as typed.
     if isinstance(content, list):
         return " ".join(_text(c.get("text") if isinstance(c, dict) else c) for c in content)
-    return str(content or "")
+    return _MD_ESCAPE.sub(r"\1", str(content or ""))
 
 
 def needs_context(question: str) -> bool:

@@ -238,6 +238,7 @@ def build_ui(engine):
         if not question:
             yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        earlier = list(history)  # the conversation so far: follow-ups are read with it
         history = history + [{"role": "user", "content": escape_markdown(question)},
                              {"role": "assistant", "content": "*Searching the articles…*"}]
         yield history, gr.skip(), "", gr.skip(), gr.skip()
@@ -249,7 +250,8 @@ def build_ui(engine):
             return
         with _mode_slot(mode) as (mode, note):
             reply = None
-            for part in engine.stream_answer(question, int(k), mode=mode, **filters):
+            for part in engine.stream_answer(question, int(k), mode=mode, history=earlier,
+                                             **filters):
                 if isinstance(part, Answer):
                     reply = part
                 else:

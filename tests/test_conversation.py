@@ -29,3 +29,12 @@ def test_follow_up_is_searched_with_previous_question_and_answer():
 def test_abstention_adds_nothing_to_the_follow_up_query():
     history = [("Who won?", "The articles do not answer this question.")]
     assert "do not answer" not in contextual_query("And then?", history)
+
+
+def test_chat_messages_are_read_back_without_markdown_escapes():
+    messages = [{"role": "user", "content": "Who is John Kirby\\?"},
+                {"role": "assistant", "content": "He is a spokesman\\. \\[1\\]\n\n**Sources**"}]
+    assert normalize_history(messages) == [Turn("Who is John Kirby?",
+                                                "He is a spokesman. [1]\n\n**Sources**")]
+    query = contextual_query("What did he say?", messages)
+    assert "John Kirby?" in query and "He is a spokesman." in query and "Sources" not in query
