@@ -70,13 +70,15 @@ class Answerer:
     """Extractive answers; also scores candidate sentences for the local model."""
 
     def __init__(self, settings: Settings, retriever: Retriever, embedder: Embedder,
-                 cache_size: int = 20_000):
+                 cache_size: int = 20_000, vector_cache: OrderedDict | None = None):
         self.settings = settings
         self.retriever = retriever
         self.embedder = embedder
         # Sentence vectors by text: passages recur across questions (and every
         # follow-up), and embedding candidates is the answerer's main cost.
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Answerers over the same index and model may share one cache.
+        self._vectors: OrderedDict[str, np.ndarray] = \
+            OrderedDict() if vector_cache is None else vector_cache
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
 
@@ -148,6 +150,10 @@ class Answerer:
                                     float(sim), score))
         scored.sort(key=lambda c: (-c.score, c.hit_pos, c.start))
         return scored
+
+    @property
+    def vector_cache(self) -> OrderedDict:
+        return self._vectors
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors for ``texts``, cached by text."""

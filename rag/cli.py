@@ -22,6 +22,10 @@ examples:
   rag remove 004_30dc108169a15181        drop an article (by id) from the index
   rag ask "Who decided not to use its veto?"
   rag ask --json -k 3 "How did Netanyahu react?"
+  rag ask --mode local "How did Netanyahu react?"   answer with the local model ([llm] extra)
+  rag eval-answers --questions benchmarks/seed_questions.jsonl --modes extractive local --table
+  rag eval-answers --index /tmp/news-index --questions ../shared/eval/news-dev/questions.jsonl \
+            --sweep              gold answers, abstention, latency; threshold sweep
   rag status
   rag serve --port 7860                  web chat on http://127.0.0.1:7860
   RAG_AUTH=ann:s3cret rag serve --host 0.0.0.0   shared on the network, login required
@@ -73,6 +77,26 @@ def make_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--mode", choices=("extractive", "local"),
+                     help="extractive quotes (default) or the local model ([llm] extra)")
+
+    evaluate = commands.add_parser(
+        "eval-answers", help="measure answers against gold answers, per answer mode",
+        description="Answer every question of a JSON-lines file (question, answers, "
+                    "answer_in_corpus; optionally articles, kind) and report the share of "
+                    "answerable questions whose answer contains a gold answer, abstentions "
+                    "on unanswerable ones and the median latency, per mode.")
+    _add_collection_flags(evaluate)
+    evaluate.add_argument("--questions", metavar="FILE", required=True)
+    evaluate.add_argument("--modes", nargs="+", choices=("extractive", "local"),
+                          default=["extractive"], help="answer modes to measure")
+    evaluate.add_argument("--sample", type=int, metavar="N",
+                          help="local mode: only N questions spread over the file")
+    evaluate.add_argument("--sweep", action="store_true",
+                          help="also sweep the extractive abstention threshold")
+    evaluate.add_argument("--table", action="store_true",
+                          help="also print one row per question (what each mode answered)")
+    evaluate.add_argument("-k", type=int, help="passages per question (default: 5)")
 
     status = commands.add_parser("status", help="what the index holds and whether it is stale")
     _add_collection_flags(status)
@@ -194,6 +218,41 @@ def loadtest(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if result.correct == result.requests else 1
 
 
+def eval_answers(args: argparse.Namespace, settings: Settings) -> int:
+    """``rag eval-answers``: progress on stderr, Markdown tables on stdout."""
+    from . import answer_eval
+    from .answering import Answerer
+    from .engine import Engine
+
+    def log(message: str) -> None:
+        print(f"eval: {message}", file=sys.stderr, flush=True)
+
+    engine = Engine(settings)
+    questions = answer_eval.load_questions(args.questions)
+    results, sweep, chosen = [], None, None
+    for mode in args.modes:
+        chosen_questions = answer_eval.sample(questions, args.sample if mode == "local" else None)
+        results.append(answer_eval.evaluate(engine, chosen_questions, mode, k=args.k, log=log))
+    if args.sweep:
+        log("sweep: answering again without abstention")
+        never = Engine(settings.replace(abstain_below=-1.0), embedder=engine.embedder)
+        never.answerer = Answerer(never.settings, never.retriever, engine.embedder,
+                                  vector_cache=engine.answerer.vector_cache)
+        unthresholded = answer_eval.evaluate(never, questions, "extractive", k=args.k, log=log)
+        thresholds = [round(0.20 + 0.025 * i, 3) for i in range(25)]
+        sweep = answer_eval.sweep_thresholds(unthresholded, thresholds)
+        chosen = answer_eval.choose_threshold(sweep)
+    print(answer_eval.format_report([r.summary() for r in results], sweep, chosen,
+                                    settings.abstain_below))
+    if args.table:
+        index = engine.retriever.index
+        label = lambda article_id: (index.articles[article_id].source  # noqa: E731
+                                    or article_id) if article_id in index.articles else article_id
+        print()
+        print(answer_eval.format_table(results, label))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     settings = settings_from_args(args)
@@ -210,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             return bench(args, settings)
         if args.command == "loadtest":
             return loadtest(args, settings)
+        if args.command == "eval-answers":
+            return eval_answers(args, settings)
         engine = Engine(settings)
         if args.command == "build":
             print(engine.build(full=args.full, progress=not args.quiet))
@@ -226,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
             status = engine.status()
             print(json.dumps(status, indent=2) if args.json else format_status(status))
         elif args.command == "ask":
-            reply = engine.answer(args.question, args.k)
+            reply = engine.answer(args.question, args.k, mode=args.mode)
             for note in reply.notes:
                 print(f"rag: note: {note}", file=sys.stderr)
             if args.json:

@@ -209,7 +209,7 @@ class LocalAnswerer:
         if _says_no_answer(text):
             return Answer(question, NO_ANSWER, [], hits, mode="local", abstained=True,
                           support=support, notes=["The local model found no answer in the passages."])
-        result = self.checker.check(text, hits)
+        result = self.checker.check(text, hits, question)
         if not result.usable:
             return self._fallback(question, hits, query,
                                   "The local model's answer was not supported by the passages.")

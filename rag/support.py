@@ -32,6 +32,7 @@ UNSUPPORTED = "[unsupported]"
 
 _MARKER_GROUP = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 _NUMBER = re.compile(r"\d+")
+_SHORT_ANSWER_WORDS = 6
 _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 
 
@@ -92,7 +93,9 @@ class CitationChecker:
         # fact: it is cited too, as extractive answers cite every article.
         self.same_fact_similarity = same_fact_similarity
 
-    def check(self, text: str, hits: list[Hit]) -> CheckResult:
+    def check(self, text: str, hits: list[Hit], question: str = "") -> CheckResult:
+        """Check ``text`` against ``hits``. A short answer ("The US.") is
+        compared by meaning as the claim it makes with ``question``."""
         parsed = split_cited_sentences(text)
         removed = sorted({n for _, numbers in parsed for n in numbers
                           if not 1 <= n <= len(hits)})
@@ -100,7 +103,9 @@ class CitationChecker:
         passage_sentences = [[h.text[a - h.start:b - h.start] for a, b in s]
                              for h, s in zip(hits, spans)]
         flat = [t for group in passage_sentences for t in group]
-        vectors = self.encode([s for s, _ in parsed] + flat) if parsed else None
+        claims = [f"{question} {s}" if question and len(s.split()) < _SHORT_ANSWER_WORDS else s
+                  for s, _ in parsed]
+        vectors = self.encode(claims + flat) if parsed else None
         notes, sentences = [], []
         quotes: dict[int, list[tuple[int, int]]] = {}
         offset = len(parsed)

@@ -37,9 +37,16 @@ def _stem(word: str) -> str:
 
 
 def content_words(text: str) -> set[str]:
-    """Stemmed, lower-cased words of ``text`` that carry meaning."""
-    return {_stem(w) for w in (m.group().lower().strip("'’-") for m in _WORD.finditer(text))
-            if w and w not in STOP_WORDS and w not in _QUESTION_WORDS}
+    """Stemmed, lower-cased words of ``text`` that carry meaning. Acronyms
+    count even when they spell a stop word ("US", "IT")."""
+    words = set()
+    for match in _WORD.finditer(text):
+        word = match.group().strip("'’-")
+        lower = word.lower()
+        if word and (len(word) > 1 and word.isupper()
+                     or lower not in STOP_WORDS and lower not in _QUESTION_WORDS):
+            words.add(_stem(lower))
+    return words
 
 
 def word_share(words: set[str], reference: set[str]) -> float:

@@ -52,3 +52,9 @@ def test_uncited_sentence_is_credited_to_the_passage_that_supports_it(fake_embed
 def test_answer_supported_by_nothing_is_not_usable(fake_embedder):
     result = checker(fake_embedder).check("Aliens landed in Paris [1].", HITS)
     assert not result.usable and result.sentences[0].supported is False
+
+
+def test_short_answer_is_checked_as_the_claim_it_makes_with_the_question(fake_embedder):
+    hits = [hit("The US decided not to use its veto power. Diplomats met in New York.")]
+    result = checker(fake_embedder).check("The US.", hits, "Who decided not to use its veto?")
+    assert result.sentences[0].supported and result.sentences[0].citations == (1,)
