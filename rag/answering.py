@@ -118,8 +118,8 @@ class Answerer:
              said: list[str] = ()) -> list[Candidate]:
         """Candidate sentences of ``hits``, best answer first.
 
-        ``query`` is the standalone form of a follow-up question (it contains
-        the question): sentences are then judged against it.
+        ``query`` is the standalone form of a follow-up question: a sentence
+        is then judged by the better of its similarities to either.
         """
         candidates = _candidate_sentences(hits)
         if not candidates:
@@ -134,8 +134,12 @@ class Answerer:
             candidates.sort(key=lambda c: -(word_share(asked, content_words(c.text))
                                             + hits[c.hit_pos].score))
             candidates = candidates[: self.settings.max_candidates]
-        vectors = self.encode([query or question] + [c.text for c in candidates])
-        similarity = vectors[1:] @ vectors[0]
+        if query is None:
+            vectors = self.encode([question] + [c.text for c in candidates])
+            similarity = vectors[1:] @ vectors[0]
+        else:  # whichever reading of the follow-up the sentence answers better
+            vectors = self.encode([question, query] + [c.text for c in candidates])
+            similarity = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
         scored = []
         for cand, sim in zip(candidates, similarity):
             words = content_words(cand.text)

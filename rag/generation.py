@@ -131,8 +131,7 @@ class LocalAnswerer:
         self.templates = templates or PromptTemplates(settings.prompts_dir)
         self.checker = CitationChecker(answerer.encode,
                                        word_share_needed=settings.support_word_share,
-                                       similarity_needed=settings.support_similarity,
-                                       same_fact_similarity=settings.merge_above)
+                                       similarity_needed=settings.support_similarity)
 
     def answer(self, question: str, k: int | None = None, *, history: History = None,
                max_tokens: int | None = None, **filters) -> Answer:

@@ -9,7 +9,8 @@ the passage. A sentence no cited passage supports is marked unsupported; a
 sentence without a marker, or whose markers point to passages that do not
 support it, is credited to the passage that does support it, if any (the
 answer's notes say so); a supported sentence also cites the passages of other
-articles that state the same fact (as extractive answers do). The best-matching sentence of each cited passage
+articles that support it too (the same fact reported twice, as extractive
+answers cite it). The best-matching sentence of each cited passage
 becomes the citation's quote, so the UI can highlight it.
 """
 
@@ -32,7 +33,6 @@ UNSUPPORTED = "[unsupported]"
 
 _MARKER_GROUP = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 _NUMBER = re.compile(r"\d+")
-_SHORT_ANSWER_WORDS = 6
 _FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 
 
@@ -84,18 +84,13 @@ class CitationChecker:
     """Checks generated sentences against passages; ``encode`` embeds texts."""
 
     def __init__(self, encode: Callable[[list[str]], np.ndarray], *,
-                 word_share_needed: float = 0.6, similarity_needed: float = 0.6,
-                 same_fact_similarity: float = 0.7):
+                 word_share_needed: float = 0.6, similarity_needed: float = 0.5):
         self.encode = encode
         self.word_share_needed = word_share_needed
         self.similarity_needed = similarity_needed
-        # A passage whose closest sentence is this similar states the same
-        # fact: it is cited too, as extractive answers cite every article.
-        self.same_fact_similarity = same_fact_similarity
 
     def check(self, text: str, hits: list[Hit], question: str = "") -> CheckResult:
-        """Check ``text`` against ``hits``. A short answer ("The US.") is
-        compared by meaning as the claim it makes with ``question``."""
+        """Check ``text`` against ``hits`` (``question``: what it answers)."""
         parsed = split_cited_sentences(text)
         removed = sorted({n for _, numbers in parsed for n in numbers
                           if not 1 <= n <= len(hits)})
@@ -103,12 +98,15 @@ class CitationChecker:
         passage_sentences = [[h.text[a - h.start:b - h.start] for a, b in s]
                              for h, s in zip(hits, spans)]
         flat = [t for group in passage_sentences for t in group]
-        claims = [f"{question} {s}" if question and len(s.split()) < _SHORT_ANSWER_WORDS else s
-                  for s, _ in parsed]
+        # Compared by meaning both alone and as the claim it makes together
+        # with the question: "The US." or "He cancelled the visit." mean
+        # little without it. (The lexical test uses the sentence alone.)
+        claims = [s for s, _ in parsed] + [f"{question} {s}" if question else s
+                                           for s, _ in parsed]
         vectors = self.encode(claims + flat) if parsed else None
         notes, sentences = [], []
         quotes: dict[int, list[tuple[int, int]]] = {}
-        offset = len(parsed)
+        offset = 2 * len(parsed)
         starts = np.cumsum([0] + [len(g) for g in passage_sentences])
         for row, (sentence, numbers) in enumerate(parsed):
             words = content_words(sentence)
@@ -119,7 +117,8 @@ class CitationChecker:
                 if not passage_sentences[pos]:
                     evidence[pos + 1] = (False, 0.0, 0, 0.0)
                     continue
-                sims = vectors[offset + starts[pos]:offset + starts[pos + 1]] @ vectors[row]
+                block = vectors[offset + starts[pos]:offset + starts[pos + 1]]
+                sims = np.maximum(block @ vectors[row], block @ vectors[len(parsed) + row])
                 # A sentence may fuse two neighbouring ones: share per pair.
                 group = passage_sentences[pos]
                 shares = [word_share(words, content_words(" ".join(group[i:i + 2])))
@@ -144,9 +143,8 @@ class CitationChecker:
             supported = bool(cited)
             if supported:
                 articles = {hits[n - 1].article_id for n in cited}
-                for n in sorted(evidence, key=lambda n: -evidence[n][3]):
-                    if evidence[n][3] >= self.same_fact_similarity \
-                            and hits[n - 1].article_id not in articles:
+                for n in sorted(evidence, key=lambda n: -evidence[n][1]):
+                    if evidence[n][0] and hits[n - 1].article_id not in articles:
                         cited.append(n)
                         articles.add(hits[n - 1].article_id)
             for n in cited:
