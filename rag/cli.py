@@ -33,6 +33,8 @@ examples:
   rag bench --articles ../shared/eval/news-dev/articles.jsonl \
             --questions ../shared/eval/news-dev/questions.jsonl
                                          build speed, query latency, memory, cold start
+  rag bench --backends ../shared/eval/scifact
+                                         torch vs ONNX vs int8: speed and nDCG@10
   rag bench --scale 10000 100000 1000000 --json
                                          vector index + BM25 on synthetic passages
 """
@@ -114,6 +116,9 @@ def make_parser() -> argparse.ArgumentParser:
                             "(default: a built-in list of 20 news questions)")
     bench.add_argument("--scale", metavar="N", type=int, nargs="+",
                        help="synthetic benchmark at these passage counts instead")
+    bench.add_argument("--backends", metavar="BEIR_DIR",
+                       help="compare the embedding backends (speed, nDCG@10) on a BEIR "
+                            "data set such as ../shared/eval/scifact instead")
     bench.add_argument("--no-bm25", action="store_true", help="with --scale: vectors only")
     bench.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),
                        help="embedding backend (default: torch)")
@@ -183,6 +188,11 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     def log(message: str) -> None:
         print(f"bench: {message}", file=sys.stderr, flush=True)
 
+    if args.backends:
+        rows = benchmarks.compare_backends(args.backends, ("torch", "onnx", "onnx-int8"),
+                                           settings, log=log)
+        print(json.dumps(rows, indent=2) if args.json else benchmarks.format_backends(rows))
+        return 0
     if args.scale:
         rows = benchmarks.run_scale_bench(args.scale, bm25=not args.no_bm25, log=log,
                                           policy=VectorIndexPolicy.from_settings(settings))

@@ -50,3 +50,12 @@ def test_rag_bench_json_on_the_seed_articles_has_every_field(tmp_path):
     assert 0 < result["build_ratio"] == pytest.approx(
         result["build_chunks_per_s"] / result["raw_chunks_per_s"], rel=0.01)
     assert result["retrieve_ms_p50"] <= result["retrieve_ms_p95"]
+
+
+def test_ndcg_at_10_matches_a_hand_computed_example():
+    from rag.bench import ndcg_at_10
+
+    qrels = {"q1": {"d1": 1, "d2": 1}, "q2": {"d9": 2}}
+    ranked = {"q1": ["d2", "x", "d1"], "q2": ["x"] * 10 + ["d9"]}
+    ideal = 1 + 1 / math.log2(3)
+    assert ndcg_at_10(ranked, qrels) == pytest.approx(((1 + 1 / math.log2(4)) / ideal + 0) / 2)
