@@ -133,9 +133,12 @@ def extract_html(markup: str, url: str | None = None) -> tuple[str, dict]:
     files, so sentence and paragraph handling downstream is the same.
     """
     import json
+    import logging
 
     import trafilatura
 
+    # trafilatura logs its own fallbacks as warnings; the build reports what matters.
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
     extracted = trafilatura.extract(markup, url=url, output_format="json", with_metadata=True,
                                     include_comments=False, include_tables=False,
                                     favor_precision=True, deduplicate=True,

@@ -201,8 +201,6 @@ class StoredIndex:
 
         version = live_version(index_dir)
         manifest = _read_manifest_of(version, index_dir)
-        if expect is not None:
-            check_config(manifest, expect, index_dir)
         for f, digest in manifest.get("files", {}).items():
             path = version / f
             if not path.is_file() or _sha256(path) != digest:
@@ -210,6 +208,8 @@ class StoredIndex:
                     f"index file {path} is missing, truncated or modified (its checksum "
                     f"does not match manifest.json); run `rag build --full --index "
                     f"{index_dir}` to rebuild the index")
+        if expect is not None:
+            check_config(manifest, expect, index_dir)
         try:
             rows = list(_read_jsonl(version / "articles.jsonl"))
             articles = {r["id"]: Article(**{k: v for k, v in r.items() if k != "hash"})
@@ -426,6 +426,8 @@ def _remove_old_versions(index_dir: Path, keep: str) -> None:
     touched.
     """
     for entry in index_dir.iterdir():
+        if entry.is_file() and entry.name.startswith(".CURRENT.") and entry.name.endswith(".tmp"):
+            entry.unlink(missing_ok=True)  # a switch interrupted before its rename
         if not entry.is_dir() or entry.name == keep:
             continue
         if entry.name.startswith(".partial-") and _writer_alive(entry.name):

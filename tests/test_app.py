@@ -53,3 +53,11 @@ def test_ask_endpoint_abstains_on_unanswerable_question(server):
     result = Client(server, verbose=False).predict(
         "What is the boiling point of tungsten?", api_name="/ask")
     assert result.startswith("The articles do not answer this question.")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "veto " * 3000, "谁决定不使用否决权？"])
+def test_ask_endpoint_handles_bad_questions(server, question):
+    from gradio_client import Client
+
+    result = Client(server, verbose=False).predict(question, api_name="/ask")
+    assert isinstance(result, str) and result and "Traceback" not in result

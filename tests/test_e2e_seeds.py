@@ -80,3 +80,15 @@ def test_importing_rag_loads_no_model_or_index():
             "print(sorted(heavy & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("question", [
+    "Who decided not to use its veto? " + "Please explain in detail. " * 400,   # > model limit
+    "¿Quién decidió no usar su poder de veto?",
+    "谁决定不使用否决权？",
+])
+def test_cli_answers_long_and_non_english_questions_without_traceback(seed_engine, question):
+    result = _rag("ask", "--json", "--index", str(seed_engine.settings.index_dir), question)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    reply = json.loads(result.stdout)
+    assert reply["text"] and (reply["citations"] or reply["abstained"])
