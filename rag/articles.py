@@ -90,8 +90,16 @@ def clean_text(raw: str) -> tuple[str, str | None, str | None]:
     return "\n\n".join(paragraphs), title, date
 
 
+# Every boilerplate pattern contains one of these; checking for them first
+# spares the (slow) regex on the vast majority of paragraphs.
+_BOILERPLATE_WORDS = ("sign", "email", "privacy", "subscribe", "recaptcha")
+
+
 def _is_boilerplate(paragraph: str) -> bool:
     text = paragraph.strip()
+    lowered = text.lower()
+    if not any(word in lowered for word in _BOILERPLATE_WORDS):
+        return False
     matched = sum(len(m.group(0)) for m in _BOILERPLATE.finditer(text))
     # Most of the paragraph is furniture (the rest is glue words between phrases).
     return matched > 0 and matched >= 0.5 * len(text)
@@ -165,10 +173,13 @@ def read_files(paths, *, max_bytes: int | None = DEFAULT_MAX_BYTES,
 def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> Collection:
     """Every article in ``directory`` (recursively), in a stable order.
 
+    ``directory`` may also be one article or collection file.
     Files of other kinds are listed as skipped, except ``.json`` metadata
     sidecars and hidden files.
     """
     directory = Path(directory)
+    if directory.is_file():  # a single collection file (say, news.jsonl) also works
+        return read_files([directory], max_bytes=max_bytes)
     if not directory.is_dir():
         raise FileNotFoundError(f"articles directory not found: {directory}")
     files, others = [], []
@@ -328,4 +339,6 @@ def _renamed(article: Article, taken: set[str], root: Path | None) -> Article:
 
 
 def _where(article: Article) -> str:
+    if article.path and article.path.endswith(".jsonl"):
+        return f"{article.path} (article {article.id!r})"
     return article.path or article.id
