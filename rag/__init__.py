@@ -18,8 +18,8 @@ from pathlib import Path
 from .citations import Answer, AnswerSentence, Citation, Hit
 from .settings import Settings
 
-__all__ = ["retrieve", "answer", "Engine", "Hit", "Answer", "AnswerSentence", "Citation",
-           "Settings"]
+__all__ = ["retrieve", "answer", "Engine", "Index", "Hit", "Answer", "AnswerSentence",
+           "Citation", "Settings"]
 
 _engines: dict[Path, "Engine"] = {}
 _engines_lock = threading.Lock()
@@ -59,4 +59,8 @@ def __getattr__(name: str):
         from .engine import Engine
 
         return Engine
+    if name == "Index":
+        from .indexing import Index
+
+        return Index
     raise AttributeError(f"module 'rag' has no attribute {name!r}")
