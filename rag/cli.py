@@ -285,7 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             print(engine.build(full=args.full, progress=not args.quiet))
         elif args.command == "add":
-            print(engine.add(args.files, progress=not args.quiet))
+            summary = engine.add(args.files, progress=not args.quiet)
+            print(summary)
+            if summary.skipped:
+                return 1
         elif args.command == "remove":
             summary = engine.remove(args.ids)
             print(summary)

@@ -385,8 +385,11 @@ class Index:
             report = dict(skipped=tuple(found.skipped), notes=tuple(found.notes),
                           added=len(wanted.added), changed=len(wanted.changed),
                           removed=len(wanted.removed), unchanged=len(wanted.kept))
-            if previous is not None and full_reason is None and wanted.empty:
-                return BuildSummary(len(previous.articles), len(previous.chunks),
+            if wanted.empty and full_reason is None and (previous is not None
+                                                         or not rebuild_if_unusable):
+                # Nothing to do (an add of only skipped files creates no index).
+                return BuildSummary(len(previous.articles) if previous else 0,
+                                    len(previous.chunks) if previous else 0,
                                     time.perf_counter() - started, s.index_dir, written=False,
                                     timings=timings, **report)
 

@@ -148,29 +148,35 @@ class StoredIndex:
         name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         partial = index_dir / f".partial-{name}-{os.getpid()}"
         partial.mkdir()
-        _write_jsonl(partial / "articles.jsonl", (
-            {**asdict(a), "hash": a.content_hash} for a in self.articles.values()))
-        _write_jsonl(partial / "chunks.jsonl", (
-            {"id": cid, "article_id": c.article_id, "start": c.start, "end": c.end,
-             "n_tokens": c.n_tokens} for cid, c in zip(self.chunk_ids, self.chunks)))
-        faiss.write_index(self.faiss_index, str(partial / "vectors.faiss"))
-        files = list(_FILES)
-        for extra in _VERSION_FILES.values():
-            extra.write(self, partial / extra.name)
-            files.append(extra.name)
-        manifest = {
-            **self.config,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.built_at)),
-            "n_articles": len(self.articles),
-            "n_chunks": len(self.chunks),
-            "next_chunk_id": self.next_id,
-            "articles": self.article_hashes,
-            "files": {f: _sha256(partial / f) for f in files},
-        }
-        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        for f in (*files, "manifest.json"):
-            _fsync(partial / f)
-        _fsync(partial)
+        try:
+            _write_jsonl(partial / "articles.jsonl", (
+                {**asdict(a), "hash": a.content_hash} for a in self.articles.values()))
+            _write_jsonl(partial / "chunks.jsonl", (
+                {"id": cid, "article_id": c.article_id, "start": c.start, "end": c.end,
+                 "n_tokens": c.n_tokens} for cid, c in zip(self.chunk_ids, self.chunks)))
+            faiss.write_index(self.faiss_index, str(partial / "vectors.faiss"))
+            files = list(_FILES)
+            for extra in _VERSION_FILES.values():
+                extra.write(self, partial / extra.name)
+                files.append(extra.name)
+            manifest = {
+                **self.config,
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(self.built_at)),
+                "n_articles": len(self.articles),
+                "n_chunks": len(self.chunks),
+                "next_chunk_id": self.next_id,
+                "articles": self.article_hashes,
+                "files": {f: _sha256(partial / f) for f in files},
+            }
+            (partial / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+            for f in (*files, "manifest.json"):
+                _fsync(partial / f)
+            _fsync(partial)
+        except BaseException:
+            # Disk full, an error in a version-file writer, Ctrl-C: drop our own
+            # unfinished directory (SIGKILL leaves it to the next build).
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         final = index_dir / name
         os.rename(partial, final)
         _fsync(index_dir)

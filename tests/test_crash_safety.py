@@ -171,3 +171,22 @@ def test_cli_ask_on_damaged_index_explains_without_traceback(engine):
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "chunks.jsonl" in result.stderr and "rag build" in result.stderr
+
+
+def test_failed_save_removes_its_own_directory_and_keeps_the_old_index(engine):
+    from rag.store import _VERSION_FILES, register_version_file
+
+    def broken(index, path):
+        raise OSError("No space left on device")
+
+    register_version_file("broken.bin", broken)
+    try:
+        (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)
+        old = live_version(engine.settings.index_dir)
+        with pytest.raises(OSError, match="No space"):
+            engine.build(progress=False)
+    finally:
+        _VERSION_FILES.pop("broken.bin", None)
+    assert live_version(engine.settings.index_dir) == old
+    assert not [p for p in engine.settings.index_dir.iterdir() if p.name.startswith(".partial")]
+    assert set(StoredIndex.load(engine.settings.index_dir).articles) == {"veto", "storm"}

@@ -4,6 +4,7 @@ work on an `Index` and on the `Engine`."""
 
 import json
 
+import numpy as np
 import pytest
 
 from rag.engine import Engine
@@ -196,3 +197,36 @@ def test_registered_version_file_follows_every_change(engine):
         assert "articles-seen.json" in manifest["files"]
     finally:
         _VERSION_FILES.pop("articles-seen.json", None)
+
+
+def test_update_works_on_a_vector_index_that_cannot_remove_ids(engine):
+    """HNSW cannot delete vectors: the update rebuilds it from the kept ones."""
+    import faiss
+
+    index = StoredIndex.load(engine.settings.index_dir)
+    vectors, ids = np.vstack([index.faiss_index.reconstruct(i) for i in index.chunk_ids]), \
+        np.asarray(index.chunk_ids, dtype="int64")
+    hnsw = faiss.IndexIDMap2(faiss.IndexHNSWFlat(vectors.shape[1], 8, faiss.METRIC_INNER_PRODUCT))
+    hnsw.add_with_ids(vectors, ids)
+    index.faiss_index = hnsw
+    kept_ids = [cid for c, cid in zip(index.chunks, index.chunk_ids) if c.article_id == "veto"]
+    updated = index.updated({"storm"}, [], [], np.zeros((0, vectors.shape[1]), "float32"))
+    assert updated.faiss_index.ntotal == len(kept_ids) == len(updated.chunks)
+    query = engine.embedder.encode(["veto resolution"])
+    assert updated.search(query, 1)[0][0][0] == 0
+
+
+def test_cli_add_reports_skipped_files_with_exit_code_1(engine, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "rag", "add", "--index",
+                             str(tmp_path / "new-index"), str(empty)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "empty.txt: empty file" in result.stdout and "empty.txt" in result.stderr
+    assert not (tmp_path / "new-index" / "CURRENT").exists()  # nothing to write
