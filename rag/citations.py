@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from .articles import Article
 from .chunking import Chunk
 
-__all__ = ["Hit", "Citation", "Answer", "AnswerSentence", "citation_label", "make_hit"]
+__all__ = ["Hit", "Citation", "Answer", "AnswerSentence", "Disagreement", "DisagreementSide",
+           "citation_label", "make_hit", "outlet_name"]
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,55 @@ class AnswerSentence:
     ``supported`` is False when the citation check found no support for the
     sentence in the passages it cites (generated answers only; quotes are
     supported by construction).
+
+    Corroboration (see :mod:`rag.corroboration`) fills the last three fields:
+    ``supporting`` are passages of *other* articles stating the same fact,
+    ``conflicting`` passages giving a different value for it, and ``outlets``
+    every outlet reporting the sentence (its own first).
     """
 
     text: str
     citations: tuple[int, ...]
     supported: bool = True
+    supporting: tuple[Citation, ...] = ()
+    conflicting: tuple[Citation, ...] = ()
+    outlets: tuple[str, ...] = ()
+
+    @property
+    def reported_by(self) -> str:
+        """'reported by 2 sources: The Independent, US rejects ...' ('' if unknown)."""
+        if not self.outlets:
+            return ""
+        n = len(self.outlets)
+        return f"reported by {n} source{'s' if n > 1 else ''}: {', '.join(self.outlets)}"
+
+
+@dataclass(frozen=True)
+class DisagreementSide:
+    """One value given for a disputed fact, by one outlet, with its passage."""
+
+    outlet: str
+    value: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Retrieved passages give different values for the same thing.
+
+    ``kind`` is ``"number"``, ``"date"`` or ``"name"``; ``about`` names what
+    the value is about (context words around it).
+    """
+
+    kind: str
+    about: str
+    sides: tuple[DisagreementSide, ...]
+
+    def describe(self, markers: bool = True) -> str:
+        """'Sources disagree (number, backed nations): The Independent: 14 nations [3]; ...'"""
+        sides = "; ".join(f"{s.outlet}: {s.value}" + (f" [{s.citation.number}]" if markers else "")
+                          for s in self.sides)
+        return f"Sources disagree ({self.kind}, {self.about}): {sides}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +122,9 @@ class Answer:
     #: How well the best passage sentence supports an answer (the score that
     #: is compared with ``Settings.abstain_below``).
     support: float = 0.0
+    #: Passages of other articles cited by corroboration, numbered after ``citations``.
+    corroborations: list[Citation] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     def to_markdown(self) -> str:
         """The answer followed by its numbered sources (used by the CLI and /ask)."""
@@ -86,6 +134,15 @@ class Answer:
         if self.citations:
             lines += ["", "Sources:"]
             lines += [f"{c.label}: \"{_one_line(c.hit.text)}\"" for c in self.citations]
+        reported = [f"- \"{_one_line(s.text, 80)}\" {s.reported_by}"
+                    for s in self.sentences if len(s.outlets) > 1]
+        if reported:
+            lines += ["", "Corroboration:"] + reported
+        if self.disagreements:
+            lines += [""] + [d.describe() for d in self.disagreements]
+        if self.corroborations:
+            lines += ["", "Other sources:"]
+            lines += [f"{c.label}: \"{_one_line(c.hit.text)}\"" for c in self.corroborations]
         elif self.abstained and self.hits:
             lines += ["", "Closest passages:"]
             lines += [f"- {h.citation}: \"{_one_line(h.text)}\"" for h in self.hits[:3]]
@@ -101,6 +158,11 @@ def citation_label(article: Article) -> str:
     """'Title — Source, 2024-03-25', using the file name when there is no title."""
     parts = [p for p in (article.source, article.date) if p]
     return article.label + (f" — {', '.join(parts)}" if parts else "")
+
+
+def outlet_name(hit: Hit) -> str:
+    """Who published a passage: its source, else its article title, else its id."""
+    return hit.source or hit.title or hit.article_id
 
 
 def make_hit(article: Article, chunk: Chunk, score: float, chunk_id: int = -1) -> Hit:

@@ -19,6 +19,7 @@ from .answering import Answerer
 from .articles import Article
 from .citations import Answer, Hit
 from .conversation import History
+from .corroboration import Corroborator, SourceColumn
 from .embedding import Embedder, make_embedder
 from .embedding_lru import LruEmbedder
 from .indexing import BuildSummary, Index
@@ -44,6 +45,14 @@ class Engine:
         self._local = None
         self._local_lock = threading.Lock()
         self._build_lock = threading.Lock()
+        self._corroborator: Corroborator | None = None
+
+    @property
+    def corroborator(self) -> Corroborator:
+        """Finds other outlets' passages for answer sentences (created on first use)."""
+        if self._corroborator is None:
+            self._corroborator = Corroborator(self.settings, self.embedder, self.retrieve)
+        return self._corroborator
 
     @property
     def local(self):
@@ -104,6 +113,7 @@ class Engine:
                 if query.notes:
                     part = replace(part, question=str(question),
                                    notes=[*query.notes, *part.notes])
+                part = self.corroborate(part)
                 if mode != "local":
                     text = ""
                     for sentence in part.sentences:
@@ -112,6 +122,15 @@ class Engine:
             yield part
 
     answer_stream = stream_answer
+
+    def corroborate(self, reply: Answer) -> Answer:
+        """Attach supporting/conflicting citations from other articles (if enabled)."""
+        return self.corroborator.corroborate(reply) if self.settings.corroborate else reply
+
+    def compare_sources(self, question: str, k: int | None = None) -> list[SourceColumn]:
+        """What each article says about ``question``: its best passage, side by side."""
+        k = k or max(3 * self.settings.top_k, 15)
+        return self.corroborator.compare(question, self.retrieve(question, k))
 
     # Index maintenance: see :class:`rag.indexing.Index`. After each change the
     # retriever is told to load the new version on its next query.

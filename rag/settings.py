@@ -99,6 +99,18 @@ class Settings:
     support_word_share: float = 0.6
     support_similarity: float = 0.5
 
+    # Corroboration across outlets (rag/corroboration.py; thresholds chosen on
+    # news-dev, see README "Corroboration").
+    corroborate: bool = True
+    #: Passages searched per answer sentence when looking for other outlets.
+    corroborate_k: int = 8
+    #: Cosine similarity at which another article's sentence can state the same fact.
+    corroborate_min_similarity: float = 0.6
+    #: Cosine similarity at which two sentences are compared for different values.
+    conflict_min_similarity: float = 0.5
+    #: Columns of the compare-sources view.
+    compare_max_articles: int = 4
+
     # Web chat.
     host: str = "127.0.0.1"
     port: int = 7860

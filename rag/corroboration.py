@@ -1,0 +1,407 @@
+"""Corroboration across outlets: who else reports each fact, and where they disagree.
+
+Given a finished :class:`~rag.citations.Answer` (extractive or from a local
+model), :class:`Corroborator` looks, for every answer sentence, for sentences
+of *other* articles that state the same fact:
+
+1. candidates: the sentences of the question's passages plus those of the
+   passages found by searching the index with the answer sentence itself;
+2. meaning: cosine similarity of the sentence embeddings at least
+   ``corroborate_min_similarity`` (chosen on news-dev, see README);
+3. names: the two sentences share a name (``rag.facts.names``) when both
+   have names;
+4. numbers: every number of the answer sentence that the candidate also talks
+   about must have the same value after normalisation, and at least one must
+   be there; a candidate with a different value for the same thing is a
+   *conflict*, not a corroboration.
+
+Disagreements are collected from the same candidates: two sentences of
+different articles, close in meaning (``conflict_min_similarity``), giving
+different values for the same slot (a number with the same unit or context,
+a date of the same granularity in the same context, a different name in the
+same place of otherwise the same sentence). Each side is cited.
+
+Inputs stay plain: the answer, an embedder, and ``search(text, k) -> hits``
+(the engine passes its retriever), so this works for any answerer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import facts
+from .chunking import split_sentences
+from .citations import (Answer, AnswerSentence, Citation, Disagreement, DisagreementSide, Hit,
+                        outlet_name)
+from .embedding import Embedder
+from .settings import Settings
+
+__all__ = ["Corroborator", "Candidate", "SourceColumn", "compare_sources", "match_fact",
+           "find_conflicts", "clauses"]
+
+Search = Callable[[str, int], list[Hit]]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of one retrieved passage."""
+
+    hit: Hit
+    start: int          # character offsets in the article text
+    end: int
+    text: str
+
+    @property
+    def article_id(self) -> str:
+        return self.hit.article_id
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two sentences giving different values for the same thing."""
+
+    kind: str           # "number" | "date" | "name"
+    about: str
+    value_a: str
+    value_b: str
+    key: tuple          # what makes two conflicts the same disagreement
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """The compare-sources view: one article's best passage for a question."""
+
+    outlet: str
+    hit: Hit
+    quote: tuple[int, int]      # best sentence of the passage (article offsets)
+    similarity: float
+
+
+# ---------------------------------------------------------------- pure checks
+_CLAUSE_BREAK = re.compile(r"\s*[,;:\u2014\u2013]\s+|\s+\u2014\s*|\s+(?=(?:after|while|as|because|"
+                           r"but|which|who|allowing|adding|although|and|where)\s)")
+
+
+def clauses(sentence: str, min_words: int = 4) -> list[str]:
+    """The clauses of a sentence (pieces shorter than ``min_words`` are merged).
+
+    A news sentence often packs several facts ("The council passed the
+    resolution ... after the US withheld its veto"); matching an answer
+    sentence against the clauses finds the one that states its fact.
+    """
+    pieces, cursor = [], 0
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        pieces.append(sentence[cursor:m.start()])
+        cursor = m.end()
+    pieces.append(sentence[cursor:])
+    out: list[str] = []
+    for piece in (p.strip() for p in pieces):
+        if not piece:
+            continue
+        if out and (len(piece.split()) < min_words or len(out[-1].split()) < min_words):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return [c for c in out if len(c.split()) >= min_words and c != sentence]
+
+
+def match_fact(sentence: str, other: str, evidence: str | None = None) -> str:
+    """Lexical verdict on two sentences already close in meaning.
+
+    ``"support"`` when the names and numbers of ``sentence`` agree with
+    ``other``, ``"conflict"`` when ``other`` gives a different value for one
+    of them, ``"none"`` when ``other`` misses what makes the fact specific.
+    ``evidence`` is the part of ``other`` (a clause, or all of it) that
+    matched ``sentence`` in meaning: a number there that ``sentence`` does not
+    have means it states a more specific, different fact ("has vetoed 89
+    resolutions" is not "decided not to use its veto").
+    """
+    if find_conflicts(sentence, other):
+        return "conflict"
+    nums_a = facts.numbers(sentence)
+    for extra in facts.numbers(evidence or other):
+        if not any(facts.values_agree(extra, a) for a in nums_a):
+            return "none"
+    # Who said or did it matters: every person named in one must be named in
+    # the other too (by any part of the name).
+    if not _people_covered(sentence, other) or not _people_covered(evidence or other, sentence):
+        return "none"
+    names_a, names_b = facts.names(sentence), facts.names(other)
+    if names_a and names_b:
+        shared = sum(any(facts.names_match(a, b) for b in names_b) for a in names_a)
+        if shared == 0 or 2 * shared < min(len(names_a), len(names_b)):
+            return "none"
+    nums_b = facts.numbers(other)
+    if nums_a and not any(facts.values_agree(a, b) for a in nums_a for b in nums_b):
+        return "none"
+    # The content has to overlap too: paraphrases share key words.
+    stems_a, stems_b = facts.content_stems(sentence), facts.content_stems(other)
+    if len(stems_a & stems_b) < 2:
+        return "none"
+    return "support"
+
+
+def _people_covered(text: str, other: str) -> bool:
+    words = {w.lower().removesuffix("'s")
+             for w in re.findall(r"[A-Za-z][A-Za-z'’]*", other.replace("’", "'"))}
+    return all(person & words for person in facts.people(text))
+
+
+def find_conflicts(a: str, b: str) -> list[Conflict]:
+    """Values that ``a`` and ``b`` give differently for the same thing."""
+    out = []
+    for ma in facts.numbers(a) + facts.dates(a):
+        for mb in facts.numbers(b) + facts.dates(b):
+            if facts.same_slot(ma, mb) and not facts.values_agree(ma, mb):
+                # Another mention of b with a's value for the same slot means
+                # b states both (e.g. "up from 12 to 14"): not a conflict.
+                if any(facts.same_slot(ma, m2) and facts.values_agree(ma, m2)
+                       for m2 in facts.numbers(b) + facts.dates(b)):
+                    continue
+                about = ma.text.split()[-1] if ma.kind == "number" and ma.unit and \
+                    ma.role != "attr" else " ".join(sorted(ma.context & mb.context)) or ma.kind
+                kind = "number" if ma.kind == "number" else "date"
+                out.append(Conflict(kind, about, ma.text, mb.text,
+                                    (kind, about, frozenset((str(ma.value), str(mb.value))))))
+    out += _name_conflicts(a, b)
+    return out
+
+
+def _name_conflicts(a: str, b: str) -> list[Conflict]:
+    """Different names in the same place of otherwise the same sentence."""
+    names_a, names_b = facts.names(a), facts.names(b)
+    only_a = [n for n in names_a if not any(facts.names_match(n, m) for m in names_b)]
+    only_b = [m for m in names_b if not any(facts.names_match(m, n) for n in names_a)]
+    if len(only_a) != 1 or len(only_b) != 1:
+        return []
+    name_words = set().union(*names_a, *names_b)
+    rest_a = {s for s in facts.content_stems(a) if s not in name_words}
+    rest_b = {s for s in facts.content_stems(b) if s not in name_words}
+    union = rest_a | rest_b
+    if not union or len(rest_a & rest_b) / len(union) < 0.6:
+        return []
+    na, nb = " ".join(sorted(only_a[0])), " ".join(sorted(only_b[0]))
+    about = " ".join(sorted(rest_a & rest_b)[:4])
+    return [Conflict("name", about, _surface(a, only_a[0]), _surface(b, only_b[0]),
+                     ("name", about, frozenset((na, nb))))]
+
+
+def _surface(sentence: str, name: frozenset[str]) -> str:
+    """The name as written in the sentence."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’.]*", sentence)
+    picked = [w for w in words if w.lower().rstrip(".").removesuffix("'s") in name]
+    return " ".join(dict.fromkeys(picked)) or " ".join(sorted(name))
+
+
+def candidates_of(hits: Sequence[Hit], min_words: int = 5) -> list[Candidate]:
+    """Each distinct sentence of ``hits`` (overlapping chunks repeat sentences)."""
+    seen, out = set(), []
+    for hit in hits:
+        for start, end in split_sentences(hit.text, offset=hit.start):
+            text = hit.text[start - hit.start:end - hit.start]
+            if (hit.article_id, start) in seen or len(text.split()) < min_words:
+                continue
+            seen.add((hit.article_id, start))
+            out.append(Candidate(hit, start, end, text))
+    return out
+
+
+def compare_sources(question_vector: np.ndarray, hits: Sequence[Hit],
+                    candidate_vectors: dict[tuple[str, int], np.ndarray],
+                    max_articles: int = 4) -> list[SourceColumn]:
+    """One column per article: its best passage (hits are best first) and the
+    sentence of that passage closest to the question."""
+    columns, seen = [], set()
+    for hit in hits:
+        if hit.article_id in seen:
+            continue
+        seen.add(hit.article_id)
+        best, best_sim = (hit.start, hit.end), -1.0
+        for c in candidates_of([hit], min_words=1):
+            vec = candidate_vectors.get((c.article_id, c.start))
+            if vec is not None and float(vec @ question_vector) > best_sim:
+                best, best_sim = (c.start, c.end), float(vec @ question_vector)
+        columns.append(SourceColumn(outlet_name(hit), hit, best, best_sim))
+        if len(columns) == max_articles:
+            break
+    return columns
+
+
+# ---------------------------------------------------------------- the service
+class Corroborator:
+    """Attaches supporting and conflicting citations to answers."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, search: Search):
+        self.settings = settings
+        self.embedder = embedder
+        self.search = search
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings, cached by text (the same sentences come back question after question)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vec in zip(missing, self.embedder.encode(missing)):
+                self._vectors[text] = np.asarray(vec, dtype=np.float32)
+            if len(self._vectors) > 50_000:  # bound memory in long-running servers
+                self._vectors = dict(list(self._vectors.items())[-25_000:])
+        return np.stack([self._vectors[t] for t in texts]) if texts else \
+            np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def corroborate(self, reply: Answer) -> Answer:
+        """``reply`` with per-sentence supporting/conflicting citations,
+        outlets and the disagreements among the retrieved passages."""
+        if reply.abstained or not reply.sentences:
+            return reply
+        s = self.settings
+        by_number = {c.number: c for c in reply.citations}
+        pool = list(reply.hits)
+        for sentence in reply.sentences:
+            pool += self.search(sentence.text, s.corroborate_k)
+        candidates = candidates_of(pool)
+        parts = [clauses(c.text) for c in candidates]
+        owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=int)
+        flat = [clause for p in parts for clause in p]
+        n_sent, n_cand = len(reply.sentences), len(candidates)
+        vectors = self._encode([reply.question] + [x.text for x in reply.sentences]
+                               + [c.text for c in candidates] + flat)
+        question_vec, sent_vecs = vectors[0], vectors[1:1 + n_sent]
+        cand_vecs = vectors[1 + n_sent:1 + n_sent + n_cand]
+        clause_vecs = vectors[1 + n_sent + n_cand:]
+
+        numbering = _Numbering(reply.citations)
+        disagreements = _Disagreements()
+        new_sentences = []
+        for sentence, vec in zip(reply.sentences, sent_vecs):
+            own = [by_number[n] for n in sentence.citations if n in by_number]
+            own_articles = {c.article_id for c in own}
+            sims, evidence = _best_parts(vec, cand_vecs, clause_vecs, owner)
+            best: dict[str, tuple[float, Candidate]] = {}
+            conflicting = []
+            for i, (cand, sim) in enumerate(zip(candidates, sims)):
+                if cand.article_id in own_articles or sim < s.conflict_min_similarity:
+                    continue
+                verdict = match_fact(sentence.text, cand.text,
+                                     flat[evidence[i]] if evidence[i] >= 0 else None)
+                if verdict == "conflict" and own:
+                    conflicting.append(cand)
+                    for conflict in find_conflicts(sentence.text, cand.text):
+                        disagreements.add(conflict, (own[0].hit, own[0]), cand, numbering)
+                elif verdict == "support" and sim >= s.corroborate_min_similarity:
+                    if cand.article_id not in best or sim > best[cand.article_id][0]:
+                        best[cand.article_id] = (float(sim), cand)
+            supporting = sorted(best.values(), key=lambda x: -x[0])
+            outlets = list(dict.fromkeys([outlet_name(c.hit) for c in own]
+                                         + [outlet_name(c.hit) for _, c in supporting]))
+            new_sentences.append(dataclasses.replace(
+                sentence,
+                supporting=tuple(numbering.cite(c) for _, c in supporting),
+                conflicting=tuple(numbering.cite(c) for c in conflicting),
+                outlets=tuple(outlets)))
+
+        # Disagreements among the passages retrieved for the question itself.
+        relevant = [(c, v) for c, v in zip(candidates, cand_vecs)
+                    if float(v @ question_vec) >= s.abstain_below]
+        for i, (a, va) in enumerate(relevant):
+            for b, vb in relevant[i + 1:]:
+                if a.article_id == b.article_id or float(va @ vb) < s.conflict_min_similarity:
+                    continue
+                for conflict in find_conflicts(a.text, b.text):
+                    disagreements.add(conflict, a, b, numbering)
+
+        found = disagreements.result(numbering)
+        # Citations are immutable: rebuild them now that every quote is known.
+        final = numbering.citations()
+        new_sentences = [dataclasses.replace(
+            x, supporting=tuple(final.get(c.number, c) for c in x.supporting),
+            conflicting=tuple(final.get(c.number, c) for c in x.conflicting))
+            for x in new_sentences]
+        found = [dataclasses.replace(d, sides=tuple(
+            dataclasses.replace(side, citation=final.get(side.citation.number, side.citation))
+            for side in d.sides)) for d in found]
+        return dataclasses.replace(
+            reply, sentences=new_sentences, corroborations=list(final.values()),
+            disagreements=found, notes=list(reply.notes) + [d.describe() for d in found])
+
+    def compare(self, question: str, hits: Sequence[Hit]) -> list[SourceColumn]:
+        """The compare-sources view for ``question`` over ``hits`` (best first)."""
+        candidates = candidates_of(hits, min_words=1)
+        vectors = self._encode([question] + [c.text for c in candidates])
+        table = {(c.article_id, c.start): v for c, v in zip(candidates, vectors[1:])}
+        return compare_sources(vectors[0], hits, table, self.settings.compare_max_articles)
+
+
+def _best_parts(vec: np.ndarray, cand_vecs: np.ndarray, clause_vecs: np.ndarray,
+                owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: the best similarity of ``vec`` to the sentence or one of
+    its clauses, and which clause it was (-1 for the whole sentence)."""
+    sims = cand_vecs @ vec if len(cand_vecs) else np.zeros(0, dtype=np.float32)
+    evidence = np.full(len(sims), -1, dtype=int)
+    if len(clause_vecs):
+        for k, sim in enumerate(clause_vecs @ vec):
+            if sim > sims[owner[k]]:
+                sims[owner[k]], evidence[owner[k]] = sim, k
+    return sims, evidence
+
+
+class _Numbering:
+    """Numbers new citations after the answer's own, one per passage.
+
+    A passage the answer already cites keeps its citation (and number).
+    """
+
+    def __init__(self, existing: Sequence[Citation]):
+        self.next = max((c.number for c in existing), default=0) + 1
+        self.existing = {(c.hit.article_id, c.hit.start, c.hit.end): c for c in existing}
+        self.by_passage: dict[tuple[str, int, int], Citation] = {}
+        self.quotes: dict[int, list[tuple[int, int]]] = {}
+
+    def cite(self, cand: Candidate) -> Citation:
+        key = (cand.hit.article_id, cand.hit.start, cand.hit.end)
+        if key in self.existing:
+            return self.existing[key]
+        if key not in self.by_passage:
+            self.by_passage[key] = Citation(self.next, cand.article_id, cand.hit)
+            self.quotes[self.next] = []
+            self.next += 1
+        citation = self.by_passage[key]
+        if (cand.start, cand.end) not in self.quotes[citation.number]:
+            self.quotes[citation.number].append((cand.start, cand.end))
+        return citation
+
+    def citations(self) -> dict[int, Citation]:
+        """The new citations by number, with every quote collected."""
+        return {c.number: dataclasses.replace(c, quotes=tuple(sorted(self.quotes[c.number])))
+                for c in self.by_passage.values()}
+
+
+class _Disagreements:
+    """Groups pairwise conflicts into disagreements with one side per value."""
+
+    def __init__(self):
+        self.groups: dict[tuple, dict] = {}
+
+    def add(self, conflict: Conflict, a, b: Candidate, numbering: _Numbering) -> None:
+        """``a`` is a candidate, or ``(hit, citation)`` for an answer sentence."""
+        group = self.groups.setdefault(conflict.key, {"kind": conflict.kind,
+                                                      "about": conflict.about, "sides": {}})
+        for side, value in ((a, conflict.value_a), (b, conflict.value_b)):
+            if isinstance(side, tuple):
+                hit, citation = side
+            else:
+                hit, citation = side.hit, numbering.cite(side)
+            group["sides"].setdefault((outlet_name(hit), value), citation)
+
+    def result(self, numbering: _Numbering) -> list[Disagreement]:
+        out = []
+        for group in self.groups.values():
+            sides = tuple(DisagreementSide(outlet, value, citation)
+                          for (outlet, value), citation in group["sides"].items())
+            if len({s.outlet for s in sides}) >= 2:
+                out.append(Disagreement(group["kind"], group["about"], sides))
+        return out

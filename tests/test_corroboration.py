@@ -1,0 +1,110 @@
+"""Corroboration and disagreement with the fake embedder (fast layer)."""
+
+import pytest
+
+from rag.corroboration import find_conflicts, match_fact
+from rag.engine import Engine
+from rag.settings import Settings
+
+
+def test_paraphrase_with_same_names_and_numbers_supports():
+    assert match_fact("The resolution was backed by 14 nations in New York.",
+                      "In New York, 14 countries backed the resolution.") == "support"
+
+
+def test_different_value_for_the_same_thing_is_a_conflict_not_support():
+    a = "The resolution was backed by 14 nations."
+    b = "The resolution was backed by 12 countries."
+    assert match_fact(a, b) == "conflict"
+    (conflict,) = find_conflicts(a, b)
+    assert conflict.kind == "number" and (conflict.value_a, conflict.value_b) == \
+        ("14 nations", "12 countries")
+
+
+def test_missing_number_or_other_names_is_not_support():
+    assert match_fact("The resolution was backed by 14 nations.",
+                      "The resolution was backed by many nations.") == "none"
+    assert match_fact("Netanyahu cancelled the visit of the delegation to Washington.",
+                      "Biden cancelled the visit of the delegation to Ottawa.") != "support"
+
+
+def test_different_units_are_not_compared():
+    assert find_conflicts("The resolution was backed by 14 nations.",
+                          "The resolution was backed by 3 ministers.") == []
+
+
+def test_differing_dates_in_the_same_context_conflict():
+    (c,) = find_conflicts("The council voted on the ceasefire resolution on Monday.",
+                          "The council voted on the ceasefire resolution on Tuesday.")
+    assert c.kind == "date" and {c.value_a, c.value_b} == {"Monday", "Tuesday"}
+
+
+def test_a_different_name_in_the_same_role_conflicts():
+    (c,) = find_conflicts("The ceasefire resolution was drafted by Malta and put to a vote.",
+                          "The ceasefire resolution was drafted by Mozambique and put to a vote.")
+    assert c.kind == "name" and {c.value_a, c.value_b} == {"Malta", "Mozambique"}
+
+
+def test_rounded_number_with_hedge_does_not_conflict():
+    assert find_conflicts("The death toll passed 32,000, officials said.",
+                          "The death toll reached 32,414, officials said.") == []
+
+
+QUESTION = "Did 14 votes back the ceasefire resolution in New York?"
+
+
+@pytest.fixture
+def engine(tmp_path, fake_embedder, write_articles):
+    folder = write_articles({
+        "a.txt": "Vote story\n\nThe council backed the ceasefire resolution with 14 votes "
+                 "in New York on Monday. Delegates applauded loudly afterwards.",
+        "b.txt": "Another vote story\n\nIn New York the council backed the ceasefire "
+                 "resolution with 14 votes on Monday. Protesters gathered outside.",
+        "c.txt": "Contrary story\n\nThe council backed the ceasefire resolution with 11 votes "
+                 "in New York on Monday. Weather was cold.",
+        "d.txt": "Storm story\n\nA storm hit the coast overnight. Thousands of homes lost "
+                 "power and the council met to plan repairs.",
+    })
+    (folder / "b.json").write_text('{"source": "Outlet B"}')
+    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
+                                  abstain_below=0.3, max_answer_sentences=1, top_k=4)
+    engine = Engine(settings, fake_embedder)
+    engine.build(progress=False)
+    return engine
+
+
+def test_answer_sentence_gets_supporting_citation_from_other_outlet(engine):
+    reply = engine.answer(QUESTION)
+    (sentence,) = reply.sentences
+    own = {c.article_id for c in reply.citations if c.number in sentence.citations}
+    supporting = {c.article_id for c in sentence.supporting}
+    assert supporting and not supporting & own and "d" not in supporting
+    assert len(sentence.outlets) == 1 + len(supporting)
+    assert sentence.reported_by.startswith(f"reported by {len(sentence.outlets)} sources")
+    numbers = [c.number for c in reply.citations] + [c.number for c in reply.corroborations]
+    assert len(numbers) == len(set(numbers))
+
+
+def test_contradicting_article_yields_a_disagreement_citing_both_sides(engine):
+    reply = engine.answer(QUESTION)
+    (disagreement,) = reply.disagreements
+    values = {side.value for side in disagreement.sides}
+    assert values == {"14 votes", "11 votes"} and disagreement.about == "votes"
+    assert {side.citation.article_id for side in disagreement.sides if side.value == "11 votes"} \
+        == {"c"}
+    assert "Sources disagree" in reply.to_markdown() and reply.notes
+
+
+def test_corroboration_can_be_switched_off(engine):
+    engine.settings = engine.settings.replace(corroborate=False)
+    reply = engine.answer(QUESTION)
+    assert reply.corroborations == [] and reply.sentences[0].supporting == ()
+
+
+def test_compare_sources_gives_one_column_per_article(engine):
+    columns = engine.compare_sources("How many votes backed the ceasefire resolution?")
+    assert len({c.hit.article_id for c in columns}) == len(columns) >= 3
+    for column in columns:
+        start, end = column.quote
+        assert column.hit.start <= start < end <= column.hit.end
+    assert "Outlet B" in {c.outlet for c in columns}

@@ -1,0 +1,79 @@
+"""Normalising what sentences state: numbers, dates, names (pure functions)."""
+
+import pytest
+
+from rag import facts
+
+
+def _values(sentence):
+    return [m.value for m in facts.numbers(sentence)]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The death toll passed 32,000 on Sunday.",
+    "The death toll passed 32 thousand on Sunday.",
+    "The death toll passed thirty-two thousand on Sunday.",
+    "The death toll passed 32000 on Sunday.",
+])
+def test_numbers_in_digits_words_and_scales_normalise_to_one_value(sentence):
+    assert _values(sentence) == [32000.0]
+
+
+def test_decimal_scales_and_percentages():
+    assert _values("It costs 1.2 million dollars.") == [1_200_000.0]
+    (pct,) = facts.numbers("Unemployment fell to 3.5% in May.")
+    assert pct.value == 3.5 and pct.unit == "%"
+
+
+def test_lone_one_is_not_a_number_but_one_million_is():
+    assert _values("No one came, but one million people watched.") == [1_000_000.0]
+
+
+def test_count_of_total_are_separate_slots_with_the_same_unit():
+    part, total = facts.numbers("The resolution was backed by 14 of the 15 members.")
+    assert (part.value, part.role, part.unit) == (14.0, "part", "member")
+    assert (total.value, total.role) == (15.0, "total")
+    assert part.text == "14 of the 15 members"
+
+
+def test_synonymous_units_are_one_unit():
+    (a,) = facts.numbers("The resolution was backed by 14 nations.")
+    (b,) = facts.numbers("The resolution was backed by 13 countries.")
+    assert a.unit == b.unit and facts.same_slot(a, b) and not facts.values_agree(a, b)
+
+
+def test_hyphenated_attribute_is_not_a_count():
+    (m,) = facts.numbers("It was the only country on the 15-member council to veto it.")
+    assert m.role == "attr" and m.value == 15.0
+
+
+def test_date_parts_are_not_counted_as_numbers():
+    assert facts.numbers("The vote took place on March 25, 2024 in New York.") == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("on March 25, 2024", "2024-03-25"), ("on 25 March 2024", "2024-03-25"),
+    ("on 2024-03-25", "2024-03-25"), ("on March 25", "03-25"), ("on Monday", "monday"),
+    ("in 1945", "1945"),
+])
+def test_dates_normalise(text, value):
+    (d,) = facts.dates(f"The council voted {text} after talks.")
+    assert d.value == value
+
+
+def test_hedged_and_rounded_numbers_agree_with_precise_ones():
+    (a,) = facts.numbers("The death toll passed 32,000.")
+    (b,) = facts.numbers("The death toll reached 32,414.")
+    (c,) = facts.numbers("The death toll reached 40,414.")
+    assert facts.values_agree(a, b) and not facts.values_agree(a, c)
+
+
+def test_names_use_aliases_and_skip_the_sentence_start():
+    got = facts.names("Officials said the U.S. and the United States and Israel's leader met.")
+    assert got == [frozenset({"us"}), frozenset({"us"}), frozenset({"israel"})]
+    assert facts.names_match(frozenset({"benjamin", "netanyahu"}), frozenset({"netanyahu"}))
+
+
+def test_stems_merge_inflections():
+    assert facts.stem("backed") == facts.stem("backs") == "back"
+    assert facts.stem("cancelled") == "cancell" and facts.stem("countries") == "member"
