@@ -35,6 +35,8 @@ examples:
                                          build speed, query latency, memory, cold start
   rag bench --backends ../shared/eval/scifact
                                          torch vs ONNX vs int8: speed and nDCG@10
+  rag corroborate-bench --index /tmp/news-index ../shared/eval/news-dev/questions.jsonl
+                                         share of answers reported by 2+ outlets
   rag bench --scale 10000 100000 1000000 --json
                                          vector index + BM25 on synthetic passages
 """
@@ -123,6 +125,20 @@ def make_parser() -> argparse.ArgumentParser:
     bench.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),
                        help="embedding backend (default: torch)")
     bench.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    corro = commands.add_parser(
+        "corroborate-bench", help="how often answers are corroborated by other outlets",
+        description="Answer every question of a quiz file, corroborate each answer, report "
+                    "the share of answer sentences reported by 2+ outlets and print a sample "
+                    "of corroborations to check by hand.")
+    _add_collection_flags(corro)
+    corro.add_argument("questions", metavar="QUESTIONS", help="questions.jsonl (news-dev format)")
+    corro.add_argument("--out", metavar="DIR", default="corroboration-bench",
+                       help="where to write corroborations.jsonl and sample.jsonl")
+    corro.add_argument("--limit", type=int, help="only the first N questions")
+    corro.add_argument("--calibrate", type=float, metavar="FLOOR",
+                       help="also write every candidate pair above this similarity")
+    corro.add_argument("--json", action="store_true", help="print the result as JSON")
 
     serve = commands.add_parser("serve", help="start the web chat")
     add_serve_flags(serve)
@@ -260,6 +276,17 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> int:
                                     or article_id) if article_id in index.articles else article_id
         print()
         print(answer_eval.format_table(results, label))
+
+
+def corroborate_bench(args: argparse.Namespace, engine) -> int:
+    """``rag corroborate-bench``: progress on stderr, summary and sample on stdout."""
+    from .corroboration_bench import format_corroboration_bench, run_corroboration_bench
+
+    result = run_corroboration_bench(
+        engine, args.questions, args.out, limit=args.limit, calibrate_floor=args.calibrate,
+        log=lambda m: print(f"corroborate-bench: {m}", file=sys.stderr, flush=True))
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json
+          else format_corroboration_bench(result))
     return 0
 
 
@@ -282,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "eval-answers":
             return eval_answers(args, settings)
         engine = Engine(settings)
+        if args.command == "corroborate-bench":
+            return corroborate_bench(args, engine)
         if args.command == "build":
             print(engine.build(full=args.full, progress=not args.quiet))
         elif args.command == "add":

@@ -41,7 +41,7 @@ from .citations import (Answer, AnswerSentence, Citation, Disagreement, Disagree
 from .embedding import Embedder
 from .settings import Settings
 
-__all__ = ["Corroborator", "Candidate", "SourceColumn", "compare_sources", "match_fact",
+__all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
            "find_conflicts", "clauses"]
 
 Search = Callable[[str, int], list[Hit]]
@@ -59,6 +59,16 @@ class Candidate:
     @property
     def article_id(self) -> str:
         return self.hit.article_id
+
+
+@dataclass(frozen=True)
+class Match:
+    """A sentence of another article compared with an answer sentence."""
+
+    candidate: Candidate
+    similarity: float   # best cosine similarity to the sentence or one of its clauses
+    verdict: str        # "support" | "conflict" | "none" (see :func:`match_fact`)
+    evidence: str       # the clause (or whole sentence) that matched
 
 
 @dataclass(frozen=True)
@@ -253,12 +263,16 @@ class Corroborator:
         return np.stack([self._vectors[t] for t in texts]) if texts else \
             np.zeros((0, self.embedder.dim), dtype=np.float32)
 
-    def corroborate(self, reply: Answer) -> Answer:
-        """``reply`` with per-sentence supporting/conflicting citations,
-        outlets and the disagreements among the retrieved passages."""
-        if reply.abstained or not reply.sentences:
-            return reply
+    def matches(self, reply: Answer, floor: float | None = None) -> list[list[Match]]:
+        """For each answer sentence, the sentences of other articles at least
+        ``floor`` similar (default ``conflict_min_similarity``) with the
+        lexical verdict: what :meth:`corroborate` decides on (also used to
+        choose the thresholds)."""
+        return self._analyse(reply, floor)[0]
+
+    def _analyse(self, reply: Answer, floor: float | None = None):
         s = self.settings
+        floor = s.conflict_min_similarity if floor is None else floor
         by_number = {c.number: c for c in reply.citations}
         pool = list(reply.hits)
         for sentence in reply.sentences:
@@ -273,28 +287,46 @@ class Corroborator:
         question_vec, sent_vecs = vectors[0], vectors[1:1 + n_sent]
         cand_vecs = vectors[1 + n_sent:1 + n_sent + n_cand]
         clause_vecs = vectors[1 + n_sent + n_cand:]
+        per_sentence = []
+        for sentence, vec in zip(reply.sentences, sent_vecs):
+            own_articles = {by_number[n].article_id for n in sentence.citations if n in by_number}
+            sims, evidence = _best_parts(vec, cand_vecs, clause_vecs, owner)
+            found = []
+            for i, (cand, sim) in enumerate(zip(candidates, sims)):
+                if cand.article_id in own_articles or sim < floor:
+                    continue
+                clause = flat[evidence[i]] if evidence[i] >= 0 else None
+                found.append(Match(cand, float(sim), match_fact(sentence.text, cand.text, clause),
+                                   clause or cand.text))
+            per_sentence.append(sorted(found, key=lambda m: -m.similarity))
+        relevant = [(c, v) for c, v in zip(candidates, cand_vecs)
+                    if float(v @ question_vec) >= s.abstain_below]
+        return per_sentence, relevant
 
+    def corroborate(self, reply: Answer) -> Answer:
+        """``reply`` with per-sentence supporting/conflicting citations,
+        outlets and the disagreements among the retrieved passages."""
+        if reply.abstained or not reply.sentences:
+            return reply
+        s = self.settings
+        by_number = {c.number: c for c in reply.citations}
+        per_sentence, relevant = self._analyse(reply)
         numbering = _Numbering(reply.citations)
         disagreements = _Disagreements()
         new_sentences = []
-        for sentence, vec in zip(reply.sentences, sent_vecs):
+        for sentence, found in zip(reply.sentences, per_sentence):
             own = [by_number[n] for n in sentence.citations if n in by_number]
-            own_articles = {c.article_id for c in own}
-            sims, evidence = _best_parts(vec, cand_vecs, clause_vecs, owner)
             best: dict[str, tuple[float, Candidate]] = {}
             conflicting = []
-            for i, (cand, sim) in enumerate(zip(candidates, sims)):
-                if cand.article_id in own_articles or sim < s.conflict_min_similarity:
-                    continue
-                verdict = match_fact(sentence.text, cand.text,
-                                     flat[evidence[i]] if evidence[i] >= 0 else None)
-                if verdict == "conflict" and own:
+            for match in found:
+                cand, sim = match.candidate, match.similarity
+                if match.verdict == "conflict" and own:
                     conflicting.append(cand)
                     for conflict in find_conflicts(sentence.text, cand.text):
                         disagreements.add(conflict, (own[0].hit, own[0]), cand, numbering)
-                elif verdict == "support" and sim >= s.corroborate_min_similarity:
+                elif match.verdict == "support" and sim >= s.corroborate_min_similarity:
                     if cand.article_id not in best or sim > best[cand.article_id][0]:
-                        best[cand.article_id] = (float(sim), cand)
+                        best[cand.article_id] = (sim, cand)
             supporting = sorted(best.values(), key=lambda x: -x[0])
             outlets = list(dict.fromkeys([outlet_name(c.hit) for c in own]
                                          + [outlet_name(c.hit) for _, c in supporting]))
@@ -305,8 +337,6 @@ class Corroborator:
                 outlets=tuple(outlets)))
 
         # Disagreements among the passages retrieved for the question itself.
-        relevant = [(c, v) for c, v in zip(candidates, cand_vecs)
-                    if float(v @ question_vec) >= s.abstain_below]
         for i, (a, va) in enumerate(relevant):
             for b, vb in relevant[i + 1:]:
                 if a.article_id == b.article_id or float(va @ vb) < s.conflict_min_similarity:

@@ -127,10 +127,12 @@ class Engine:
         """Attach supporting/conflicting citations from other articles (if enabled)."""
         return self.corroborator.corroborate(reply) if self.settings.corroborate else reply
 
-    def compare_sources(self, question: str, k: int | None = None) -> list[SourceColumn]:
-        """What each article says about ``question``: its best passage, side by side."""
+    def compare_sources(self, question: str, k: int | None = None,
+                        **filters) -> list[SourceColumn]:
+        """What each article says about ``question``: its best passage, side by side
+        (``filters`` as for :meth:`retrieve`)."""
         k = k or max(3 * self.settings.top_k, 15)
-        return self.corroborator.compare(question, self.retrieve(question, k))
+        return self.corroborator.compare(question, self.retrieve(question, k, **filters))
 
     # Index maintenance: see :class:`rag.indexing.Index`. After each change the
     # retriever is told to load the new version on its next query.

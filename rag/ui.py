@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .citations import Answer, Hit
+from .corroboration_view import CORROBORATION_CSS, render_comparison, render_corroboration
 
 __all__ = ["build_ui", "launch_kwargs", "render_sources", "render_answer", "render_article",
            "escape_markdown", "example_questions", "SlotGate", "CSS"]
@@ -66,7 +67,7 @@ CSS = """
   .source .passage { max-height: 10em; }
   .article-view .body { max-height: 50vh; }
 }
-"""
+""" + CORROBORATION_CSS
 
 # Our own script (not article content): a click on a card's "open" button sends
 # the citation number to the server; a new article view scrolls to its passage.
@@ -108,7 +109,9 @@ def render_answer(reply: Answer) -> str:
     body = _answer_body(reply)
     notes = "".join(f"\n\n*{escape_markdown(n)}*" for n in reply.notes)
     refs = "\n".join(f"{c.number}\\. {escape_markdown(c.hit.citation)}" for c in reply.citations)
-    return f"{body}{notes}\n\n**Sources**\n\n{refs}"
+    corroboration = render_corroboration(reply, escape_markdown)
+    return f"{body}{notes}\n\n**Sources**\n\n{refs}" + \
+        (f"\n\n{corroboration}" if corroboration else "")
 
 
 def _answer_body(reply: Answer) -> str:
@@ -126,7 +129,8 @@ def render_sources(reply: Answer) -> str:
     """The sources panel: each cited passage with the quoted sentences highlighted
     and a button that opens the whole article at that passage."""
     if reply.citations:
-        cards = [_card(c.number, c.hit, c.quotes) for c in reply.citations]
+        cards = [_card(c.number, c.hit, c.quotes)
+                 for c in [*reply.citations, *reply.corroborations]]
     else:
         cards = [_card(None, h, ()) for h in reply.hits[:3]]
         cards.insert(0, '<p class="abstained">No passage answers the question; '
@@ -316,6 +320,18 @@ def build_ui(engine):
         """Answer a question about the articles; returns Markdown with numbered sources."""
         return engine.answer(question).to_markdown()
 
+    def compare(message, sources, date_from, date_to):
+        question = (message or "").strip()
+        filters = _filters(sources, date_from, date_to)
+        if not question or filters is None:
+            return gr.skip()
+        return render_comparison(engine.compare_sources(question, **filters))
+
+    def compare_api(question: str) -> str:
+        """What each article says about a question: one Markdown section per article."""
+        return "\n\n".join(f"### {c.outlet}\n{c.hit.text}"
+                             for c in engine.compare_sources(question))
+
     # Uploaded files wait in Gradio's cache only until they are copied into the
     # articles directory; the cache is emptied of files older than an hour.
     with gr.Blocks(title="Newsroom retrieval chat", delete_cache=(3600, 3600)) as demo:
@@ -368,6 +384,11 @@ def build_ui(engine):
                 sources_panel = gr.HTML(_PLACEHOLDER_SOURCES, js_on_load=_SOURCES_JS,
                                         elem_id="sources")
                 article_view = gr.HTML("", js_on_load=_ARTICLE_JS, elem_id="article-view")
+        with gr.Accordion("Compare sources: what each article says", open=False,
+                          elem_id="compare-sources"):
+            compare_panel = gr.HTML('<p class="placeholder">Ask a question to see each '
+                                    "article's best passage side by side.</p>",
+                                    elem_id="compare")
 
         inputs = [question, chat, mode, k, sources, date_from, date_to]
         outputs = [chat, sources_panel, question, citations, article_view]
@@ -375,6 +396,10 @@ def build_ui(engine):
         gr.on([send.click, question.submit], respond, inputs, outputs, api_name="chat",
               api_visibility="undocumented", concurrency_limit=settings.chat_concurrency,
               concurrency_id="chat")
+        # Runs beside the answer (same trigger, same question), in its own slots.
+        gr.on([send.click, question.submit], compare, [question, sources, date_from, date_to],
+              compare_panel, api_visibility="private", concurrency_limit=1,
+              concurrency_id="compare")
         clear.click(lambda: ([], _PLACEHOLDER_SOURCES, {}, "", ""), None,
                     [chat, sources_panel, citations, article_view, question],
                     api_visibility="private", queue=False)
@@ -386,6 +411,7 @@ def build_ui(engine):
                          concurrency_id="upload")
         gr.api(ask, api_name="ask", concurrency_limit=settings.chat_concurrency,
                concurrency_id="chat")
+        gr.api(compare_api, api_name="compare", concurrency_limit=1, concurrency_id="compare")
     demo.queue(max_size=settings.queue_size)
     return demo
 
@@ -395,7 +421,7 @@ def _citation_table(reply: Answer) -> dict:
     return {str(c.number): {"number": c.number, "article_id": c.article_id,
                             "start": c.hit.start, "end": c.hit.end,
                             "quotes": [list(q) for q in c.quotes]}
-            for c in reply.citations}
+            for c in [*reply.citations, *reply.corroborations]}
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")

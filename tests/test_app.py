@@ -61,3 +61,12 @@ def test_ask_endpoint_handles_bad_questions(server, question):
 
     result = Client(server, verbose=False).predict(question, api_name="/ask")
     assert isinstance(result, str) and result and "Traceback" not in result
+
+
+def test_compare_endpoint_shows_each_seed_article(server):
+    from gradio_client import Client
+
+    result = Client(server, verbose=False).predict(
+        "How did Netanyahu react to the UN vote?", api_name="/compare")
+    assert "### The Independent" in result
+    assert "### US rejects Netanyahu's claim that UN ceasefire vote hurt negotiations" in result

@@ -108,3 +108,21 @@ def test_compare_sources_gives_one_column_per_article(engine):
         start, end = column.quote
         assert column.hit.start <= start < end <= column.hit.end
     assert "Outlet B" in {c.outlet for c in columns}
+
+
+def test_bench_counts_sentences_reported_by_two_outlets_and_writes_a_sample(engine, tmp_path):
+    import json
+
+    from rag.corroboration_bench import format_corroboration_bench, run_corroboration_bench
+
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps({"question": q}) for q in (
+        QUESTION, "zebra quantum pancake")) + "\n")
+    result = run_corroboration_bench(engine, questions, tmp_path / "out", sample=5,
+                                     calibrate_floor=0.3)
+    assert result["questions"] == 2 and result["answered"] == 1
+    assert result["answer_sentences"] == 1 and result["share_reported_by_2plus_outlets"] == 1.0
+    rows = [json.loads(x) for x in (tmp_path / "out" / "corroborations.jsonl").open()]
+    assert rows and all(r["outlet"] != r["own_outlet"] for r in rows)
+    assert (tmp_path / "out" / "candidates.jsonl").read_text()
+    assert "Sample of" in format_corroboration_bench(result)
