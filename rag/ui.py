@@ -320,7 +320,7 @@ def build_ui(engine):
         """Answer a question about the articles; returns Markdown with numbered sources."""
         return engine.answer(question).to_markdown()
 
-    def compare(message, sources, date_from, date_to):
+    def show_comparison(message, sources, date_from, date_to):
         question = (message or "").strip()
         filters = _filters(sources, date_from, date_to)
         if not question or filters is None:
@@ -397,8 +397,8 @@ def build_ui(engine):
               api_visibility="undocumented", concurrency_limit=settings.chat_concurrency,
               concurrency_id="chat")
         # Runs beside the answer (same trigger, same question), in its own slots.
-        gr.on([send.click, question.submit], compare, [question, sources, date_from, date_to],
-              compare_panel, api_visibility="private", concurrency_limit=1,
+        gr.on([send.click, question.submit], show_comparison,
+              [question, sources, date_from, date_to], compare_panel, api_visibility="private", concurrency_limit=1,
               concurrency_id="compare")
         clear.click(lambda: ([], _PLACEHOLDER_SOURCES, {}, "", ""), None,
                     [chat, sources_panel, citations, article_view, question],
