@@ -398,8 +398,8 @@ def build_ui(engine):
               concurrency_id="chat")
         # Runs beside the answer (same trigger, same question), in its own slots.
         gr.on([send.click, question.submit], show_comparison,
-              [question, sources, date_from, date_to], compare_panel, api_visibility="private", concurrency_limit=1,
-              concurrency_id="compare")
+              [question, sources, date_from, date_to], compare_panel,
+              api_visibility="private", concurrency_limit=1, concurrency_id="compare")
         clear.click(lambda: ([], _PLACEHOLDER_SOURCES, {}, "", ""), None,
                     [chat, sources_panel, citations, article_view, question],
                     api_visibility="private", queue=False)
