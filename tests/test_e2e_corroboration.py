@@ -67,10 +67,13 @@ def test_fact_in_both_seeds_is_attributed_to_both(engine):
     sentence = _sentence(reply, "Netanyahu", "cancelled")
     assert set(sentence.outlets) == {INDEPENDENT, DW_TITLE}
     assert sentence.reported_by.startswith("reported by 2 sources")
-    (support,) = sentence.supporting
-    quote = engine.retriever.index.articles[support.article_id].text[
-        support.quotes[0][0]:support.quotes[0][1]]
-    assert "Netanyahu" in quote and "cancel" in quote and "delegation" in quote
+    # Each outlet is cited, by the answer itself or as a supporting passage,
+    # and each cited passage states the cancelled visit.
+    by_number = {c.number: c for c in reply.citations}
+    cited = [by_number[n] for n in sentence.citations] + list(sentence.supporting)
+    assert {c.article_id for c in cited} == {"000_e223778168a361c0", "004_30dc108169a15181"}
+    for citation in cited:
+        assert "Netanyahu" in citation.hit.text and "cancel" in citation.hit.text
 
 
 def test_fact_only_in_one_seed_is_attributed_to_one(engine):
