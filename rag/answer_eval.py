@@ -190,10 +190,15 @@ def format_table(results: list[ModeResult], labels: Callable[[str], str] = str) 
     head = "| # | question | kind | " + " | ".join(
         f"{r.mode} answer | cites" for r in results) + " |"
     lines = [head, "|" + "---|" * (3 + 2 * len(results))]
-    for n, outcomes in enumerate(zip(*(r.outcomes for r in results)), 1):
-        q = outcomes[0].question
+    by_question = [{o.question["question"]: o for o in r.outcomes} for r in results]
+    for n, first in enumerate(results[0].outcomes, 1):
+        q = first.question
         cells = [str(n), _short(q["question"], 80), q.get("kind", "")]
-        for o in outcomes:
+        for outcomes in by_question:
+            o = outcomes.get(q["question"])
+            if o is None:  # this mode ran on a sample
+                cells += ["(not in the sample)", ""]
+                continue
             mark = "✓" if o.correct else "✗"
             fallback = " *(fell back to extractive)*" if any(
                 "extractive answer instead" in note for note in o.answer.notes) else ""
