@@ -38,9 +38,20 @@ def _engine(index_dir: str | Path | None) -> "Engine":
         return _engines[settings.index_dir]
 
 
-def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None) -> list[Hit]:
-    """The ``k`` passages that best answer ``question``, best first."""
-    return _engine(index_dir).retrieve(question, k)
+def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None,
+             method: str | None = None, max_per_article: int | None = None,
+             sources: list[str] | tuple = (), date_from: str | None = None,
+             date_to: str | None = None, rerank: bool | None = None) -> list[Hit]:
+    """The ``k`` passages that best answer ``question``, best first.
+
+    ``method``: ``"hybrid"`` (default: BM25 and dense search, fused), ``"dense"``
+    or ``"bm25"``. ``max_per_article`` caps passages per article; ``sources``,
+    ``date_from`` and ``date_to`` (ISO dates, inclusive) filter the articles;
+    ``rerank`` switches the optional CrossEncoder stage (``RAG_RERANKER_PATH``).
+    """
+    return _engine(index_dir).retrieve(question, k, method=method,
+                                       max_per_article=max_per_article, sources=sources,
+                                       date_from=date_from, date_to=date_to, rerank=rerank)
 
 
 def answer(question: str, k: int = 5, *, index_dir: str | Path | None = None,

@@ -39,6 +39,8 @@ examples:
                                          share of answers reported by 2+ outlets
   rag bench --scale 10000 100000 1000000 --json
                                          vector index + BM25 on synthetic passages
+  rag eval beir ../shared/eval/scifact   nDCG@10 / Recall@100 on BEIR-format data
+  rag eval news ../shared/eval/news-dev --json --method bm25
 """
 
 
@@ -156,7 +158,45 @@ def make_parser() -> argparse.ArgumentParser:
                       help="JSON lines with question and expect (default: seed questions)")
     load.add_argument("--auth", metavar="USER:PASSWORD", help="login, if the chat needs one")
     load.add_argument("--json", action="store_true", help="print the result as JSON")
+    evaluate = commands.add_parser(
+        "eval", help="measure retrieval quality on a data directory",
+        description="Index a benchmark directory into a scratch index and measure retrieval: "
+                    "`beir` (corpus.jsonl, queries.jsonl, qrels/test.tsv) reports nDCG@10 "
+                    "and Recall@100; `news` (articles.jsonl, questions.jsonl) reports AR@1/5/10, "
+                    "MRR@10 and the mean passage length in tokens.",
+        epilog="examples:\n  rag eval beir ../shared/eval/scifact\n"
+               "  rag eval news ../shared/eval/news-dev --json --method dense\n"
+               "  rag eval news DIR --fusion rrf --article-weight 0 --cache /tmp/emb",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    evaluate.add_argument("format", choices=["beir", "news"], help="data format")
+    evaluate.add_argument("data", metavar="DIR", help="data directory")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
+    evaluate.add_argument("--cache", metavar="DIR",
+                          help="cache passage embeddings here between runs")
+    add_retrieval_flags(evaluate)
+    evaluate.add_argument("--chunk-tokens", type=int, help="passage size in tokens")
+    evaluate.add_argument("--chunk-overlap-tokens", type=int, help="overlap between passages")
     return parser
+
+
+def add_retrieval_flags(parser: argparse.ArgumentParser) -> None:
+    """Retrieval options (defaults: the settings, see README "Retrieval quality")."""
+    parser.add_argument("--method", choices=["hybrid", "dense", "bm25"],
+                        help="retriever (default: hybrid)")
+    parser.add_argument("--fusion", choices=["convex", "rrf"], help="hybrid fusion")
+    parser.add_argument("--dense-weight", type=float, help="dense share in convex fusion")
+    parser.add_argument("--article-weight", type=float,
+                        help="how much an article's relevance counts in its passages' scores")
+    parser.add_argument("--candidates", type=int, help="passages each retriever proposes")
+    parser.add_argument("--duplicate-above", type=float,
+                        help="near-duplicate threshold (1 = keep duplicates)")
+    parser.add_argument("--max-per-article", type=int, help="passages per article (0 = no cap)")
+    parser.add_argument("--reranker", metavar="PATH", help="local CrossEncoder model directory")
+    parser.add_argument("--source", action="append", dest="sources", metavar="SOURCE",
+                        help="only articles from this source (repeatable)")
+    parser.add_argument("--date-from", metavar="YYYY-MM-DD", help="only articles from this date")
+    parser.add_argument("--date-to", metavar="YYYY-MM-DD", help="only articles up to this date")
 
 
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:
@@ -177,7 +217,31 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         articles_dir=getattr(args, "articles", None), index_dir=getattr(args, "index", None),
         host=getattr(args, "host", None), port=getattr(args, "port", None),
         embed_backend=getattr(args, "backend", None),
-        auth=getattr(args, "auth", None), uploads=getattr(args, "uploads", None))
+        auth=getattr(args, "auth", None), uploads=getattr(args, "uploads", None),
+        retrieval_method=getattr(args, "method", None), fusion=getattr(args, "fusion", None),
+        dense_weight=getattr(args, "dense_weight", None),
+        article_weight=getattr(args, "article_weight", None),
+        candidates=getattr(args, "candidates", None),
+        duplicate_above=getattr(args, "duplicate_above", None),
+        max_per_article=getattr(args, "max_per_article", None),
+        reranker_path=getattr(args, "reranker", None),
+        embedding_cache_dir=getattr(args, "cache", None),
+        chunk_tokens=getattr(args, "chunk_tokens", None),
+        chunk_overlap_tokens=getattr(args, "chunk_overlap_tokens", None))
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> None:
+    """``rag eval``: measure, then print a table (or JSON) on stdout."""
+    from .evaluation import evaluate_beir, evaluate_news
+
+    evaluate = evaluate_beir if args.format == "beir" else evaluate_news
+    options = {"sources": args.sources, "date_from": args.date_from, "date_to": args.date_to}
+    report = evaluate(args.data, settings, progress=not args.quiet,
+                      options={k: v for k, v in options.items() if v})
+    if args.json:
+        print(json.dumps(report.to_json()))
+    else:
+        print(report.to_table(f"rag eval {args.format} {args.data}"))
 
 
 def serve(settings: Settings) -> None:
@@ -308,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
             return loadtest(args, settings)
         if args.command == "eval-answers":
             return eval_answers(args, settings)
+        if args.command == "eval":
+            run_eval(args, settings)
+            return 0
         engine = Engine(settings)
         if args.command == "corroborate-bench":
             return corroborate_bench(args, engine)

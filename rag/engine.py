@@ -65,13 +65,14 @@ class Engine:
                     self._local = LocalAnswerer(self.settings, self.answerer)
         return self._local
 
-    def retrieve(self, question: str, k: int | None = None, **filters) -> list[Hit]:
+    def retrieve(self, question: str, k: int | None = None, **options) -> list[Hit]:
         """The passages that best answer ``question``; ``[]`` for an empty question.
-        ``filters``: ``sources``, ``date_from``, ``date_to`` (see :meth:`Retriever.retrieve`)."""
+        ``options``: ``method``, ``max_per_article``, ``rerank`` and the filters
+        ``sources``, ``date_from``, ``date_to`` (see :meth:`Retriever.retrieve`)."""
         query = prepare_question(question, self.settings.max_question_chars)
         if query.empty:
             return []
-        return self.retriever.retrieve(query.text, _valid_k(k), **filters)
+        return self.retriever.retrieve(query.text, _valid_k(k), **options)
 
     def answer(self, question: str, k: int | None = None, *, mode: str | None = None,
                history: History = None, **filters) -> Answer:

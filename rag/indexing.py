@@ -34,8 +34,10 @@ import numpy as np
 from .articles import Article, Collection, read_files, scan_directory, text_fingerprint
 from .chunking import Chunk, chunk_article
 from .embedding import Embedder
+from . import lexical  # noqa: F401  (registers the BM25 file kept in every version)
 from .locking import write_lock
 from .reading import Skip
+from .searchable import searchable_text
 from .settings import Settings
 from .store import (IndexCorrupt, IndexError_, IndexMismatch, IndexMissing, StoredIndex,
                     check_config, config_differences, expected_config, index_size_bytes,
@@ -110,10 +112,11 @@ class _Plan:
 
 # ---------------------------------------------------------------------- steps
 def embedding_text(article: Article, chunk: Chunk) -> str:
-    """What gets embedded for a chunk: the passage under its article's title, so
-    a passage deep in a story still matches questions about the story's subject.
-    ``Hit.text`` shown to users stays the passage alone."""
-    return f"{article.title}\n{chunk.text}" if article.title else chunk.text
+    """What gets embedded for a chunk: the passage under its article's header
+    (title, source, date; see :mod:`rag.searchable`), so a passage deep in a
+    story still matches questions about the story's subject. ``Hit.text``
+    shown to users stays the passage alone."""
+    return searchable_text(article, chunk.text)
 
 
 def chunk_articles(articles: Iterable[Article], settings: Settings) -> list[Chunk]:

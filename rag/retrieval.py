@@ -2,18 +2,68 @@
 
 The :class:`Retriever` owns the loaded index; it loads lazily on first use
 (or on :meth:`warm_up`) and can be told to :meth:`reload` after a rebuild.
+
+A query runs in four steps:
+
+1. **Candidates.** Dense search (cosine over the FAISS vectors) and BM25
+   (:mod:`rag.lexical`) each propose their best ``candidates`` passages;
+   ``method`` picks one or both. Filters (source, date range) apply here.
+2. **Scores.** ``hybrid`` fuses the two lists (:mod:`rag.fusion`; convex
+   fusion of min-max-normalised scores by default, RRF on request). The
+   article's own relevance then informs each passage: the fused score of its
+   story (BM25 over the whole article, and the article's best dense passage)
+   is blended in with weight ``article_weight``, so a passage from the story
+   that is about the question beats a similar-sounding passage from one that
+   is not.
+3. **Rerank** (optional): a local CrossEncoder rescores the best few.
+4. **Diversity** (:mod:`rag.diversity`): near-duplicates are dropped and at
+   most ``max_per_article`` passages are kept per article.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
+
+import numpy as np
 
 from .citations import Hit, make_hit
+from .diversity import diversify
 from .embedding import Embedder
+from .fusion import convex_fusion, min_max, reciprocal_rank_fusion
+from .lexical import VERSION_FILE, LexicalIndexes, top_positions
 from .settings import Settings
 from .store import StoredIndex, expected_config
 
-__all__ = ["Retriever"]
+__all__ = ["Retriever", "Filters", "METHODS", "FUSIONS"]
+
+METHODS = ("hybrid", "dense", "bm25")
+FUSIONS = ("convex", "rrf")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles may answer: by source (any of, case-insensitive) and by
+    ISO date range (inclusive; articles without a date are left out when a
+    range is given)."""
+
+    sources: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.date_from or self.date_to)
+
+    def allows(self, article) -> bool:
+        if self.sources and (article.source or "").lower() not in \
+                {s.lower() for s in self.sources}:
+            return False
+        if self.date_from or self.date_to:
+            date = (article.date or "")[:10]
+            if not date or (self.date_from and date < self.date_from[:10]) \
+                    or (self.date_to and date > self.date_to[:10]):
+                return False
+        return True
 
 
 class Retriever:
@@ -21,6 +71,8 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder
         self._index: StoredIndex | None = None
+        self._lexical = None
+        self._reranker = None
         self._lock = threading.Lock()
 
     @property
@@ -32,53 +84,149 @@ class Retriever:
                     self._index = StoredIndex.load(self.settings.index_dir, expect)
         return self._index
 
+    @property
+    def lexical(self):
+        """The BM25 indexes saved with the index (built here for older indexes)."""
+        index = self.index
+        if self._lexical is None or self._lexical[0] is not index:
+            lexical = index.extras.get(VERSION_FILE)
+            if lexical is None:  # an index saved before BM25 was kept with it
+                lexical = LexicalIndexes.build(index.articles.values(), index.chunks)
+            self._lexical = (index, lexical)
+        return self._lexical[1]
+
+    @property
+    def reranker(self):
+        if self._reranker is None and self.settings.reranker_path:
+            from .rerank import Reranker
+
+            self._reranker = Reranker(self.settings.reranker_path)
+        return self._reranker
+
     def warm_up(self) -> None:
         self.index
+        self.lexical
         self.embedder.encode(["warm up"])
+        if self.reranker is not None:
+            self.reranker.warm_up()
 
     def reload(self) -> None:
         """Forget the loaded index; the next query loads the live version."""
         with self._lock:
             self._index = None
+            self._lexical = None
 
-    def retrieve(self, question: str, k: int | None = None, *,
-                 sources: list[str] | None = None, date_from: str | None = None,
-                 date_to: str | None = None) -> list[Hit]:
-        """The ``k`` passages most similar to ``question``, best first.
+    def retrieve(self, question: str, k: int | None = None, *, method: str | None = None,
+                 max_per_article: int | None = None, sources: list[str] | tuple = (),
+                 date_from: str | None = None, date_to: str | None = None,
+                 rerank: bool | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``question``, best first.
 
-        ``sources`` keeps only articles from those outlets; ``date_from`` /
-        ``date_to`` (``YYYY-MM-DD``, inclusive) keep only articles dated in the
-        range (undated articles are dropped when a range is given).
+        ``method`` is ``"hybrid"`` (default), ``"dense"`` or ``"bm25"``;
+        ``max_per_article`` caps passages per article (0: no cap);
+        ``sources``/``date_from``/``date_to`` restrict which articles answer;
+        ``rerank`` turns the CrossEncoder stage on or off (default: on when
+        ``settings.reranker_path`` is set).
         """
-        k = k or self.settings.top_k
+        s = self.settings
+        k = k or s.top_k
+        method = method or s.retrieval_method
+        if method not in METHODS:
+            raise ValueError(f"unknown retrieval method {method!r}; choose one of {METHODS}")
         index = self.index
-        keep = _article_filter(sources, date_from, date_to)
+        if not index.chunks:
+            return []
+        filters = Filters(tuple(sources or ()), date_from, date_to)
+        allowed = self._allowed(index, filters)
+        n = max(s.candidates, k)
+
+        scores = self._score(question, index, method, allowed, n)
+        ranked = sorted(scores, key=lambda pos: -scores[pos])
+        use_reranker = s.reranker_path is not None if rerank is None else rerank
+        if use_reranker and self.reranker is not None:
+            top = ranked[:max(s.rerank_candidates, k)]
+            texts = [self._searchable(index, pos) for pos in top]
+            new = dict(zip(top, self.reranker.scores(question, texts)))
+            ranked = sorted(top, key=lambda pos: -new[pos]) + ranked[len(top):]
+            scores = {**scores, **new}
+
+        cap = s.max_per_article if max_per_article is None else max_per_article
+        chosen = diversify(ranked, k, text=lambda pos: index.chunks[pos].text,
+                           group=lambda pos: index.chunks[pos].article_id,
+                           duplicate_above=s.duplicate_above, max_per_group=cap)
+        return [make_hit(index.articles[index.chunks[pos].article_id], index.chunks[pos],
+                         float(scores[pos]), index.chunk_ids[pos]) for pos in chosen]
+
+    # ----------------------------------------------------------------- steps
+    def _score(self, question: str, index: StoredIndex, method: str,
+               allowed: np.ndarray | None, n: int) -> dict[int, float]:
+        """Candidate passage position -> score (higher is better)."""
+        s = self.settings
+        lists, article_lists, weights = [], [], []
+        article_of = [c.article_id for c in index.chunks]
+        if method in ("hybrid", "dense"):
+            dense = self._dense(question, index, allowed, n)
+            lists.append(dense)
+            best: dict[str, float] = {}
+            for pos, score in dense.items():
+                best[article_of[pos]] = max(best.get(article_of[pos], -1.0), score)
+            article_lists.append(best)
+            weights.append(s.dense_weight if method == "hybrid" else 1.0)
+        if method in ("hybrid", "bm25"):
+            lists.append(self._bm25(question, allowed, n))
+            article_lists.append(self._bm25_articles(question, index, allowed, n))
+            weights.append(1.0 - s.dense_weight if method == "hybrid" else 1.0)
+
+        if len(lists) == 1 and not s.article_weight:
+            return lists[0]  # a single retriever's own scores (cosine or BM25)
+        if s.fusion == "rrf":
+            passages = reciprocal_rank_fusion(lists, s.rrf_k)
+            articles = reciprocal_rank_fusion(article_lists, s.rrf_k)
+            passages, articles = min_max(passages), min_max(articles)
+        elif s.fusion == "convex":
+            passages = convex_fusion(lists, weights)
+            articles = convex_fusion(article_lists, weights)
+        else:
+            raise ValueError(f"unknown fusion {s.fusion!r}; choose one of {FUSIONS}")
+        w = s.article_weight
+        return {pos: (1 - w) * score + w * articles.get(article_of[pos], 0.0)
+                for pos, score in passages.items()}
+
+    def _dense(self, question: str, index: StoredIndex, allowed, n: int) -> dict[int, float]:
         query = self.embedder.encode([question])
-        # With a filter, rank every passage so the k best matching ones are found.
-        results = index.search(query, len(index.chunks) if keep else k)[0]
-        hits = []
-        for pos, score in results:
-            article = index.articles[index.chunks[pos].article_id]
-            if keep and not keep(article):
-                continue
-            hits.append(make_hit(article, index.chunks[pos], score, index.chunk_ids[pos]))
-            if len(hits) == k:
-                break
-        return hits
+        # With a filter, search everything and keep the allowed (exact, and
+        # cheap at the collection sizes a newsroom index holds).
+        wanted = len(index.chunks) if allowed is not None else n
+        results = index.search(query, wanted)[0]
+        if allowed is not None:
+            results = [(pos, score) for pos, score in results if allowed[pos]]
+        return dict(results[:n])
 
+    def _bm25(self, question: str, allowed, n: int) -> dict[int, float]:
+        scores = self.lexical.passages.scores(question)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0)
+        return {int(pos): float(scores[pos]) for pos in top_positions(scores, n)}
 
-def _article_filter(sources, date_from, date_to):
-    """A predicate on articles, or ``None`` when nothing is filtered."""
-    if not (sources or date_from or date_to):
-        return None
-    wanted = set(sources or ())
+    def _bm25_articles(self, question: str, index: StoredIndex, allowed, n: int) -> dict:
+        lexical = self.lexical
+        scores = lexical.articles.scores(question)
+        if allowed is not None:
+            ok = {index.chunks[pos].article_id for pos in np.flatnonzero(allowed)}
+            scores = np.where([aid in ok for aid in lexical.article_ids], scores, 0)
+        return {lexical.article_ids[pos]: float(scores[pos]) for pos in top_positions(scores, n)}
 
-    def keep(article) -> bool:
-        if wanted and article.source not in wanted:
-            return False
-        if date_from or date_to:
-            day = (article.date or "")[:10]  # dates may carry a time
-            if not day or date_from and day < date_from or date_to and day > date_to:
-                return False
-        return True
-    return keep
+    @staticmethod
+    def _allowed(index: StoredIndex, filters: Filters) -> np.ndarray | None:
+        if not filters:
+            return None
+        ok = {aid for aid, article in index.articles.items() if filters.allows(article)}
+        return np.fromiter((c.article_id in ok for c in index.chunks), dtype=bool,
+                           count=len(index.chunks))
+
+    @staticmethod
+    def _searchable(index: StoredIndex, pos: int) -> str:
+        from .searchable import searchable_text
+
+        chunk = index.chunks[pos]
+        return searchable_text(index.articles[chunk.article_id], chunk.text)

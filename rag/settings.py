@@ -111,6 +111,34 @@ class Settings:
     #: Columns of the compare-sources view.
     compare_max_articles: int = 4
 
+    # Retrieval (rag/retrieval.py; README "Retrieval quality" says how these
+    # defaults were chosen on the dev sets).
+    #: "hybrid" (BM25 + dense, fused), "dense" or "bm25".
+    retrieval_method: str = "hybrid"
+    #: Passages each retriever proposes before fusion.
+    candidates: int = 100
+    #: "convex" (weighted sum of min-max-normalised scores) or "rrf".
+    fusion: str = "convex"
+    #: Weight of the dense scores in convex fusion (BM25 gets the rest).
+    dense_weight: float = 0.5
+    rrf_k: int = 60
+    #: How much an article's own relevance (BM25 over the whole story and its
+    #: best dense passage) counts in each of its passages' scores (0..1).
+    article_weight: float = 0.3
+    #: Passages whose word 3-grams are mostly contained in a better one are
+    #: dropped as near-duplicates (1 turns this off).
+    duplicate_above: float = 0.8
+    #: At most this many passages per article in the top k (0: no cap).
+    max_per_article: int = 0
+    #: Optional local sentence-transformers CrossEncoder directory; reranks the
+    #: best ``rerank_candidates`` passages when set.
+    reranker_path: Path | None = None
+    rerank_candidates: int = 30
+
+    # Evaluation (rag eval): where passage embeddings are cached between runs
+    # (None: no cache).
+    embedding_cache_dir: Path | None = None
+
     # Web chat.
     host: str = "127.0.0.1"
     port: int = 7860
