@@ -164,13 +164,12 @@ def _engine_for(settings, articles: list[Article], embedder, progress: bool):
     With ``settings.embedding_cache_dir`` the passages' vectors come from (and
     go to) the cache; questions are always embedded afresh, so the query
     timings are honest."""
-    from .embedding import SentenceEmbedder
+    from .embedding import make_embedder
     from .embedding_cache import CachedEmbedder
     from .engine import Engine
     from .indexing import build_index
 
-    embedder = embedder or SentenceEmbedder(settings.model_name, settings.model_path,
-                                            settings.embed_batch_size)
+    embedder = embedder or make_embedder(settings)
     corpus_embedder = (CachedEmbedder(embedder, settings.embedding_cache_dir)
                        if settings.embedding_cache_dir else embedder)
     started = time.perf_counter()

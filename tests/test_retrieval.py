@@ -72,7 +72,8 @@ def test_source_and_date_filters_restrict_the_articles(engine):
 
 def test_syndicated_duplicate_does_not_crowd_the_top_k(tmp_path, fake_embedder, write_articles):
     story = "The central bank raised interest rates by half a point, citing stubborn inflation."
-    folder = write_articles({"a.txt": story, "b.txt": story, "c.txt": "Bank holidays are coming soon."})
+    folder = write_articles({"a.txt": story, "b.txt": "LONDON (Reuters) - " + story,
+                             "c.txt": "Bank holidays are coming soon."})
     settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx")
     engine = Engine(settings, fake_embedder)
     engine.build(progress=False)
