@@ -11,6 +11,7 @@ repeats its predecessor's overlap also counts).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Callable, Iterable, TypeVar
 
 __all__ = ["shingles", "containment", "diversify"]
@@ -42,7 +43,8 @@ def diversify(ranked: Iterable[T], k: int, *, text: Callable[[T], str],
     check off) and whose group (article) has fewer than ``max_per_group``
     chosen items (``0`` means no cap)."""
     chosen: list[T] = []
-    seen: list[frozenset] = []
+    sizes: list[int] = []                     # shingle count of each kept passage
+    owners: dict[tuple, list[int]] = {}       # shingle -> kept passages holding it
     per_group: dict[str, int] = {}
     for item in ranked:
         if len(chosen) >= k:
@@ -52,9 +54,12 @@ def diversify(ranked: Iterable[T], k: int, *, text: Callable[[T], str],
             continue
         if duplicate_above < 1:
             grams = shingles(text(item))
-            if any(containment(grams, other) > duplicate_above for other in seen):
+            shared = Counter(j for g in grams for j in owners.get(g, ()))
+            if any(n / min(len(grams), sizes[j]) > duplicate_above for j, n in shared.items()):
                 continue
-            seen.append(grams)
+            for g in grams:
+                owners.setdefault(g, []).append(len(sizes))
+            sizes.append(len(grams))
         per_group[key] = per_group.get(key, 0) + 1
         chosen.append(item)
     return chosen

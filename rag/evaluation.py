@@ -169,6 +169,8 @@ def _engine_for(settings, articles: list[Article], embedder, progress: bool):
     from .engine import Engine
     from .indexing import build_index
 
+    if settings.retrieval_method == "bm25" and embedder is None:
+        embedder = _NoVectors()  # BM25 alone needs no model: skip minutes of embedding
     embedder = embedder or make_embedder(settings)
     corpus_embedder = (CachedEmbedder(embedder, settings.embedding_cache_dir)
                        if settings.embedding_cache_dir else embedder)
@@ -241,6 +243,24 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
     metrics["mean_passage_tokens"] = mean_tokens
     return EvalReport(metrics, len(ranks), build_seconds, _p50(millis),
                       _settings_used(settings, options))
+
+
+class _NoVectors:
+    """Stands in for the model when only BM25 is measured: the scratch index
+    gets constant placeholder vectors that no query ever searches."""
+
+    name = "no-vectors"
+    dim = 8
+
+    def encode(self, texts, *, progress: bool = False):
+        import numpy as np
+
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        vectors[:, 0] = 1.0
+        return vectors
+
+    def warm_up(self) -> None:
+        pass
 
 
 class _index_dir:
