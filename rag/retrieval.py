@@ -141,7 +141,9 @@ class Retriever:
         n = max(s.candidates, k)
 
         scores = self._score(question, index, method, allowed, n)
-        ranked = sorted(scores, key=lambda pos: -scores[pos])
+        # Equal scores (to 4 decimals) keep index order, so exact and approximate
+        # vector indexes agree on ties.
+        ranked = sorted(scores, key=lambda pos: (-round(scores[pos], 4), pos))
         use_reranker = s.reranker_path is not None if rerank is None else rerank
         if use_reranker and self.reranker is not None:
             top = ranked[:max(s.rerank_candidates, k)]
