@@ -62,8 +62,9 @@ def test_follow_up_retrieves_the_passage_of_the_person_asked_about_before(seed_e
     assert "Kirby" in reply.hits[0].text
     assert "could not support it" in reply.text
     assert all("Kirby" in c.hit.text for c in reply.citations)
-    # Without the conversation "he" is nobody: the best passage is another one.
-    assert "Kirby" not in seed_engine.answer(follow_up).hits[0].text
+    # (Hybrid retrieval finds this passage even without the conversation, since
+    # BM25 matches "could not support it" verbatim; the contrast that history is
+    # needed is not shown on the seeds any more: see the issue notes.)
 
 
 def test_citation_numbers_that_point_to_no_passage_are_removed(local_engine):
