@@ -41,33 +41,25 @@ def diversify(ranked: Iterable[T], k: int, *, text: Callable[[T], str],
     """The first ``k`` items of ``ranked`` that are not near-duplicates of an
     earlier choice (containment above ``duplicate_above``; ``>= 1`` turns the
     check off) and whose group (article) has fewer than ``max_per_group``
-    chosen items (``0`` means no cap).
-
-    The cap only makes room for other articles: when there are too few of
-    them to fill ``k``, the best capped items fill the rest, in rank order.
-    """
-    chosen: list[tuple[int, T]] = []
-    overflow: list[tuple[int, T]] = []        # skipped only because of the cap
+    chosen items (``0`` means no cap)."""
+    chosen: list[T] = []
     sizes: list[int] = []                     # shingle count of each kept passage
     owners: dict[tuple, list[int]] = {}       # shingle -> kept passages holding it
     per_group: dict[str, int] = {}
-    for rank, item in enumerate(ranked):
+    for item in ranked:
         if len(chosen) >= k:
             break
+        key = group(item)
+        if max_per_group and per_group.get(key, 0) >= max_per_group:
+            continue
         if duplicate_above < 1:
             grams = shingles(text(item))
             shared = Counter(j for g in grams for j in owners.get(g, ()))
             if any(n / min(len(grams), sizes[j]) > duplicate_above for j, n in shared.items()):
                 continue
-        key = group(item)
-        if max_per_group and per_group.get(key, 0) >= max_per_group:
-            overflow.append((rank, item))
-            continue
-        if duplicate_above < 1:
             for g in grams:
                 owners.setdefault(g, []).append(len(sizes))
             sizes.append(len(grams))
         per_group[key] = per_group.get(key, 0) + 1
-        chosen.append((rank, item))
-    chosen += overflow[:max(0, k - len(chosen))]
-    return [item for _, item in sorted(chosen, key=lambda pair: pair[0])]
+        chosen.append(item)
+    return chosen
