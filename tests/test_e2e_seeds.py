@@ -16,7 +16,9 @@ VETO = "Who decided not to use its veto?"
 
 def test_retrieve_finds_the_veto_passage(seed_engine):
     hits = seed_engine.retrieve(VETO, k=5)
-    assert len(hits) == 5 and hits == sorted(hits, key=lambda h: -h.score)
+    # Two seed articles, at most two passages each (Settings.max_per_article).
+    assert len(hits) == 4 and hits == sorted(hits, key=lambda h: -h.score)
+    assert {h.article_id for h in hits} == {"000_e223778168a361c0", "004_30dc108169a15181"}
     assert "veto" in hits[0].text and "US" in hits[0].text
     for hit in hits:
         article = seed_engine.retriever.index.articles[hit.article_id]
