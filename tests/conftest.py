@@ -38,6 +38,26 @@ def write_articles(tmp_path):
     return write
 
 
+# A small corpus for index-maintenance tests (fake embedder, no model).
+VETO = "Veto story\n\nThe US decided not to use its veto. The resolution passed the council."
+STORM = "Storm story\n\nA storm hit the coast. Thousands lost power overnight in the region."
+QUAKE = "Quake story\n\nAn earthquake shook the mountain town. Buildings cracked and residents fled."
+
+
+@pytest.fixture
+def engine(tmp_path, fake_embedder, write_articles):
+    """An engine over VETO and STORM, built with the fake embedder.
+
+    Test modules that need another corpus define their own ``engine``."""
+    from rag.engine import Engine
+
+    folder = write_articles({"veto.txt": VETO, "storm.txt": STORM})
+    built = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx"),
+                   fake_embedder)
+    built.build(progress=False)
+    return built
+
+
 @pytest.fixture(scope="session")
 def seed_engine(tmp_path_factory):
     """The real product on the seed articles: real model, index in a temp dir."""

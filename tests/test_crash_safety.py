@@ -10,26 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import QUAKE, ROOT, STORM, VETO
 from rag.engine import Engine
 from rag.indexing import Index
 from rag.locking import IndexBusy
-from rag.settings import Settings
 from rag.store import IndexCorrupt, StoredIndex, live_version
 
 CHILD = Path(__file__).resolve().parent / "build_child.py"
-VETO = "Veto story\n\nThe US decided not to use its veto. The resolution passed the council."
-STORM = "Storm story\n\nA storm hit the coast. Thousands lost power overnight in the region."
-QUAKE = "Quake story\n\nAn earthquake shook the mountain town. Buildings cracked and residents fled."
-
-
-@pytest.fixture
-def engine(tmp_path, fake_embedder, write_articles):
-    folder = write_articles({"veto.txt": VETO, "storm.txt": STORM})
-    engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx"),
-                    fake_embedder)
-    engine.build(progress=False)
-    return engine
 
 
 class Child:

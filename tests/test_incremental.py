@@ -7,23 +7,12 @@ import json
 import numpy as np
 import pytest
 
+from conftest import QUAKE, STORM, VETO
 from rag.engine import Engine
 from rag.indexing import Index
 from rag.settings import Settings
 from rag.store import StoredIndex, live_version, register_version_file, _VERSION_FILES
 
-VETO = "Veto story\n\nThe US decided not to use its veto. The resolution passed the council."
-STORM = "Storm story\n\nA storm hit the coast. Thousands lost power overnight in the region."
-QUAKE = "Quake story\n\nAn earthquake shook the mountain town. Buildings cracked and residents fled."
-
-
-@pytest.fixture
-def engine(tmp_path, fake_embedder, write_articles):
-    folder = write_articles({"veto.txt": VETO, "storm.txt": STORM})
-    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx")
-    engine = Engine(settings, fake_embedder)
-    engine.build(progress=False)
-    return engine
 
 
 def chunks_of(engine, article_id):
