@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from conftest import QUAKE, STORM, VETO
-from rag.engine import Engine
 from rag.indexing import Index
 from rag.settings import Settings
 from rag.store import StoredIndex, live_version, register_version_file, _VERSION_FILES
