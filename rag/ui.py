@@ -237,21 +237,24 @@ def build_ui(engine):
     modes = engine.answer_modes()
     local_gate = SlotGate(settings.local_model_slots, settings.local_model_waiting)
 
-    def respond(message, history, mode, k, sources, date_from, date_to):
+    def respond(message, history, turns, mode, k, sources, date_from, date_to):
+        # ``history`` is what the chat shows (escaped Markdown, sources, notes);
+        # ``turns`` is the same conversation as plain (question, answer text)
+        # pairs, which is what the engine reads follow-ups with.
         question = (message or "").strip()
         if not question:
-            yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
-        earlier = list(history)  # the conversation so far: follow-ups are read with it
         history = history + [{"role": "user", "content": escape_markdown(question)},
                              {"role": "assistant", "content": "*Searching the articles…*"}]
-        yield history, gr.skip(), "", gr.skip(), gr.skip()
+        yield history, gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
         filters = _filters(sources, date_from, date_to)
         if filters is None:
             history[-1] = {"role": "assistant", "content":
                            "Dates must look like 2024-03-25 (year-month-day)."}
-            yield history, gr.skip(), "", gr.skip(), gr.skip()
+            yield history, gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
             return
+        earlier = [tuple(turn) for turn in turns or []]
         with _mode_slot(mode) as (mode, note):
             reply = None
             for part in engine.stream_answer(question, int(k), mode=mode, history=earlier,
@@ -260,10 +263,11 @@ def build_ui(engine):
                     reply = part
                 else:
                     history[-1] = {"role": "assistant", "content": escape_markdown(part) + " ▍"}
-                    yield history, gr.skip(), "", gr.skip(), gr.skip()
+                    yield history, gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
         content = render_answer(reply) + (f"\n\n*{escape_markdown(note)}*" if note else "")
         history[-1] = {"role": "assistant", "content": content}
-        yield history, render_sources(reply), "", _citation_table(reply), ""
+        turns = [*(turns or []), [question, reply.text]]
+        yield history, render_sources(reply), "", _citation_table(reply), "", turns
 
     @contextmanager
     def _mode_slot(mode):
@@ -338,6 +342,7 @@ def build_ui(engine):
         gr.Markdown("## Newsroom retrieval chat\nAsk about the articles: every answer cites "
                     "the passages it comes from.", elem_id="chat-title")
         citations = gr.State({})
+        turns = gr.State([])    # the conversation as plain (question, answer) pairs
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chat = gr.Chatbot(label="Conversation", height=460, sanitize_html=True,
@@ -390,8 +395,8 @@ def build_ui(engine):
                                     "article's best passage side by side.</p>",
                                     elem_id="compare")
 
-        inputs = [question, chat, mode, k, sources, date_from, date_to]
-        outputs = [chat, sources_panel, question, citations, article_view]
+        inputs = [question, chat, turns, mode, k, sources, date_from, date_to]
+        outputs = [chat, sources_panel, question, citations, article_view, turns]
         # Callable by clients (the load tests use it) but not advertised: /ask is the API.
         gr.on([send.click, question.submit], respond, inputs, outputs, api_name="chat",
               api_visibility="undocumented", concurrency_limit=settings.chat_concurrency,
@@ -400,8 +405,8 @@ def build_ui(engine):
         gr.on([send.click, question.submit], show_comparison,
               [question, sources, date_from, date_to], compare_panel,
               api_visibility="private", concurrency_limit=1, concurrency_id="compare")
-        clear.click(lambda: ([], _PLACEHOLDER_SOURCES, {}, "", ""), None,
-                    [chat, sources_panel, citations, article_view, question],
+        clear.click(lambda: ([], _PLACEHOLDER_SOURCES, {}, "", "", []), None,
+                    [chat, sources_panel, citations, article_view, question, turns],
                     api_visibility="private", queue=False)
         sources_panel.open_citation(open_citation, citations, article_view,
                                     api_visibility="private", concurrency_limit=None)
