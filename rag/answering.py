@@ -134,18 +134,23 @@ class Answerer:
             candidates.sort(key=lambda c: -(word_share(asked, content_words(c.text))
                                             + hits[c.hit_pos].score))
             candidates = candidates[: self.settings.max_candidates]
-        if query is None:
-            vectors = self.encode([question] + [c.text for c in candidates])
-            similarity = vectors[1:] @ vectors[0]
-        else:  # whichever reading of the follow-up the sentence answers better
-            vectors = self.encode([question, query] + [c.text for c in candidates])
-            similarity = np.maximum(vectors[2:] @ vectors[0], vectors[2:] @ vectors[1])
+        # A sentence is as close to the question as its closer reading: whole,
+        # or just the clauses around the question's words ("spokesman John
+        # Kirby told reporters" answers "Who is John Kirby?" even when a long
+        # quote follows it in the same sentence).
+        readings = [c.text for c in candidates]
+        readings += [_focus(c.text, asked) or c.text for c in candidates]
+        asks = [question] if query is None else [question, query]
+        vectors = self.encode(asks + readings)
+        # whichever reading of a follow-up the sentence answers better
+        similarity = np.max(vectors[len(asks):] @ vectors[:len(asks)].T, axis=1)
+        similarity = np.maximum(similarity[:len(candidates)], similarity[len(candidates):])
         scored = []
         for cand, sim in zip(candidates, similarity):
             words = content_words(cand.text)
             score = float(sim) + 0.15 * word_share(asked, words)
-            if kind and has_answer_type(cand.text, kind, question):
-                score += 0.05
+            if kind:   # holds the kind of thing asked for (a number for "how many")?
+                score += 0.05 if has_answer_type(cand.text, kind, question) else -0.05
             if len(words - asked) < 2:      # only repeats the question
                 score -= 0.1
             if any(cand.text.rstrip(" …") in earlier for earlier in said):
@@ -254,6 +259,27 @@ def _candidate_sentences(hits: list[Hit]) -> list[Candidate]:
                 start, text = start + lead.end(), text[lead.end():]
             out.append(Candidate(pos, start, end, text[:1].upper() + text[1:]))
     return out
+
+
+# Clause boundaries for a sentence's focus: punctuation, dashes, quotation marks.
+_CLAUSE = re.compile(r"[,;:]\s+|\s+[—–]\s+|[\"“”]\s*")
+_FOCUS_MIN_WORDS = 4
+
+
+def _focus(text: str, asked: set[str]) -> str | None:
+    """The span of ``text`` from its first to its last clause that shares a
+    word with the question, when that is a real part of the sentence (at
+    least a few words, not all of it); else ``None``."""
+    bounds = [0] + [i for m in _CLAUSE.finditer(text) for i in (m.start(), m.end())] \
+        + [len(text)]
+    clauses = [(a, b) for a, b in zip(bounds[::2], bounds[1::2]) if text[a:b].strip()]
+    relevant = [(a, b) for a, b in clauses if content_words(text[a:b]) & asked]
+    if len(clauses) < 2 or not relevant:
+        return None
+    a, b = relevant[0][0], relevant[-1][1]
+    if (a, b) == (clauses[0][0], clauses[-1][1]) or len(text[a:b].split()) < _FOCUS_MIN_WORDS:
+        return None
+    return text[a:b]
 
 
 def _trim(cand: Candidate, asked: set[str], kind: str | None, question: str) -> Candidate:

@@ -71,17 +71,23 @@ def looks_like_instruction(sentence: str) -> bool:
 
 
 def question_kind(question: str) -> str | None:
-    """``"number"``, ``"time"``, ``"person"`` or ``"place"`` when the question
-    asks for one; ``None`` otherwise."""
+    """``"number"``, ``"time"``, ``"person"``, ``"place"``, ``"name"`` (which
+    country, which company...) or ``"statement"`` (what did X say) when the
+    question asks for one; ``None`` otherwise."""
     q = question.lower()
-    if re.search(r"\bhow (many|much|long|old|far)\b|\bwhat (number|percentage|share)\b", q):
+    if re.search(r"\bhow (many|much|long|old|far)\b|\bwhat (number|percentage|share)\b"
+                 r"|\b(which|what)( [\w-]+){0,3} (number|amount|figure)\b", q):
         return "number"
-    if re.search(r"\bwhen\b|\bwhat (year|day|date|month|time)\b", q):
+    if re.search(r"\bwhen\b|\b(what|which) (year|day|date|month|time)\b", q):
         return "time"
     if re.search(r"\bwho(m|se)?\b", q):
         return "person"
     if re.search(r"\bwhere\b", q):
         return "place"
+    if re.search(r"\bwhat did\b[^?]*\b(say|tell|call|claim|announce|write)\b", q):
+        return "statement"
+    if re.search(r"\bwhich\b", q):
+        return "name"
     return None
 
 
@@ -91,6 +97,8 @@ _TIME = re.compile(r"\b(19|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday
                    r"sunday|january|february|march|april|may|june|july|august|september|"
                    r"october|november|december|yesterday|today|last (week|month|year)|"
                    r"(days|weeks|months|years) (ago|after|before|later))\b", re.IGNORECASE)
+_SPEECH = re.compile(r"[\"“”]|\b(said|says|say|saying|told|tells|called|calls|claimed|claims|"
+                     r"announced|wrote|added|stated|according to)\b", re.IGNORECASE)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+|\b[A-Z]{2,}\b")
 
 
@@ -101,7 +109,9 @@ def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
         return bool(_NUMBER.search(sentence))
     if kind == "time":
         return bool(_TIME.search(sentence))
-    if kind in ("person", "place"):
+    if kind in ("person", "place", "name"):
         asked = content_words(question)
         return any(_stem(m.group().lower()) not in asked for m in _NAME.finditer(sentence))
+    if kind == "statement":
+        return bool(_SPEECH.search(sentence))
     return False

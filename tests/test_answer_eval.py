@@ -1,0 +1,16 @@
+"""The answer benchmark's pure parts: gold matching and the threshold rule."""
+
+from rag.answer_eval import choose_threshold, contains_gold
+
+
+def test_gold_answer_matches_whole_words_ignoring_case_and_punctuation():
+    assert contains_gold("The U.S. vetoed it; Buffalo Bills won.", ["buffalo bills"])
+    assert not contains_gold("The Billsborough team", ["Bills"])
+
+
+def test_chosen_threshold_is_the_highest_that_loses_no_gold_answer():
+    rows = [{"threshold": t, "gold_in_answer": g, "score": sc}
+            for t, g, sc in [(0.4, 0.30, 0.15), (0.5, 0.30, 0.30), (0.6, 0.30, 0.40),
+                             (0.7, 0.25, 0.45), (0.8, 0.20, 0.50)]]
+    # The best score (0.8) would give up a third of the right answers.
+    assert choose_threshold(rows)["threshold"] == 0.6
