@@ -21,7 +21,7 @@ from .citations import Answer, Hit
 from .conversation import History
 from .corroboration import Corroborator, SourceColumn
 from .embedding import Embedder, make_embedder
-from .embedding_lru import LruEmbedder
+from .embedding_cache import LruEmbedder
 from .indexing import BuildSummary, Index
 from .queries import EMPTY_QUESTION, prepare_question
 from .retrieval import Retriever
@@ -38,7 +38,7 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self.embedder = embedder or make_embedder(self.settings)
         self.retriever = Retriever(self.settings, self.embedder)
-        # Sentence vectors are remembered across questions and sessions (see embedding_lru).
+        # Sentence vectors are remembered across questions and sessions (see embedding_cache).
         self.answerer = Answerer(self.settings, self.retriever,
                                  LruEmbedder(self.embedder, self.settings.answer_cache_size))
         self.index = Index(self.settings, self.embedder)

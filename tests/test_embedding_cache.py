@@ -1,8 +1,8 @@
-"""The answerer's sentence-vector memory: same vectors, fewer model calls."""
+"""Embedders that remember vectors: same vectors, fewer model calls."""
 
 import numpy as np
 
-from rag.embedding_lru import LruEmbedder
+from rag.embedding_cache import CachedEmbedder, LruEmbedder
 
 
 def test_remembered_texts_are_not_embedded_again_and_vectors_match(fake_embedder):
@@ -29,3 +29,13 @@ def test_size_zero_turns_the_memory_off(fake_embedder):
     cached = LruEmbedder(fake_embedder, size=0)
     cached.encode(["x"]), cached.encode(["x"])
     assert fake_embedder.texts_encoded == 2
+
+
+def test_disk_cache_serves_a_new_process_without_embedding_again(fake_embedder, tmp_path):
+    first = CachedEmbedder(fake_embedder, tmp_path).encode(["a b", "c d"])
+    assert fake_embedder.texts_encoded == 2
+    reopened = CachedEmbedder(fake_embedder, tmp_path)  # as a later run would
+    again = reopened.encode(["c d", "a b", "e f"])
+    assert fake_embedder.texts_encoded == 3  # only "e f" is new
+    assert (reopened.hits, reopened.misses) == (2, 1)
+    assert np.array_equal(again[:2], first[::-1])
