@@ -73,7 +73,9 @@ def register_version_file(name: str, write: Callable[["StoredIndex", Path], None
 
     ``write(index, path)`` is called with the complete new version (all its
     chunks, after any incremental change) while it is being saved, so derived
-    data such as a BM25 index always matches the vectors. The file is
+    data such as a BM25 index always matches the vectors. After an incremental
+    change, ``index.base_extras[name]`` holds what ``read`` returned for the
+    previous version, which the writer may update rather than rebuild. The file is
     checksummed like the others. ``read(index, path)``, if given, is called on
     load and its result stored in ``index.extras[name]``.
     """
@@ -124,6 +126,10 @@ class StoredIndex:
     version_dir: Path | None = None
     #: Data of registered version files (see :func:`register_version_file`).
     extras: dict = field(default_factory=dict)
+    #: ``extras`` of the version this one was derived from by :meth:`updated`,
+    #: so a version-file writer can update its data instead of recomputing it
+    #: for every chunk (BM25 does). Empty for a fresh index.
+    base_extras: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         #: FAISS id -> position in ``chunks``.
@@ -280,7 +286,7 @@ class StoredIndex:
         return StoredIndex(self.config, kept_articles,
                            [self.chunks[i] for i in keep] + list(chunks),
                            [self.chunk_ids[i] for i in keep] + new_ids, index,
-                           next_id=self.next_id + len(chunks))
+                           next_id=self.next_id + len(chunks), base_extras=dict(self.extras))
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """For each query vector, up to ``k`` ``(chunk position, score)`` pairs."""

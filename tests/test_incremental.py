@@ -218,3 +218,24 @@ def test_cli_add_reports_skipped_files_with_exit_code_1(engine, tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "empty.txt: empty file" in result.stdout and "empty.txt" in result.stderr
     assert not (tmp_path / "new-index" / "CURRENT").exists()  # nothing to write
+
+
+def test_add_tokenises_only_the_new_article_for_bm25(engine, tmp_path, monkeypatch):
+    """BM25 rows of untouched articles are reused, not recomputed: adding one
+    article to a large index costs that article's work only."""
+    import rag.lexical as lexical
+
+    seen = []
+    original = lexical.tokenize
+    monkeypatch.setattr(lexical, "tokenize", lambda text: seen.append(text) or original(text))
+    extra = tmp_path / "quake.txt"
+    extra.write_text(QUAKE)
+    engine.add([extra])
+    index = StoredIndex.load(engine.settings.index_dir)
+    own = [c for c in index.chunks if c.article_id == "quake"]
+    assert len(seen) == len(own) + 1  # its passages and the article as a whole
+    assert all("Quake story" in text for text in seen)
+    monkeypatch.undo()
+    assert engine.retrieve("earthquake cracked", k=1, method="bm25")[0].article_id == "quake"
+    engine.remove(["veto"])
+    assert "veto" not in {h.article_id for h in engine.retrieve("veto resolution", method="bm25")}
