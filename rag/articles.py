@@ -12,6 +12,7 @@ detected in the text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -44,11 +45,19 @@ class Article:
     url: str | None = None
     path: str | None = None
 
-    @property
+    # Cached: the article is immutable, and an incremental change compares
+    # every indexed article's hash and fingerprint (a second on a large index
+    # when recomputed each time).
+    @functools.cached_property
     def content_hash(self) -> str:
         """Hash of everything that ends up in the index for this article."""
         payload = json.dumps([self.text, self.title, self.source, self.date, self.url])
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """:func:`text_fingerprint` of the text (duplicate detection)."""
+        return text_fingerprint(self.text)
 
     @property
     def label(self) -> str:

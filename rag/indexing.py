@@ -31,7 +31,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .articles import Article, Collection, read_files, scan_directory, text_fingerprint
+from .articles import Article, Collection, read_files, scan_directory
 from .chunking import Chunk, chunk_article
 from .embedding import Embedder
 from . import lexical  # noqa: F401  (registers the BM25 file kept in every version)
@@ -262,11 +262,11 @@ class Index:
             known = previous.articles if previous else {}
             by_path = {a.path: a.id for a in known.values()
                        if a.path and not a.path.endswith(".jsonl")}
-            texts = {text_fingerprint(a.text): a for a in known.values()}
+            texts = {a.fingerprint: a for a in known.values()}
             wanted = []
             for article in found.articles:
                 article = _settle_id(article, known, by_path)
-                twin = texts.get(text_fingerprint(article.text))
+                twin = texts.get(article.fingerprint)
                 if twin is not None and twin.id != article.id:
                     skip = Skip(article.path or article.id,
                                 f"duplicate of indexed article {twin.id!r}; indexed once")

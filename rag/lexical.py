@@ -38,17 +38,20 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-@functools.cache
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN)
+#: English stop words: the list of ``bm25s.stopwords.STOPWORDS_EN`` (Lucene's
+#: English stop set), copied because importing that module runs
+#: ``bm25s/__init__``, which imports SciPy: a third of a second on every
+#: ``rag add``. ``tests/test_lexical.py`` checks the two lists agree.
+STOPWORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into",
+    "is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then",
+    "there", "these", "they", "this", "to", "was", "will", "with",
+})
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stop-word-free, stemmed words of ``text``."""
-    stop = _stopwords()
-    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
     return _stemmer().stemWords(words)
 
 

@@ -78,3 +78,11 @@ def test_file_of_the_earlier_bm25s_format_reads_as_none(tmp_path):
     with zipfile.ZipFile(tmp_path / "bm25.zip", "w") as old:
         old.writestr("passages/params.index.json", "{}")
     assert LexicalIndexes.read_file(tmp_path / "bm25.zip") is None
+
+
+def test_stop_words_are_those_of_bm25s():
+    from bm25s.stopwords import STOPWORDS_EN
+
+    from rag.lexical import STOPWORDS
+
+    assert STOPWORDS == frozenset(STOPWORDS_EN)
