@@ -90,7 +90,10 @@ class LexicalIndex:
     def updated(self, rows: Sequence[int | str]) -> "LexicalIndex":
         """A new index whose document ``i`` is this index's document
         ``rows[i]`` (an ``int``: its counts are reused) or the text
-        ``rows[i]`` (a ``str``: tokenised now). This index is unchanged."""
+        ``rows[i]`` (a ``str``: tokenised now). This index is unchanged.
+
+        Words used only by dropped documents stay in the vocabulary with no
+        postings (they score nothing) until the index is built afresh."""
         word_ids = {w: i for i, w in enumerate(self.vocab)}
         vocab = list(self.vocab)
         fresh_terms, fresh_counts, fresh_lens = [], [], []
