@@ -40,8 +40,8 @@ from .reading import Skip
 from .searchable import searchable_text
 from .settings import Settings
 from .store import (IndexCorrupt, IndexError_, IndexMismatch, IndexMissing, StoredIndex,
-                    check_config, config_differences, expected_config, index_size_bytes,
-                    live_version, read_manifest)
+                    check_config, config_differences, current_version_name, expected_config,
+                    index_size_bytes, live_version, read_manifest)
 from .vectors import VectorIndexPolicy, fit_vector_index
 
 __all__ = ["Index", "BuildSummary", "build_index", "index_status", "format_status",
@@ -221,6 +221,10 @@ class Index:
 
             embedder = make_embedder(self.settings)
         self.embedder = embedder
+        # The version this object last read or wrote: while it is still the
+        # live one (no other process has switched CURRENT since), the next
+        # change starts from it instead of reading and checksumming it again.
+        self._live: StoredIndex | None = None
 
     @property
     def _max_bytes(self) -> int:
@@ -356,8 +360,13 @@ class Index:
         """The live version (``None`` if there is none) and, when it cannot be
         updated incrementally, why everything must be re-embedded."""
         s = self.settings
+        live = self._live
         try:
-            previous = StoredIndex.load(s.index_dir)
+            if live is not None and live.version_dir is not None and \
+                    current_version_name(s.index_dir) == live.version_dir.name:
+                previous = live
+            else:
+                previous = self._live = StoredIndex.load(s.index_dir)
         except IndexMissing:
             return None, None
         except IndexCorrupt as exc:
@@ -413,6 +422,8 @@ class Index:
                 # IVF clusters) needs a new vector index, trained on all vectors.
                 result.faiss_index = fit_vector_index(result.faiss_index, policy)
             result.save(s.index_dir)
+            result.base_extras = {}  # its own extras are written; let the old ones go
+            self._live = result
             timings["save"] = time.perf_counter() - mark
         return BuildSummary(len(result.articles), len(result.chunks),
                             time.perf_counter() - started, s.index_dir,

@@ -47,7 +47,7 @@ from .articles import Article
 from .chunking import Chunk
 from .vectors import VectorIndexPolicy, build_vector_index, new_vector_index, search_vectors
 
-__all__ = ["FORMAT_VERSION", "IndexError_", "IndexMissing", "IndexMismatch", "IndexCorrupt",
+__all__ = ["FORMAT_VERSION", "current_version_name", "IndexError_", "IndexMissing", "IndexMismatch", "IndexCorrupt",
            "StoredIndex", "expected_config", "live_version", "read_manifest", "check_config",
            "config_differences", "register_version_file", "index_size_bytes"]
 
@@ -200,9 +200,9 @@ class StoredIndex:
         except IndexCorrupt:
             # A build may have switched versions and removed the one we were
             # reading; if CURRENT moved, the new version is the one to load.
-            before = _current_name(index_dir)
+            before = current_version_name(index_dir)
             time.sleep(0.05)
-            if before is None or before == _current_name(index_dir) and \
+            if before is None or before == current_version_name(index_dir) and \
                     (Path(index_dir) / before).is_dir():
                 raise
             return cls._load(index_dir, expect)
@@ -326,7 +326,8 @@ def _read_manifest_of(version: Path, index_dir: Path) -> dict:
                            "index") from exc
 
 
-def _current_name(index_dir: Path) -> str | None:
+def current_version_name(index_dir: Path) -> str | None:
+    """The name of the live version (``None`` when there is none)."""
     try:
         return (Path(index_dir) / "CURRENT").read_text().strip()
     except OSError:

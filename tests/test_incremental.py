@@ -239,3 +239,25 @@ def test_add_tokenises_only_the_new_article_for_bm25(engine, tmp_path, monkeypat
     assert engine.retrieve("earthquake cracked", k=1, method="bm25")[0].article_id == "quake"
     engine.remove(["veto"])
     assert "veto" not in {h.article_id for h in engine.retrieve("veto resolution", method="bm25")}
+
+
+def test_next_change_starts_from_the_version_this_index_wrote_or_read_without_reading_it_again(
+        engine, monkeypatch):
+    (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)
+    engine.build(progress=False)
+    reads = []
+    real_load = StoredIndex.load
+    monkeypatch.setattr(StoredIndex, "load",
+                        classmethod(lambda cls, *a, **kw: reads.append(1) or real_load(*a, **kw)))
+    engine.index.remove(["quake"])
+    assert reads == []
+    assert set(StoredIndex.load.__func__(StoredIndex, engine.settings.index_dir).articles) == \
+        {"veto", "storm"}
+
+
+def test_a_version_written_by_another_process_is_read_before_the_next_change(engine, fake_embedder):
+    (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)
+    engine.build(progress=False)                                   # this Index wrote the live version
+    Index(engine.settings, fake_embedder).remove(["storm"])        # another writer switches it
+    engine.index.remove(["quake"])                                  # must not resurrect "storm"
+    assert set(StoredIndex.load(engine.settings.index_dir).articles) == {"veto"}
