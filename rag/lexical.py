@@ -164,6 +164,10 @@ class LexicalIndex:
             scores[d] += (idf[tid] * tf / (tf + norm[d])).astype(np.float32)
         return scores
 
+    def warm_up(self) -> None:
+        """Prepare the query-time tables now rather than on the first query."""
+        self._postings, self._word_ids
+
     @functools.cached_property
     def _word_ids(self) -> dict[str, int]:
         return {w: i for i, w in enumerate(self.vocab)}
@@ -223,6 +227,10 @@ class LexicalIndexes:
         self.article_ids = article_ids
         self.chunk_ids = chunk_ids
         self.article_hashes = article_hashes
+
+    def warm_up(self) -> None:
+        self.passages.warm_up()
+        self.articles.warm_up()
 
     @classmethod
     def build(cls, articles: Iterable, chunks: Sequence, chunk_ids: Sequence[int] | None = None,

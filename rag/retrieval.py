@@ -105,7 +105,7 @@ class Retriever:
 
     def warm_up(self) -> None:
         self.index
-        self.lexical
+        self.lexical.warm_up()
         self.embedder.encode(["warm up"])
         if self.reranker is not None:
             self.reranker.warm_up()
