@@ -195,10 +195,12 @@ class Answerer:
             twin = next((j for j in leads if same[i, j] >= self.settings.merge_above), None)
             if twin is not None:
                 # The same fact again: cite it too if another article reports
-                # it (and it supports the question at all); else skip it.
+                # it (and it supports the question at all: its likeness to the
+                # lead vouches for it, so it may fall a margin short of the
+                # abstention threshold); else skip it.
                 articles = {hits[ranked[m].hit_pos].article_id for m in [twin] + merged[twin]}
                 if hits[cand.hit_pos].article_id not in articles \
-                        and cand.score >= self.settings.abstain_below:
+                        and cand.score >= self.settings.abstain_below - _KEEP_MARGIN:
                     merged[twin].append(i)
                 continue
             if cand.score >= floor and len(leads) < self.settings.max_answer_sentences:

@@ -97,7 +97,9 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--modes", nargs="+", choices=("extractive", "local"),
                           default=["extractive"], help="answer modes to measure")
     evaluate.add_argument("--sample", type=int, metavar="N",
-                          help="local mode: only N questions spread over the file")
+                          help="only N questions spread over the file (the sweep uses all)")
+    evaluate.add_argument("--answerable", action="store_true",
+                          help="only the questions whose answer is in the articles")
     evaluate.add_argument("--sweep", action="store_true",
                           help="also sweep the extractive abstention threshold")
     evaluate.add_argument("--table", action="store_true",
@@ -319,9 +321,11 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = Engine(settings)
     questions = answer_eval.load_questions(args.questions)
+    if args.answerable:
+        questions = [q for q in questions if q.get("answer_in_corpus", True)]
     results, sweep, chosen = [], None, None
     for mode in args.modes:
-        chosen_questions = answer_eval.sample(questions, args.sample if mode == "local" else None)
+        chosen_questions = answer_eval.sample(questions, args.sample)
         results.append(answer_eval.evaluate(engine, chosen_questions, mode, k=args.k, log=log))
     if args.sweep:
         log("sweep: answering again without abstention")
