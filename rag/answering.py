@@ -41,8 +41,6 @@ NO_ANSWER = "The articles do not answer this question."
 _KEEP_MARGIN = 0.1
 # A sentence an earlier answer already quoted must beat the others by this much.
 _REPEAT_PENALTY = 0.2
-# Extra passages fetched so passages dropped as instructions can be replaced.
-_SPARE_HITS = 3
 _LEAD_IN = re.compile(r"^(?:in addition|nonetheless|nevertheless|however|meanwhile|moreover|"
                       r"furthermore|separately|still|also|but|and|so)\b,?\s+", re.IGNORECASE)
 # Where a long sentence may be cut into clauses; clauses sharing no word with
@@ -64,6 +62,12 @@ class Candidate:
     similarity: float = 0.0
     score: float = 0.0
     merged: list["Candidate"] = field(default_factory=list, compare=False)
+
+
+def _not_only_instructions(passage: str) -> bool:
+    """Whether a passage says something besides instructions to the reader
+    or model (a passage of nothing but those is never quoted or cited)."""
+    return not all(looks_like_instruction(passage[a:b]) for a, b in split_sentences(passage))
 
 
 class Answerer:
@@ -97,11 +101,8 @@ class Answerer:
 
     def retrieve(self, query: str, k: int | None = None, **filters) -> list[Hit]:
         """The ``k`` best passages, leaving out passages that only instruct."""
-        k = k or self.settings.top_k
-        hits = self.retriever.retrieve(query, k + _SPARE_HITS, **filters)
-        usable = [h for h in hits if not all(looks_like_instruction(h.text[a - h.start:b - h.start])
-                                             for a, b in split_sentences(h.text, h.start))]
-        return usable[:k]
+        return self.retriever.retrieve(query, k or self.settings.top_k,
+                                       usable=_not_only_instructions, **filters)
 
     def extractive(self, question: str, hits: list[Hit], *, query: str | None = None,
                    said: list[str] = ()) -> Answer:

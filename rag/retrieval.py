@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -119,14 +120,17 @@ class Retriever:
     def retrieve(self, question: str, k: int | None = None, *, method: str | None = None,
                  max_per_article: int | None = None, sources: list[str] | tuple = (),
                  date_from: str | None = None, date_to: str | None = None,
-                 rerank: bool | None = None) -> list[Hit]:
+                 rerank: bool | None = None,
+                 usable: Callable[[str], bool] | None = None) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first.
 
         ``method`` is ``"hybrid"`` (default), ``"dense"`` or ``"bm25"``;
         ``max_per_article`` caps passages per article (0: no cap);
         ``sources``/``date_from``/``date_to`` restrict which articles answer;
         ``rerank`` turns the CrossEncoder stage on or off (default: on when
-        ``settings.reranker_path`` is set).
+        ``settings.reranker_path`` is set); ``usable``, given a passage's
+        text, says whether it may be returned at all (a rejected passage
+        takes no place in the results and does not count towards the cap).
         """
         s = self.settings
         k = k or s.top_k
@@ -152,6 +156,8 @@ class Retriever:
             ranked = sorted(top, key=lambda pos: -new[pos]) + ranked[len(top):]
             scores = {**scores, **new}
 
+        if usable is not None:  # lazily: only as far down as diversify reads
+            ranked = (pos for pos in ranked if usable(index.chunks[pos].text))
         cap = s.max_per_article if max_per_article is None else max_per_article
         chosen = diversify(ranked, k, text=lambda pos: index.chunks[pos].text,
                            group=lambda pos: index.chunks[pos].article_id,

@@ -93,3 +93,21 @@ def test_per_article_cap(tmp_path, fake_embedder, write_articles):
     assert [h.article_id for h in uncapped] == ["long"] * 3
     capped = engine.retrieve("harbour cranes", k=3, max_per_article=1)
     assert sorted(h.article_id for h in capped) == ["long", "short"]
+
+
+def test_a_passage_rejected_as_unusable_leaves_its_article_place_to_the_next_passage(
+        tmp_path, fake_embedder, write_articles):
+    story = "Council vote story\n\n" + " ".join(
+        f"Paragraph {n} says the council voted on the resolution today." for n in range(12))
+    folder = write_articles({"vote.txt": story, **ARTICLES})
+    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
+                                  chunk_tokens=24, chunk_overlap_tokens=0, max_per_article=2)
+    engine = Engine(settings, fake_embedder)
+    engine.build(progress=False)
+    question = "council voted on the resolution"
+    best = engine.retriever.retrieve(question, 3)
+    assert [h.article_id for h in best[:2]] == ["vote", "vote"]
+    rejected = best[0].text
+    hits = engine.retriever.retrieve(question, 3, usable=lambda text: text != rejected)
+    assert rejected not in [h.text for h in hits]
+    assert sum(h.article_id == "vote" for h in hits) == 2  # the cap still admits two others
