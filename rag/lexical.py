@@ -133,20 +133,23 @@ class LexicalIndex:
                             k1=self.params["k1"], b=self.params["b"])
 
     @functools.cached_property
-    def _postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The counts by term (CSC): term indptr, documents, counts; plus each
-        term's IDF and each document's length normalisation."""
+    def _postings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The index by term (CSC) for scoring: term indptr, documents, and each
+        posting's ``tf / (tf + k1 * (1 - b + b * len / avglen))``; plus each
+        term's IDF. A query then costs one multiply-add per posting of its words."""
         k1, b = self.params["k1"], self.params["b"]
         docs = np.repeat(np.arange(self.n_docs, dtype=np.int32), np.diff(self._indptr))
         by_term = np.argsort(self._terms, kind="stable")
         df = np.bincount(self._terms, minlength=len(self.vocab))
         indptr = np.concatenate([[0], np.cumsum(df)])
-        idf = np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+        idf = np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         # Document length in words; an empty document counts as one word, as
         # in bm25s (which indexes it as a placeholder word).
         lengths = np.maximum(np.bincount(docs, weights=self._counts, minlength=self.n_docs), 1)
         norm = k1 * (1 - b + b * lengths / lengths.mean()) if self.n_docs else lengths
-        return indptr, docs[by_term], self._counts[by_term].astype(np.float32), idf, norm
+        docs, tf = docs[by_term], self._counts[by_term].astype(np.float32)
+        weights = (tf / (tf + norm[docs])).astype(np.float32)
+        return indptr, docs, weights, idf
 
     def scores(self, question: str) -> np.ndarray:
         """BM25 score of every document for ``question`` (0 where no word matches)."""
@@ -157,11 +160,10 @@ class LexicalIndex:
         words = [word_ids[w] for w in tokenize(question) if w in word_ids]
         if not words:
             return scores
-        indptr, docs, counts, idf, norm = self._postings
+        indptr, docs, weights, idf = self._postings
         for tid in words:   # a repeated word counts again, as in bm25s
             s, e = indptr[tid], indptr[tid + 1]
-            d, tf = docs[s:e], counts[s:e]
-            scores[d] += (idf[tid] * tf / (tf + norm[d])).astype(np.float32)
+            scores[docs[s:e]] += idf[tid] * weights[s:e]
         return scores
 
     def warm_up(self) -> None:
