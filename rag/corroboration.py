@@ -224,21 +224,30 @@ def candidates_of(hits: Sequence[Hit], min_words: int = 5) -> list[Candidate]:
 def compare_sources(question_vector: np.ndarray, hits: Sequence[Hit],
                     candidate_vectors: dict[tuple[str, int], np.ndarray],
                     max_articles: int = 4) -> list[SourceColumn]:
-    """One column per article: its best passage (hits are best first) and the
-    sentence of that passage closest to the question."""
-    columns, seen = [], set()
+    """One column per article, in the order the articles are first retrieved
+    (``hits`` are best first): of that article's retrieved passages, the one
+    holding the sentence closest to the question, that sentence highlighted.
+
+    The passage ranked first for an article is not always the one that
+    speaks to the question: fusion and the title header lift passages that
+    only share the article's subject, while the column should show what the
+    article *says* about the question.
+    """
+    by_article: dict[str, list[Hit]] = {}
     for hit in hits:
-        if hit.article_id in seen:
-            continue
-        seen.add(hit.article_id)
-        best, best_sim = (hit.start, hit.end), -1.0
-        for c in candidates_of([hit], min_words=1):
-            vec = candidate_vectors.get((c.article_id, c.start))
-            if vec is not None and float(vec @ question_vector) > best_sim:
-                best, best_sim = (c.start, c.end), float(vec @ question_vector)
-        columns.append(SourceColumn(outlet_name(hit), hit, best, best_sim))
-        if len(columns) == max_articles:
-            break
+        by_article.setdefault(hit.article_id, []).append(hit)
+    columns = []
+    for passages in list(by_article.values())[:max_articles]:
+        best = None
+        for rank, hit in enumerate(passages):
+            quote, sim = (hit.start, hit.end), -1.0
+            for c in candidates_of([hit], min_words=1):
+                vec = candidate_vectors.get((c.article_id, c.start))
+                if vec is not None and float(vec @ question_vector) > sim:
+                    quote, sim = (c.start, c.end), float(vec @ question_vector)
+            if best is None or sim > best.similarity:
+                best = SourceColumn(outlet_name(hit), hit, quote, sim)
+        columns.append(best)
     return columns
 
 
@@ -281,16 +290,23 @@ class Corroborator:
         parts = [clauses(c.text) for c in candidates]
         owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=int)
         flat = [clause for p in parts for clause in p]
-        n_sent, n_cand = len(reply.sentences), len(candidates)
-        vectors = self._encode([reply.question] + [x.text for x in reply.sentences]
+        # An answer sentence is compared by its clauses too: the same fact is
+        # often one clause of a longer sentence on both sides ("decided not to
+        # use its veto power, allowing ..." / "... after the United States took
+        # the rare decision to withhold its veto").
+        own_parts = [[x.text] + clauses(x.text) for x in reply.sentences]
+        n_own = sum(map(len, own_parts))
+        n_cand = len(candidates)
+        vectors = self._encode([reply.question] + [t for p in own_parts for t in p]
                                + [c.text for c in candidates] + flat)
-        question_vec, sent_vecs = vectors[0], vectors[1:1 + n_sent]
-        cand_vecs = vectors[1 + n_sent:1 + n_sent + n_cand]
-        clause_vecs = vectors[1 + n_sent + n_cand:]
-        per_sentence = []
-        for sentence, vec in zip(reply.sentences, sent_vecs):
+        question_vec = vectors[0]
+        cand_vecs = vectors[1 + n_own:1 + n_own + n_cand]
+        clause_vecs = vectors[1 + n_own + n_cand:]
+        per_sentence, row = [], 1
+        for sentence, parts_of_sentence in zip(reply.sentences, own_parts):
+            part_vecs, row = vectors[row:row + len(parts_of_sentence)], row + len(parts_of_sentence)
             own_articles = {by_number[n].article_id for n in sentence.citations if n in by_number}
-            sims, evidence = _best_parts(vec, cand_vecs, clause_vecs, owner)
+            sims, evidence = _best_parts(part_vecs, cand_vecs, clause_vecs, owner)
             found = []
             for i, (cand, sim) in enumerate(zip(candidates, sims)):
                 if cand.article_id in own_articles or sim < floor:
@@ -366,14 +382,17 @@ class Corroborator:
         return compare_sources(vectors[0], hits, table, self.settings.compare_max_articles)
 
 
-def _best_parts(vec: np.ndarray, cand_vecs: np.ndarray, clause_vecs: np.ndarray,
+def _best_parts(part_vecs: np.ndarray, cand_vecs: np.ndarray, clause_vecs: np.ndarray,
                 owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per candidate: the best similarity of ``vec`` to the sentence or one of
-    its clauses, and which clause it was (-1 for the whole sentence)."""
-    sims = cand_vecs @ vec if len(cand_vecs) else np.zeros(0, dtype=np.float32)
+    """Per candidate: the best similarity between the answer sentence or one
+    of its clauses (``part_vecs``) and the candidate or one of its clauses,
+    and which candidate clause it was (-1 for the whole candidate sentence)."""
+    if not len(cand_vecs):
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=int)
+    sims = (part_vecs @ cand_vecs.T).max(axis=0)
     evidence = np.full(len(sims), -1, dtype=int)
     if len(clause_vecs):
-        for k, sim in enumerate(clause_vecs @ vec):
+        for k, sim in enumerate((part_vecs @ clause_vecs.T).max(axis=0)):
             if sim > sims[owner[k]]:
                 sims[owner[k]], evidence[owner[k]] = sim, k
     return sims, evidence

@@ -133,6 +133,9 @@ class Engine:
         """What each article says about ``question``: its best passage, side by side
         (``filters`` as for :meth:`retrieve`)."""
         k = k or max(3 * self.settings.top_k, 15)
+        # A few passages per article, so each column can show the one that
+        # speaks to the question rather than just the first retrieved.
+        filters.setdefault("max_per_article", 4)
         return self.corroborator.compare(question, self.retrieve(question, k, **filters))
 
     # Index maintenance: see :class:`rag.indexing.Index`. After each change the

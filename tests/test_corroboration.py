@@ -127,3 +127,26 @@ def test_bench_counts_sentences_reported_by_two_outlets_and_writes_a_sample(engi
     assert all(r["outlet"] != r["own_outlet"] for r in rows)
     assert (tmp_path / "out" / "candidates.jsonl").read_text()
     assert "Sample of" in format_corroboration_bench(result)
+
+
+def test_compare_column_shows_the_article_passage_closest_to_the_question():
+    import numpy as np
+
+    from rag.citations import Hit
+    from rag.corroboration import compare_sources
+
+    def hit(article, start, text, source):
+        return Hit(text, 1.0, article, None, source, None, None, start, start + len(text),
+                   source)
+
+    first = hit("a", 0, "The envoy spoke about the budget at length.", "Outlet A")
+    second = hit("a", 100, "The minister cancelled the visit after the vote.", "Outlet A")
+    other = hit("b", 0, "Officials cancelled the trip once the vote passed.", "Outlet B")
+    question = np.array([1.0, 0.0])
+    vectors = {("a", 0): np.array([0.2, 0.98]), ("a", 100): np.array([0.9, 0.44]),
+               ("b", 0): np.array([0.8, 0.6])}
+    columns = compare_sources(question, [first, other, second], vectors)
+    assert [c.hit.article_id for c in columns] == ["a", "b"]   # order of first retrieval
+    assert columns[0].hit is second and columns[0].quote == (second.start, second.end)
+    assert compare_sources(question, [first, other, second], vectors, max_articles=1) \
+        == columns[:1]

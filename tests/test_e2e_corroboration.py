@@ -110,9 +110,6 @@ def test_unrelated_articles_are_never_counted_as_corroboration(engine, question)
         assert not supporting & {"budget", "football"}, (sentence.text, supporting)
 
 
-@pytest.mark.xfail(reason="known regression (see issue 8 notes): with hybrid retrieval the "
-                          "Independent's top passage for this question is the Kirby passage, "
-                          "not the one about Netanyahu's reaction")
 def test_compare_sources_shows_each_article_once(engine):
     columns = engine.compare_sources("How did Netanyahu react to the UN vote?")
     ids = [c.hit.article_id for c in columns]
