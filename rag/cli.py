@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from .settings import Settings
 
@@ -140,8 +141,12 @@ def make_parser() -> argparse.ArgumentParser:
     corro.add_argument("--out", metavar="DIR", default="corroboration-bench",
                        help="where to write corroborations.jsonl and sample.jsonl")
     corro.add_argument("--limit", type=int, help="only the first N questions")
+    corro.add_argument("--offset", type=int, default=0, help="skip the first N questions")
     corro.add_argument("--calibrate", type=float, metavar="FLOOR",
                        help="also write every candidate pair above this similarity")
+    corro.add_argument("--labels", metavar="FILE",
+                       help="with --calibrate: pairs judged by hand (JSON lines with key and "
+                            "same_fact); prints precision and recall per similarity threshold")
     corro.add_argument("--json", action="store_true", help="print the result as JSON")
 
     serve = commands.add_parser("serve", help="start the web chat")
@@ -348,13 +353,26 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> int:
 
 def corroborate_bench(args: argparse.Namespace, engine) -> int:
     """``rag corroborate-bench``: progress on stderr, summary and sample on stdout."""
-    from .corroboration_bench import format_corroboration_bench, run_corroboration_bench
+    from .corroboration_bench import (format_corroboration_bench, format_threshold_table,
+                                      run_corroboration_bench, threshold_table)
 
+    if args.labels and args.calibrate is None:
+        raise SystemExit("rag: --labels needs --calibrate FLOOR (the pairs to judge)")
     result = run_corroboration_bench(
-        engine, args.questions, args.out, limit=args.limit, calibrate_floor=args.calibrate,
+        engine, args.questions, args.out, limit=args.limit, offset=args.offset,
+        calibrate_floor=args.calibrate,
         log=lambda m: print(f"corroborate-bench: {m}", file=sys.stderr, flush=True))
+    if args.labels:
+        labels = {row["key"]: bool(row["same_fact"]) for row in map(
+            json.loads, Path(args.labels).read_text().splitlines()) if row}
+        candidates = map(json.loads, (Path(args.out) / "candidates.jsonl").open())
+        floor = args.calibrate
+        result["thresholds"] = threshold_table(
+            candidates, labels, [floor + 0.025 * i for i in range(int((0.9 - floor) / 0.025) + 1)])
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json
           else format_corroboration_bench(result))
+    if args.labels and not args.json:
+        print("\nOn the labelled pairs:\n" + format_threshold_table(result["thresholds"]))
     return 0
 
 

@@ -6,30 +6,37 @@ reports. Every corroboration is written to ``corroborations.jsonl`` and a
 fixed random sample of them is printed for checking by hand (the README says
 how many of that sample were right). With ``--calibrate`` it also writes every
 candidate pair above a low similarity floor with its lexical verdict
-(``candidates.jsonl``), the data the thresholds were chosen on.
+(``candidates.jsonl``), the data the thresholds were chosen on; with
+``--labels`` (pair keys judged by hand: same fact or not) it prints how
+precise corroboration is at each similarity threshold.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
+from . import facts
 from .citations import outlet_name
 
-__all__ = ["run_corroboration_bench", "format_corroboration_bench"]
+__all__ = ["run_corroboration_bench", "format_corroboration_bench", "pair_key",
+           "threshold_table", "format_threshold_table"]
 
 
 def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
-                            limit: int | None = None, sample: int = 20, seed: int = 8,
+                            limit: int | None = None, offset: int = 0,
+                            sample: int = 20, seed: int = 8,
                             calibrate_floor: float | None = None,
                             log: Callable[[str], None] = lambda m: None) -> dict:
     """Answer and corroborate every question; write the details to ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     questions = [json.loads(line) for line in Path(questions_path).read_text().splitlines()
-                 if line.strip()][:limit]
+                 if line.strip()]
+    questions = questions[offset:offset + limit if limit is not None else None]
     corroborations, candidates = [], []
     n_answered = n_sentences = n_two_outlets = n_two_supporting = n_disagreements = 0
     for n, record in enumerate(questions, 1):
@@ -39,11 +46,14 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
             for sentence, matches in zip(raw.sentences,
                                          engine.corroborator.matches(raw, calibrate_floor)):
                 for m in matches:
-                    candidates.append({"question": question, "sentence": sentence.text,
+                    shared = facts.content_stems(sentence.text) & \
+                        facts.content_stems(m.candidate.text)
+                    candidates.append({"key": pair_key(sentence.text, m.candidate.text),
+                                       "question": question, "sentence": sentence.text,
                                        "candidate": m.candidate.text, "evidence": m.evidence,
                                        "outlet": outlet_name(m.candidate.hit),
                                        "similarity": round(m.similarity, 4),
-                                       "verdict": m.verdict})
+                                       "shared_stems": len(shared), "verdict": m.verdict})
         reply = engine.corroborate(raw)
         if reply.abstained:
             continue
@@ -73,7 +83,7 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
     picked = random.Random(seed).sample(corroborations, min(sample, len(corroborations)))
     _write_jsonl(out_dir / "sample.jsonl", picked)
     share = (lambda k: round(k / n_sentences, 3) if n_sentences else 0.0)
-    return {
+    result = {
         "questions": len(questions), "answered": n_answered, "answer_sentences": n_sentences,
         "share_reported_by_2plus_outlets": share(n_two_outlets),
         "share_with_2plus_supporting_articles": share(n_two_supporting),
@@ -81,10 +91,53 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
         "corroborate_min_similarity": engine.settings.corroborate_min_similarity,
         "sample": picked, "out_dir": str(out_dir),
     }
+    if calibrate_floor is not None:
+        result["candidate_pairs"] = len(candidates)
+    return result
+
+
+def pair_key(sentence: str, candidate: str) -> str:
+    """A short stable name for an (answer sentence, candidate) pair: labels
+    refer to pairs by it, so no article text has to be stored with them."""
+    return hashlib.sha1(f"{sentence}\x00{candidate}".encode()).hexdigest()[:16]
+
+
+def threshold_table(candidates: Iterable[dict], labels: dict[str, bool],
+                    thresholds: Iterable[float]) -> list[dict]:
+    """Precision and recall of corroboration at each similarity threshold,
+    over the labelled pairs (``labels``: pair key -> same fact or not).
+
+    A pair counts as corroboration when the lexical verdict is ``support``
+    and its similarity reaches the threshold; recall is over every labelled
+    pair that states the same fact, whatever its verdict.
+    """
+    pairs = {}
+    for row in candidates:
+        if row["key"] in labels:
+            pairs[row["key"]] = (row["similarity"], row["verdict"] == "support",
+                                 labels[row["key"]])
+    n_true = sum(label for _, _, label in pairs.values())
+    table = []
+    for t in thresholds:
+        kept = [label for sim, support, label in pairs.values() if support and sim >= t]
+        right = sum(kept)
+        table.append({"threshold": round(t, 3), "corroborations": len(kept), "right": right,
+                      "precision": round(right / len(kept), 3) if kept else None,
+                      "recall": round(right / n_true, 3) if n_true else None})
+    return table
+
+
+def format_threshold_table(table: list[dict]) -> str:
+    lines = ["threshold  kept  right  precision  recall"]
+    for row in table:
+        lines.append(f"{row['threshold']:>9}  {row['corroborations']:>4}  {row['right']:>5}  "
+                     f"{row['precision'] if row['precision'] is not None else '-':>9}  "
+                     f"{row['recall'] if row['recall'] is not None else '-':>6}")
+    return "\n".join(lines)
 
 
 def format_corroboration_bench(result: dict) -> str:
-    lines = [f"{k}: {v}" for k, v in result.items() if k != "sample"]
+    lines = [f"{k}: {v}" for k, v in result.items() if k not in ("sample", "thresholds")]
     lines.append(f"\nSample of {len(result['sample'])} corroborations (check by hand):")
     for n, c in enumerate(result["sample"], 1):
         lines += [f"\n{n}. [{c['own_outlet']}] {c['sentence']}",

@@ -150,3 +150,19 @@ def test_compare_column_shows_the_article_passage_closest_to_the_question():
     assert columns[0].hit is second and columns[0].quote == (second.start, second.end)
     assert compare_sources(question, [first, other, second], vectors, max_articles=1) \
         == columns[:1]
+
+
+def test_threshold_table_counts_only_supported_pairs_above_the_threshold():
+    from rag.corroboration_bench import pair_key, threshold_table
+
+    rows = [{"key": "a", "similarity": 0.9, "verdict": "support"},
+            {"key": "b", "similarity": 0.7, "verdict": "support"},
+            {"key": "c", "similarity": 0.55, "verdict": "support"},
+            {"key": "d", "similarity": 0.8, "verdict": "none"},
+            {"key": "e", "similarity": 0.95, "verdict": "support"}]   # not labelled
+    labels = {"a": True, "b": False, "c": True, "d": True}
+    at_06, at_05 = threshold_table(rows, labels, [0.6, 0.5])
+    assert (at_06["corroborations"], at_06["right"], at_06["precision"]) == (2, 1, 0.5)
+    assert at_06["recall"] == round(1 / 3, 3)          # a of a, c, d
+    assert (at_05["corroborations"], at_05["right"], at_05["recall"]) == (3, 2, round(2 / 3, 3))
+    assert pair_key("x", "y") == pair_key("x", "y") != pair_key("y", "x")

@@ -118,3 +118,28 @@ def test_compare_sources_shows_each_article_once(engine):
     best = {c.hit.article_id: c for c in columns}["004_30dc108169a15181"]
     article = engine.retriever.index.articles[best.hit.article_id]
     assert "Netanyahu" in article.text[best.quote[0]:best.quote[1]]
+
+
+def test_corroborate_bench_reports_precision_on_hand_labelled_pairs(engine, tmp_path, capsys):
+    from rag.cli import main
+
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"question": "Who decided not to use its veto?"}) + "\n")
+    flags = ["--articles", str(engine.settings.articles_dir),
+             "--index", str(engine.settings.index_dir)]
+    out = tmp_path / "bench"
+    assert main(["corroborate-bench", *flags, "--out", str(out), "--calibrate", "0.4",
+                 str(questions)]) == 0
+    pairs = [json.loads(x) for x in (out / "candidates.jsonl").open()]
+    assert pairs and all(p["similarity"] >= 0.4 for p in pairs)
+    # Judge as a reader would here: the other outlet's sentence about withholding the veto.
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("".join(json.dumps({"key": p["key"], "same_fact": "withhold its veto"
+                                          in p["candidate"]}) + "\n" for p in pairs))
+    capsys.readouterr()
+    assert main(["corroborate-bench", *flags, "--out", str(out), "--calibrate", "0.4",
+                 "--labels", str(labels), "--json", str(questions)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    at_default = next(row for row in result["thresholds"]
+                      if row["threshold"] == engine.settings.corroborate_min_similarity)
+    assert at_default["right"] == 1 and at_default["recall"] == 1.0
