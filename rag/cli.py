@@ -368,7 +368,8 @@ def corroborate_bench(args: argparse.Namespace, engine) -> int:
         candidates = map(json.loads, (Path(args.out) / "candidates.jsonl").open())
         floor = args.calibrate
         result["thresholds"] = threshold_table(
-            candidates, labels, [floor + 0.025 * i for i in range(int((0.9 - floor) / 0.025) + 1)])
+            candidates, labels, [floor + 0.05 * i for i in range(int((0.85 - floor) / 0.05) + 1)],
+            min_shared=range(2, 8))
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json
           else format_corroboration_bench(result))
     if args.labels and not args.json:

@@ -6,10 +6,12 @@ of *other* articles that state the same fact:
 
 1. candidates: the sentences of the question's passages plus those of the
    passages found by searching the index with the answer sentence itself;
-2. meaning: cosine similarity of the sentence embeddings at least
-   ``corroborate_min_similarity`` (chosen on news-dev, see README);
-3. names: the two sentences share a name (``rag.facts.names``) when both
-   have names;
+2. meaning: cosine similarity of the sentence embeddings (of the sentences
+   or of their clauses) at least ``corroborate_min_similarity``;
+3. words: they share at least ``corroborate_min_shared_words`` content
+   words, neither is a question, and they share a name (``rag.facts.names``)
+   when both have names (thresholds chosen on hand-labelled news-dev pairs,
+   see README);
 4. numbers: every number of the answer sentence that the candidate also talks
    about must have the same value after normalisation, and at least one must
    be there; a candidate with a different value for the same thing is a
@@ -42,7 +44,7 @@ from .embedding import Embedder
 from .settings import Settings
 
 __all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
-           "find_conflicts", "clauses"]
+           "find_conflicts", "clauses", "shared_words"]
 
 Search = Callable[[str, int], list[Hit]]
 
@@ -69,6 +71,16 @@ class Match:
     similarity: float   # best cosine similarity to the sentence or one of its clauses
     verdict: str        # "support" | "conflict" | "none" (see :func:`match_fact`)
     evidence: str       # the clause (or whole sentence) that matched
+    shared_words: int   # content words the two sentences share
+
+    def corroborates(self, settings: Settings) -> bool:
+        """States the same fact: close enough in meaning, agreeing names and
+        numbers, and enough words in common. On news-dev, sentences close in
+        meaning that shared fewer than ``corroborate_min_shared_words`` were
+        nearly always about the same story, not the same fact (README)."""
+        return (self.verdict == "support"
+                and self.similarity >= settings.corroborate_min_similarity
+                and self.shared_words >= settings.corroborate_min_shared_words)
 
 
 @dataclass(frozen=True)
@@ -124,15 +136,18 @@ def match_fact(sentence: str, other: str, evidence: str | None = None) -> str:
     """Lexical verdict on two sentences already close in meaning.
 
     ``"support"`` when the names and numbers of ``sentence`` agree with
-    ``other``, ``"conflict"`` when ``other`` gives a different value for one
-    of them, ``"none"`` when ``other`` misses what makes the fact specific.
-    ``evidence`` is the part of ``other`` (a clause, or all of it) that
-    matched ``sentence`` in meaning: a number there that ``sentence`` does not
-    have means it states a more specific, different fact ("has vetoed 89
-    resolutions" is not "decided not to use its veto").
+    ``other`` (and they share two content words at least), ``"conflict"`` when ``other`` gives a different value for one of them,
+    ``"none"`` when ``other`` misses what makes the fact specific, or either
+    is a question (a question states no fact). ``evidence`` is the part of
+    ``other`` (a clause, or all of it) that matched ``sentence`` in meaning:
+    a number there that ``sentence`` does not have means it states a more
+    specific, different fact ("has vetoed 89 resolutions" is not "decided not
+    to use its veto").
     """
     if find_conflicts(sentence, other):
         return "conflict"
+    if _is_question(sentence) or _is_question(other):
+        return "none"
     nums_a = facts.numbers(sentence)
     for extra in facts.numbers(evidence or other):
         if not any(facts.values_agree(extra, a) for a in nums_a):
@@ -150,10 +165,18 @@ def match_fact(sentence: str, other: str, evidence: str | None = None) -> str:
     if nums_a and not any(facts.values_agree(a, b) for a in nums_a for b in nums_b):
         return "none"
     # The content has to overlap too: paraphrases share key words.
-    stems_a, stems_b = facts.content_stems(sentence), facts.content_stems(other)
-    if len(stems_a & stems_b) < 2:
+    if shared_words(sentence, other) < 2:
         return "none"
     return "support"
+
+
+def shared_words(a: str, b: str) -> int:
+    """How many content words (stems) two sentences share."""
+    return len(facts.content_stems(a) & facts.content_stems(b))
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip(" \"'”’)").endswith("?")
 
 
 def _people_covered(text: str, other: str) -> bool:
@@ -313,7 +336,7 @@ class Corroborator:
                     continue
                 clause = flat[evidence[i]] if evidence[i] >= 0 else None
                 found.append(Match(cand, float(sim), match_fact(sentence.text, cand.text, clause),
-                                   clause or cand.text))
+                                   clause or cand.text, shared_words(sentence.text, cand.text)))
             per_sentence.append(sorted(found, key=lambda m: -m.similarity))
         relevant = [(c, v) for c, v in zip(candidates, cand_vecs)
                     if float(v @ question_vec) >= s.abstain_below]
@@ -340,7 +363,7 @@ class Corroborator:
                     conflicting.append(cand)
                     for conflict in find_conflicts(sentence.text, cand.text):
                         disagreements.add(conflict, (own[0].hit, own[0]), cand, numbering)
-                elif match.verdict == "support" and sim >= s.corroborate_min_similarity:
+                elif match.corroborates(s):
                     if cand.article_id not in best or sim > best[cand.article_id][0]:
                         best[cand.article_id] = (sim, cand)
             supporting = sorted(best.values(), key=lambda x: -x[0])

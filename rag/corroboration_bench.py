@@ -19,7 +19,6 @@ import random
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import facts
 from .citations import outlet_name
 
 __all__ = ["run_corroboration_bench", "format_corroboration_bench", "pair_key",
@@ -46,14 +45,12 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
             for sentence, matches in zip(raw.sentences,
                                          engine.corroborator.matches(raw, calibrate_floor)):
                 for m in matches:
-                    shared = facts.content_stems(sentence.text) & \
-                        facts.content_stems(m.candidate.text)
                     candidates.append({"key": pair_key(sentence.text, m.candidate.text),
                                        "question": question, "sentence": sentence.text,
                                        "candidate": m.candidate.text, "evidence": m.evidence,
                                        "outlet": outlet_name(m.candidate.hit),
                                        "similarity": round(m.similarity, 4),
-                                       "shared_stems": len(shared), "verdict": m.verdict})
+                                       "shared_words": m.shared_words, "verdict": m.verdict})
         reply = engine.corroborate(raw)
         if reply.abstained:
             continue
@@ -103,34 +100,39 @@ def pair_key(sentence: str, candidate: str) -> str:
 
 
 def threshold_table(candidates: Iterable[dict], labels: dict[str, bool],
-                    thresholds: Iterable[float]) -> list[dict]:
-    """Precision and recall of corroboration at each similarity threshold,
-    over the labelled pairs (``labels``: pair key -> same fact or not).
+                    thresholds: Iterable[float], min_shared: Iterable[int] = (2,)) -> list[dict]:
+    """Precision and recall of corroboration for each similarity threshold and
+    minimum of shared content words, over the labelled pairs (``labels``:
+    pair key -> same fact or not).
 
-    A pair counts as corroboration when the lexical verdict is ``support``
-    and its similarity reaches the threshold; recall is over every labelled
-    pair that states the same fact, whatever its verdict.
+    A pair counts as corroboration when the lexical verdict is ``support``,
+    its similarity reaches the threshold and the sentences share enough
+    words; recall is over every labelled pair that states the same fact.
     """
     pairs = {}
     for row in candidates:
         if row["key"] in labels:
-            pairs[row["key"]] = (row["similarity"], row["verdict"] == "support",
-                                 labels[row["key"]])
-    n_true = sum(label for _, _, label in pairs.values())
+            pairs[row["key"]] = (row["similarity"], row.get("shared_words", 0),
+                                 row["verdict"] == "support", labels[row["key"]])
+    n_true = sum(label for *_, label in pairs.values())
     table = []
-    for t in thresholds:
-        kept = [label for sim, support, label in pairs.values() if support and sim >= t]
-        right = sum(kept)
-        table.append({"threshold": round(t, 3), "corroborations": len(kept), "right": right,
-                      "precision": round(right / len(kept), 3) if kept else None,
-                      "recall": round(right / n_true, 3) if n_true else None})
+    for words in min_shared:
+        for t in thresholds:
+            kept = [label for sim, shared, support, label in pairs.values()
+                    if support and sim >= t and shared >= words]
+            right = sum(kept)
+            table.append({"min_shared_words": words, "threshold": round(t, 3),
+                          "corroborations": len(kept), "right": right,
+                          "precision": round(right / len(kept), 3) if kept else None,
+                          "recall": round(right / n_true, 3) if n_true else None})
     return table
 
 
 def format_threshold_table(table: list[dict]) -> str:
-    lines = ["threshold  kept  right  precision  recall"]
+    lines = ["shared words  threshold  kept  right  precision  recall"]
     for row in table:
-        lines.append(f"{row['threshold']:>9}  {row['corroborations']:>4}  {row['right']:>5}  "
+        lines.append(f"{row['min_shared_words']:>12}  {row['threshold']:>9}  "
+                     f"{row['corroborations']:>4}  {row['right']:>5}  "
                      f"{row['precision'] if row['precision'] is not None else '-':>9}  "
                      f"{row['recall'] if row['recall'] is not None else '-':>6}")
     return "\n".join(lines)

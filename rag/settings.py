@@ -107,6 +107,9 @@ class Settings:
     corroborate_k: int = 8
     #: Cosine similarity at which another article's sentence can state the same fact.
     corroborate_min_similarity: float = 0.6
+    #: Content words (stems) the two sentences must share as well: on news-dev,
+    #: pairs sharing fewer were nearly all the same topic, not the same fact.
+    corroborate_min_shared_words: int = 5
     #: Cosine similarity at which two sentences are compared for different values.
     conflict_min_similarity: float = 0.5
     #: Columns of the compare-sources view.

@@ -152,17 +152,25 @@ def test_compare_column_shows_the_article_passage_closest_to_the_question():
         == columns[:1]
 
 
-def test_threshold_table_counts_only_supported_pairs_above_the_threshold():
+def test_threshold_table_counts_only_supported_pairs_above_both_thresholds():
     from rag.corroboration_bench import pair_key, threshold_table
 
-    rows = [{"key": "a", "similarity": 0.9, "verdict": "support"},
-            {"key": "b", "similarity": 0.7, "verdict": "support"},
-            {"key": "c", "similarity": 0.55, "verdict": "support"},
-            {"key": "d", "similarity": 0.8, "verdict": "none"},
-            {"key": "e", "similarity": 0.95, "verdict": "support"}]   # not labelled
+    rows = [{"key": "a", "similarity": 0.9, "shared_words": 6, "verdict": "support"},
+            {"key": "b", "similarity": 0.7, "shared_words": 6, "verdict": "support"},
+            {"key": "c", "similarity": 0.55, "shared_words": 3, "verdict": "support"},
+            {"key": "d", "similarity": 0.8, "shared_words": 9, "verdict": "none"},
+            {"key": "e", "similarity": 0.95, "shared_words": 9, "verdict": "support"}]  # unlabelled
     labels = {"a": True, "b": False, "c": True, "d": True}
-    at_06, at_05 = threshold_table(rows, labels, [0.6, 0.5])
+    at_06, at_05, words_at_06 = threshold_table(rows, labels, [0.6, 0.5], min_shared=[2, 5])[:3]
     assert (at_06["corroborations"], at_06["right"], at_06["precision"]) == (2, 1, 0.5)
     assert at_06["recall"] == round(1 / 3, 3)          # a of a, c, d
     assert (at_05["corroborations"], at_05["right"], at_05["recall"]) == (3, 2, round(2 / 3, 3))
+    assert words_at_06["min_shared_words"] == 5 and words_at_06["corroborations"] == 2
     assert pair_key("x", "y") == pair_key("x", "y") != pair_key("y", "x")
+
+
+def test_a_question_never_corroborates():
+    assert match_fact("Who backed the resolution in New York?",
+                      "In New York, 14 countries backed the resolution.") == "none"
+    assert match_fact("In New York, 14 countries backed the resolution.",
+                      "Which 14 countries backed the resolution in New York?") == "none"

@@ -140,6 +140,6 @@ def test_corroborate_bench_reports_precision_on_hand_labelled_pairs(engine, tmp_
     assert main(["corroborate-bench", *flags, "--out", str(out), "--calibrate", "0.4",
                  "--labels", str(labels), "--json", str(questions)]) == 0
     result = json.loads(capsys.readouterr().out)
-    at_default = next(row for row in result["thresholds"]
-                      if row["threshold"] == engine.settings.corroborate_min_similarity)
-    assert at_default["right"] == 1 and at_default["recall"] == 1.0
+    at_two_words = next(row for row in result["thresholds"] if row["min_shared_words"] == 2
+                        and row["threshold"] == engine.settings.corroborate_min_similarity)
+    assert at_two_words["right"] == 1 and at_two_words["recall"] == 1.0
