@@ -2,9 +2,10 @@
 
 For every question of a quiz file (news-dev's ``questions.jsonl``), answer it,
 corroborate it, and count the answer sentences that more than one outlet
-reports. Every corroboration is written to ``corroborations.jsonl`` and a
-fixed random sample of them is printed for checking by hand (the README says
-how many of that sample were right). With ``--calibrate`` it also writes every
+reports. Every corroboration is written to ``corroborations.jsonl``, every
+disagreement to ``disagreements.jsonl``, and a fixed random sample of the
+corroborations is printed for checking by hand (the README says how many of
+that sample were right). With ``--calibrate`` it also writes every
 candidate pair above a low similarity floor with its lexical verdict
 (``candidates.jsonl``), the data the thresholds were chosen on; with
 ``--labels`` (pair keys judged by hand: same fact or not) it prints how
@@ -36,7 +37,7 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
     questions = [json.loads(line) for line in Path(questions_path).read_text().splitlines()
                  if line.strip()]
     questions = questions[offset:offset + limit if limit is not None else None]
-    corroborations, candidates = [], []
+    corroborations, candidates, disagreements = [], [], []
     n_answered = n_sentences = n_two_outlets = n_two_supporting = n_disagreements = 0
     for n, record in enumerate(questions, 1):
         question = record["question"]
@@ -56,6 +57,11 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
             continue
         n_answered += 1
         n_disagreements += len(reply.disagreements)
+        for d in reply.disagreements:
+            disagreements.append({"question": question, "kind": d.kind, "about": d.about,
+                                  "sides": [{"outlet": side.outlet, "value": side.value,
+                                             "quote": _quote(side.citation)}
+                                            for side in d.sides]})
         by_number = {c.number: c for c in reply.citations}
         for sentence in reply.sentences:
             n_sentences += 1
@@ -64,9 +70,7 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
             own = [by_number[k] for k in sentence.citations if k in by_number]
             for citation in sentence.supporting:
                 hit = citation.hit
-                article = hit.text
-                quote = " ".join(article[a - hit.start:b - hit.start]
-                                 for a, b in citation.quotes)
+                quote = _quote(citation)
                 corroborations.append({
                     "question": question, "sentence": sentence.text,
                     "own_outlet": outlet_name(own[0].hit) if own else "",
@@ -75,6 +79,7 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
         if n % 20 == 0:
             log(f"{n}/{len(questions)} questions")
     _write_jsonl(out_dir / "corroborations.jsonl", corroborations)
+    _write_jsonl(out_dir / "disagreements.jsonl", disagreements)
     if calibrate_floor is not None:
         _write_jsonl(out_dir / "candidates.jsonl", candidates)
     picked = random.Random(seed).sample(corroborations, min(sample, len(corroborations)))
@@ -151,3 +156,10 @@ def _write_jsonl(path: Path, rows) -> None:
     with open(path, "w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _quote(citation) -> str:
+    """The sentences a citation quotes (its whole passage when it names none)."""
+    hit = citation.hit
+    return " ".join(hit.text[a - hit.start:b - hit.start] for a, b in citation.quotes) \
+        or hit.text

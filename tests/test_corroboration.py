@@ -126,6 +126,7 @@ def test_bench_counts_sentences_reported_by_two_outlets_and_writes_a_sample(engi
     rows = [json.loads(x) for x in (tmp_path / "out" / "corroborations.jsonl").open()]
     assert all(r["outlet"] != r["own_outlet"] for r in rows)
     assert (tmp_path / "out" / "candidates.jsonl").read_text()
+    assert (tmp_path / "out" / "disagreements.jsonl").exists()
     assert "Sample of" in format_corroboration_bench(result)
 
 
