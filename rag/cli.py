@@ -369,7 +369,7 @@ def corroborate_bench(args: argparse.Namespace, engine) -> int:
         floor = args.calibrate
         result["thresholds"] = threshold_table(
             candidates, labels, [floor + 0.05 * i for i in range(int((0.85 - floor) / 0.05) + 1)],
-            min_shared=range(2, 8))
+            min_shared=range(2, 8), max_days_apart=engine.settings.corroborate_max_days_apart)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json
           else format_corroboration_bench(result))
     if args.labels and not args.json:

@@ -10,8 +10,9 @@ of *other* articles that state the same fact:
    or of their clauses) at least ``corroborate_min_similarity``;
 3. words: they share at least ``corroborate_min_shared_words`` content
    words, neither is a question, and they share a name (``rag.facts.names``)
-   when both have names (thresholds chosen on hand-labelled news-dev pairs,
-   see README);
+   when both have names, and their articles appeared at most
+   ``corroborate_max_days_apart`` days apart (thresholds chosen on
+   hand-labelled news-dev pairs, see README);
 4. numbers: every number of the answer sentence that the candidate also talks
    about must have the same value after normalisation, and at least one must
    be there; a candidate with a different value for the same thing is a
@@ -32,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Callable, Sequence
 
 import numpy as np
@@ -72,15 +74,19 @@ class Match:
     verdict: str        # "support" | "conflict" | "none" (see :func:`match_fact`)
     evidence: str       # the clause (or whole sentence) that matched
     shared_words: int   # content words the two sentences share
+    days_apart: int | None = None   # between the two articles' dates, if both known
 
     def corroborates(self, settings: Settings) -> bool:
         """States the same fact: close enough in meaning, agreeing names and
-        numbers, and enough words in common. On news-dev, sentences close in
-        meaning that shared fewer than ``corroborate_min_shared_words`` were
-        nearly always about the same story, not the same fact (README)."""
+        numbers, enough words in common, published close enough in time. On
+        news-dev, sentences close in meaning that shared fewer words, or came
+        from articles months apart, were nearly always about the same story
+        or a like event, not the same fact (README)."""
         return (self.verdict == "support"
                 and self.similarity >= settings.corroborate_min_similarity
-                and self.shared_words >= settings.corroborate_min_shared_words)
+                and self.shared_words >= settings.corroborate_min_shared_words
+                and (self.days_apart is None
+                     or self.days_apart <= settings.corroborate_max_days_apart))
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,14 @@ def match_fact(sentence: str, other: str, evidence: str | None = None) -> str:
 def shared_words(a: str, b: str) -> int:
     """How many content words (stems) two sentences share."""
     return len(facts.content_stems(a) & facts.content_stems(b))
+
+
+def _day(value: str | None) -> date | None:
+    """The calendar day of an article's date ("2023-01-04", "2023-01-04T10:00")."""
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _is_question(text: str) -> bool:
@@ -328,15 +342,21 @@ class Corroborator:
         per_sentence, row = [], 1
         for sentence, parts_of_sentence in zip(reply.sentences, own_parts):
             part_vecs, row = vectors[row:row + len(parts_of_sentence)], row + len(parts_of_sentence)
-            own_articles = {by_number[n].article_id for n in sentence.citations if n in by_number}
+            own = [by_number[n].hit for n in sentence.citations if n in by_number]
+            own_articles = {hit.article_id for hit in own}
+            own_days = [d for d in map(_day, (hit.date for hit in own)) if d is not None]
             sims, evidence = _best_parts(part_vecs, cand_vecs, clause_vecs, owner)
             found = []
             for i, (cand, sim) in enumerate(zip(candidates, sims)):
                 if cand.article_id in own_articles or sim < floor:
                     continue
                 clause = flat[evidence[i]] if evidence[i] >= 0 else None
+                day = _day(cand.hit.date)
+                apart = min((abs((day - d).days) for d in own_days), default=None) \
+                    if day is not None else None
                 found.append(Match(cand, float(sim), match_fact(sentence.text, cand.text, clause),
-                                   clause or cand.text, shared_words(sentence.text, cand.text)))
+                                   clause or cand.text, shared_words(sentence.text, cand.text),
+                                   apart))
             per_sentence.append(sorted(found, key=lambda m: -m.similarity))
         relevant = [(c, v) for c, v in zip(candidates, cand_vecs)
                     if float(v @ question_vec) >= s.abstain_below]

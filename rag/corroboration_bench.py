@@ -51,7 +51,8 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
                                        "candidate": m.candidate.text, "evidence": m.evidence,
                                        "outlet": outlet_name(m.candidate.hit),
                                        "similarity": round(m.similarity, 4),
-                                       "shared_words": m.shared_words, "verdict": m.verdict})
+                                       "shared_words": m.shared_words,
+                                       "days_apart": m.days_apart, "verdict": m.verdict})
         reply = engine.corroborate(raw)
         if reply.abstained:
             continue
@@ -105,20 +106,24 @@ def pair_key(sentence: str, candidate: str) -> str:
 
 
 def threshold_table(candidates: Iterable[dict], labels: dict[str, bool],
-                    thresholds: Iterable[float], min_shared: Iterable[int] = (2,)) -> list[dict]:
+                    thresholds: Iterable[float], min_shared: Iterable[int] = (2,),
+                    max_days_apart: int | None = None) -> list[dict]:
     """Precision and recall of corroboration for each similarity threshold and
     minimum of shared content words, over the labelled pairs (``labels``:
     pair key -> same fact or not).
 
     A pair counts as corroboration when the lexical verdict is ``support``,
-    its similarity reaches the threshold and the sentences share enough
-    words; recall is over every labelled pair that states the same fact.
+    its similarity reaches the threshold, the sentences share enough words
+    and (with ``max_days_apart``) their articles are close enough in time;
+    recall is over every labelled pair that states the same fact.
     """
     pairs = {}
     for row in candidates:
         if row["key"] in labels:
+            apart = row.get("days_apart")
+            in_time = max_days_apart is None or apart is None or apart <= max_days_apart
             pairs[row["key"]] = (row["similarity"], row.get("shared_words", 0),
-                                 row["verdict"] == "support", labels[row["key"]])
+                                 row["verdict"] == "support" and in_time, labels[row["key"]])
     n_true = sum(label for *_, label in pairs.values())
     table = []
     for words in min_shared:

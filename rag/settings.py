@@ -109,7 +109,11 @@ class Settings:
     corroborate_min_similarity: float = 0.6
     #: Content words (stems) the two sentences must share as well: on news-dev,
     #: pairs sharing fewer were nearly all the same topic, not the same fact.
-    corroborate_min_shared_words: int = 5
+    corroborate_min_shared_words: int = 6
+    #: Articles published further apart than this report different events,
+    #: even in the same words ("X, who played Shirley, ..." in 2018 and 2023);
+    #: articles without a date are not limited.
+    corroborate_max_days_apart: int = 122
     #: Cosine similarity at which two sentences are compared for different values.
     conflict_min_similarity: float = 0.5
     #: Columns of the compare-sources view.

@@ -175,3 +175,18 @@ def test_a_question_never_corroborates():
                       "In New York, 14 countries backed the resolution.") == "none"
     assert match_fact("In New York, 14 countries backed the resolution.",
                       "Which 14 countries backed the resolution in New York?") == "none"
+
+
+def test_articles_months_apart_do_not_corroborate_each_other():
+    from rag.citations import Hit
+    from rag.corroboration import Candidate, Match
+
+    settings = Settings()
+    hit = Hit("x", 1.0, "a", None, None, None, None, 0, 1, "a")
+    same = dict(candidate=Candidate(hit, 0, 1, "x"), similarity=0.9, verdict="support",
+                evidence="x", shared_words=8)
+    assert Match(**same, days_apart=2).corroborates(settings)
+    assert Match(**same, days_apart=None).corroborates(settings)       # a date unknown
+    assert not Match(**same, days_apart=settings.corroborate_max_days_apart + 1) \
+        .corroborates(settings)
+    assert not Match(**{**same, "shared_words": 2}, days_apart=2).corroborates(settings)
