@@ -85,8 +85,12 @@ class Match:
         return (self.verdict == "support"
                 and self.similarity >= settings.corroborate_min_similarity
                 and self.shared_words >= settings.corroborate_min_shared_words
-                and (self.days_apart is None
-                     or self.days_apart <= settings.corroborate_max_days_apart))
+                and self.in_time(settings))
+
+    def in_time(self, settings: Settings) -> bool:
+        """The two articles appeared close enough in time to report one event
+        (always, when a date is unknown)."""
+        return self.days_apart is None or self.days_apart <= settings.corroborate_max_days_apart
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,12 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat(value[:10]) if value else None
     except ValueError:
         return None
+
+
+def _days_apart(a: str | None, b: str | None) -> int:
+    """Days between two article dates; 0 when either is unknown."""
+    day_a, day_b = _day(a), _day(b)
+    return abs((day_a - day_b).days) if day_a and day_b else 0
 
 
 def _is_question(text: str) -> bool:
@@ -379,7 +389,9 @@ class Corroborator:
             conflicting = []
             for match in found:
                 cand, sim = match.candidate, match.similarity
-                if match.verdict == "conflict" and own:
+                # Articles months apart giving different values usually report
+                # different events (last year's count, an earlier storm).
+                if match.verdict == "conflict" and own and match.in_time(s):
                     conflicting.append(cand)
                     for conflict in find_conflicts(sentence.text, cand.text):
                         disagreements.add(conflict, (own[0].hit, own[0]), cand, numbering)
@@ -398,7 +410,8 @@ class Corroborator:
         # Disagreements among the passages retrieved for the question itself.
         for i, (a, va) in enumerate(relevant):
             for b, vb in relevant[i + 1:]:
-                if a.article_id == b.article_id or float(va @ vb) < s.conflict_min_similarity:
+                if a.article_id == b.article_id or float(va @ vb) < s.conflict_min_similarity \
+                        or _days_apart(a.hit.date, b.hit.date) > s.corroborate_max_days_apart:
                     continue
                 for conflict in find_conflicts(a.text, b.text):
                     disagreements.add(conflict, a, b, numbering)

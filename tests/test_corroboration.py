@@ -190,3 +190,15 @@ def test_articles_months_apart_do_not_corroborate_each_other():
     assert not Match(**same, days_apart=settings.corroborate_max_days_apart + 1) \
         .corroborates(settings)
     assert not Match(**{**same, "shared_words": 2}, days_apart=2).corroborates(settings)
+
+
+def test_articles_years_apart_are_not_a_disagreement(engine):
+    folder = engine.settings.articles_dir
+    for name, day in (("a", "2024-03-25"), ("b", "2024-03-25"), ("c", "2021-03-22")):
+        extra = ', "source": "Outlet B"' if name == "b" else ""
+        (folder / f"{name}.json").write_text(f'{{"date": "{day}"{extra}}}')
+    engine.build(progress=False)
+    assert engine.answer(QUESTION).disagreements == []
+    (folder / "c.json").write_text('{"date": "2024-03-26"}')
+    engine.build(progress=False)
+    assert engine.answer(QUESTION).disagreements
