@@ -353,12 +353,18 @@ def same_slot(a: Mention, b: Mention) -> bool:
     """Are two mentions about the same thing (so different values would conflict)?"""
     if a.kind != b.kind or a.role != b.role:
         return False
-    if a.kind == "number":
-        if (a.unit == "%") != (b.unit == "%"):
-            return False
-        if a.unit and a.unit == b.unit:
-            return True
-        if a.unit and b.unit:
-            return False
     shared = a.context & b.context
-    return bool(shared) and len(shared) / len(a.context | b.context) >= 0.25
+    overlap = len(shared) / len(a.context | b.context) if shared else 0.0
+    if a.kind == "number" and (a.unit or b.unit):
+        # A count of something is only comparable with a count of the same
+        # thing ("14 nations" / "12 countries" share no unit word, but "43"
+        # passing touchdowns and "12 interceptions" are different things).
+        # And a word besides the unit must be shared: "11 films" Spielberg
+        # produced are not the "10 films" up for a prize.
+        if a.unit != b.unit:
+            return False
+        return a.unit == "%" and overlap >= 0.5 or bool(shared - {stem(a.unit)})
+    # Without a unit, only the words around the values say what they are:
+    # most of them must be the same ("accepting returns on January 24" is
+    # not "the deadline to file returns is April 18").
+    return overlap > 0.5

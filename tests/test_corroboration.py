@@ -202,3 +202,18 @@ def test_articles_years_apart_are_not_a_disagreement(engine):
     (folder / "c.json").write_text('{"date": "2024-03-26"}')
     engine.build(progress=False)
     assert engine.answer(QUESTION).disagreements
+
+
+@pytest.mark.parametrize("a, b", [
+    # a count and a count of something else
+    ("Brady led the league in passing touchdowns (43) last season.",
+     "Brady finished the season with 40 touchdown passes and 12 interceptions."),
+    # two dates of the same subject that are different things
+    ("The IRS said it would start accepting federal tax returns on Monday, January 24.",
+     "The deadline to file federal income tax returns is Monday, April 18."),
+    # the same unit, nothing else in common
+    ("Spielberg has now produced 11 films nominated for best picture.",
+     "The 10 films up for the producers' top prize are listed below."),
+])
+def test_values_of_different_things_do_not_conflict(a, b):
+    assert find_conflicts(a, b) == [] and find_conflicts(b, a) == []
