@@ -60,7 +60,10 @@ _ALIASES = [(re.compile(p), r) for p, r in (
 _NAME_TITLES = {"mr", "mrs", "ms", "dr", "the", "president", "prime", "minister", "secretary",
                 "sen", "rep", "gov", "gen", "st", "of", "and", "said", "says"}
 
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:-[A-Za-z]+)?|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|%")
+_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:[kK]\b|bn\b)?(?:-[A-Za-z]+)?"
+                    r"|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|%")
+# "10K", "2bn": a scale written into the number.
+_SUFFIX_SCALES = {"k": 1e3, "bn": 1e9}
 
 
 @dataclass(frozen=True)
@@ -119,10 +122,12 @@ def parse_number(words: list[str]) -> tuple[float, int] | None:
         return None
     first = words[0].lower()
     used = 1
-    if re.fullmatch(r"\d[\d,]*(?:\.\d+)?", first):
-        if "," in first and not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", first):
+    digits = re.fullmatch(r"(\d[\d,]*(?:\.\d+)?)(k|bn)?", first)
+    if digits:
+        number, suffix = digits.groups()
+        if "," in number and not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", number):
             return None
-        value = float(first.replace(",", ""))
+        value = float(number.replace(",", "")) * _SUFFIX_SCALES.get(suffix or "", 1)
     else:
         parts = first.split("-")
         if not all(p in _UNITS for p in parts) or first in {"one", "dozen", "hundred"} \
@@ -146,7 +151,10 @@ def numbers(sentence: str) -> list[Mention]:
         head, _, tail = word.partition("-")
         is_attr = bool(tail) and head[:1].isdigit()       # "15-member"
         parsed = parse_number([head] if is_attr else words[i:i + 3])
-        if parsed is None or any(a <= start < b for a, b in date_spans):
+        # "COVID-19", "F-35": a number joined to a word is part of a name.
+        in_name = head[:1].isdigit() and start > 0 and sentence[start - 1] == "-" \
+            and sentence[start - 2:start - 1].isalpha()
+        if parsed is None or in_name or any(a <= start < b for a, b in date_spans):
             i += 1
             continue
         value, used = parsed

@@ -77,3 +77,13 @@ def test_names_use_aliases_and_skip_the_sentence_start():
 def test_stems_merge_inflections():
     assert facts.stem("backed") == facts.stem("backs") == "back"
     assert facts.stem("cancelled") == "cancell" and facts.stem("countries") == "member"
+
+
+def test_a_number_joined_to_a_name_is_not_a_quantity():
+    assert [m.text for m in facts.numbers("More than 54% of sequenced COVID-19 cases.")] == ["54%"]
+
+
+def test_scale_written_into_the_number_is_its_value():
+    (ten_k,) = facts.numbers("Microsoft will lay off 10K employees.")
+    (ten_thousand,) = facts.numbers("Amazon will cut 10,000 employees.")
+    assert ten_k.value == ten_thousand.value == 10_000 and facts.values_agree(ten_k, ten_thousand)
