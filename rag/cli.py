@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
 from .settings import Settings
 
@@ -354,22 +353,14 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> int:
 def corroborate_bench(args: argparse.Namespace, engine) -> int:
     """``rag corroborate-bench``: progress on stderr, summary and sample on stdout."""
     from .corroboration_bench import (format_corroboration_bench, format_threshold_table,
-                                      run_corroboration_bench, threshold_table)
+                                      load_labels, run_corroboration_bench)
 
     if args.labels and args.calibrate is None:
         raise SystemExit("rag: --labels needs --calibrate FLOOR (the pairs to judge)")
     result = run_corroboration_bench(
         engine, args.questions, args.out, limit=args.limit, offset=args.offset,
-        calibrate_floor=args.calibrate,
+        calibrate_floor=args.calibrate, labels=load_labels(args.labels) if args.labels else None,
         log=lambda m: print(f"corroborate-bench: {m}", file=sys.stderr, flush=True))
-    if args.labels:
-        labels = {row["key"]: bool(row["same_fact"]) for row in map(
-            json.loads, Path(args.labels).read_text().splitlines()) if row}
-        candidates = map(json.loads, (Path(args.out) / "candidates.jsonl").open())
-        floor = args.calibrate
-        result["thresholds"] = threshold_table(
-            candidates, labels, [floor + 0.05 * i for i in range(int((0.85 - floor) / 0.05) + 1)],
-            min_shared=range(2, 8), max_days_apart=engine.settings.corroborate_max_days_apart)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json
           else format_corroboration_bench(result))
     if args.labels and not args.json:

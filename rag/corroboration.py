@@ -146,9 +146,10 @@ def match_fact(sentence: str, other: str, evidence: str | None = None) -> str:
     """Lexical verdict on two sentences already close in meaning.
 
     ``"support"`` when the names and numbers of ``sentence`` agree with
-    ``other`` (and they share two content words at least), ``"conflict"`` when ``other`` gives a different value for one of them,
-    ``"none"`` when ``other`` misses what makes the fact specific, or either
-    is a question (a question states no fact). ``evidence`` is the part of
+    ``other`` (and they share two content words at least), ``"conflict"``
+    when ``other`` gives a different value for one of them, ``"none"`` when
+    ``other`` misses what makes the fact specific, or either is a question
+    (a question states no fact). ``evidence`` is the part of
     ``other`` (a clause, or all of it) that matched ``sentence`` in meaning:
     a number there that ``sentence`` does not have means it states a more
     specific, different fact ("has vetoed 89 resolutions" is not "decided not
@@ -193,10 +194,10 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _days_apart(a: str | None, b: str | None) -> int:
-    """Days between two article dates; 0 when either is unknown."""
+def _days_apart(a: str | None, b: str | None) -> int | None:
+    """Days between two article dates; ``None`` when either is unknown."""
     day_a, day_b = _day(a), _day(b)
-    return abs((day_a - day_b).days) if day_a and day_b else 0
+    return abs((day_a - day_b).days) if day_a and day_b else None
 
 
 def _is_question(text: str) -> bool:
@@ -286,7 +287,7 @@ def compare_sources(question_vector: np.ndarray, hits: Sequence[Hit],
     columns = []
     for passages in list(by_article.values())[:max_articles]:
         best = None
-        for rank, hit in enumerate(passages):
+        for hit in passages:
             quote, sim = (hit.start, hit.end), -1.0
             for c in candidates_of([hit], min_words=1):
                 vec = candidate_vectors.get((c.article_id, c.start))
@@ -354,16 +355,14 @@ class Corroborator:
             part_vecs, row = vectors[row:row + len(parts_of_sentence)], row + len(parts_of_sentence)
             own = [by_number[n].hit for n in sentence.citations if n in by_number]
             own_articles = {hit.article_id for hit in own}
-            own_days = [d for d in map(_day, (hit.date for hit in own)) if d is not None]
             sims, evidence = _best_parts(part_vecs, cand_vecs, clause_vecs, owner)
             found = []
             for i, (cand, sim) in enumerate(zip(candidates, sims)):
                 if cand.article_id in own_articles or sim < floor:
                     continue
                 clause = flat[evidence[i]] if evidence[i] >= 0 else None
-                day = _day(cand.hit.date)
-                apart = min((abs((day - d).days) for d in own_days), default=None) \
-                    if day is not None else None
+                apart = min((d for d in (_days_apart(cand.hit.date, hit.date) for hit in own)
+                             if d is not None), default=None)
                 found.append(Match(cand, float(sim), match_fact(sentence.text, cand.text, clause),
                                    clause or cand.text, shared_words(sentence.text, cand.text),
                                    apart))
@@ -410,8 +409,9 @@ class Corroborator:
         # Disagreements among the passages retrieved for the question itself.
         for i, (a, va) in enumerate(relevant):
             for b, vb in relevant[i + 1:]:
+                apart = _days_apart(a.hit.date, b.hit.date)
                 if a.article_id == b.article_id or float(va @ vb) < s.conflict_min_similarity \
-                        or _days_apart(a.hit.date, b.hit.date) > s.corroborate_max_days_apart:
+                        or apart is not None and apart > s.corroborate_max_days_apart:
                     continue
                 for conflict in find_conflicts(a.text, b.text):
                     disagreements.add(conflict, a, b, numbering)

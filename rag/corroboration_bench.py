@@ -8,8 +8,9 @@ corroborations is printed for checking by hand (the README says how many of
 that sample were right). With ``--calibrate`` it also writes every
 candidate pair above a low similarity floor with its lexical verdict
 (``candidates.jsonl``), the data the thresholds were chosen on; with
-``--labels`` (pair keys judged by hand: same fact or not) it prints how
-precise corroboration is at each similarity threshold.
+``--labels`` (pair keys judged by hand: same fact or not) it reports how
+precise corroboration is for each similarity threshold and number of shared
+words.
 """
 
 from __future__ import annotations
@@ -23,15 +24,18 @@ from typing import Callable, Iterable
 from .citations import outlet_name
 
 __all__ = ["run_corroboration_bench", "format_corroboration_bench", "pair_key",
-           "threshold_table", "format_threshold_table"]
+           "load_labels", "threshold_table", "format_threshold_table"]
 
 
 def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
                             limit: int | None = None, offset: int = 0,
                             sample: int = 20, seed: int = 8,
                             calibrate_floor: float | None = None,
+                            labels: dict[str, bool] | None = None,
                             log: Callable[[str], None] = lambda m: None) -> dict:
-    """Answer and corroborate every question; write the details to ``out_dir``."""
+    """Answer and corroborate every question; write the details to ``out_dir``.
+    With ``calibrate_floor``, also every candidate pair above it, and with
+    ``labels`` (see :func:`load_labels`) the precision/recall table."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     questions = [json.loads(line) for line in Path(questions_path).read_text().splitlines()
@@ -96,7 +100,19 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
     }
     if calibrate_floor is not None:
         result["candidate_pairs"] = len(candidates)
+        if labels is not None:
+            steps = int((0.85 - calibrate_floor) / 0.05) + 1
+            result["thresholds"] = threshold_table(
+                candidates, labels, [calibrate_floor + 0.05 * i for i in range(steps)],
+                min_shared=range(2, 8),
+                max_days_apart=engine.settings.corroborate_max_days_apart)
     return result
+
+
+def load_labels(path) -> dict[str, bool]:
+    """Hand judgements: JSON lines with a pair ``key`` and ``same_fact``."""
+    rows = (json.loads(line) for line in Path(path).read_text().splitlines() if line.strip())
+    return {row["key"]: bool(row["same_fact"]) for row in rows}
 
 
 def pair_key(sentence: str, candidate: str) -> str:
