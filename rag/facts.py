@@ -151,10 +151,12 @@ def numbers(sentence: str) -> list[Mention]:
         head, _, tail = word.partition("-")
         is_attr = bool(tail) and head[:1].isdigit()       # "15-member"
         parsed = parse_number([head] if is_attr else words[i:i + 3])
-        # "COVID-19", "F-35": a number joined to a word is part of a name.
+        # "COVID-19", "F-35": a number joined to a word is part of a name;
+        # "2/3", "24/7": a number joined by a slash is part of a ratio.
         in_name = head[:1].isdigit() and start > 0 and sentence[start - 1] == "-" \
             and sentence[start - 2:start - 1].isalpha()
-        if parsed is None or in_name or any(a <= start < b for a, b in date_spans):
+        in_ratio = head[:1].isdigit() and "/" in (sentence[start - 1:start], sentence[end:end + 1])
+        if parsed is None or in_name or in_ratio or any(a <= start < b for a, b in date_spans):
             i += 1
             continue
         value, used = parsed

@@ -87,3 +87,7 @@ def test_scale_written_into_the_number_is_its_value():
     (ten_k,) = facts.numbers("Microsoft will lay off 10K employees.")
     (ten_thousand,) = facts.numbers("Amazon will cut 10,000 employees.")
     assert ten_k.value == ten_thousand.value == 10_000 and facts.values_agree(ten_k, ten_thousand)
+
+
+def test_a_ratio_is_not_a_count():
+    assert facts.numbers("Nearly 2/3 of Southwest flights were canceled.") == []
