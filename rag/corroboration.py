@@ -46,7 +46,7 @@ from .embedding import Embedder
 from .settings import Settings
 
 __all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
-           "find_conflicts", "clauses", "shared_words"]
+           "find_conflicts", "clauses", "shared_words", "in_time"]
 
 Search = Callable[[str, int], list[Hit]]
 
@@ -88,9 +88,13 @@ class Match:
                 and self.in_time(settings))
 
     def in_time(self, settings: Settings) -> bool:
-        """The two articles appeared close enough in time to report one event
-        (always, when a date is unknown)."""
-        return self.days_apart is None or self.days_apart <= settings.corroborate_max_days_apart
+        return in_time(self.days_apart, settings.corroborate_max_days_apart)
+
+
+def in_time(days_apart: int | None, max_days_apart: int | None) -> bool:
+    """Two articles ``days_apart`` can report one event: always when a date
+    is unknown (``None``) or there is no limit."""
+    return days_apart is None or max_days_apart is None or days_apart <= max_days_apart
 
 
 @dataclass(frozen=True)
@@ -409,9 +413,9 @@ class Corroborator:
         # Disagreements among the passages retrieved for the question itself.
         for i, (a, va) in enumerate(relevant):
             for b, vb in relevant[i + 1:]:
-                apart = _days_apart(a.hit.date, b.hit.date)
                 if a.article_id == b.article_id or float(va @ vb) < s.conflict_min_similarity \
-                        or apart is not None and apart > s.corroborate_max_days_apart:
+                        or not in_time(_days_apart(a.hit.date, b.hit.date),
+                                       s.corroborate_max_days_apart):
                     continue
                 for conflict in find_conflicts(a.text, b.text):
                     disagreements.add(conflict, a, b, numbering)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .citations import outlet_name
+from .corroboration import in_time
 
 __all__ = ["run_corroboration_bench", "format_corroboration_bench", "pair_key",
            "load_labels", "threshold_table", "format_threshold_table"]
@@ -136,10 +137,10 @@ def threshold_table(candidates: Iterable[dict], labels: dict[str, bool],
     pairs = {}
     for row in candidates:
         if row["key"] in labels:
-            apart = row.get("days_apart")
-            in_time = max_days_apart is None or apart is None or apart <= max_days_apart
-            pairs[row["key"]] = (row["similarity"], row.get("shared_words", 0),
-                                 row["verdict"] == "support" and in_time, labels[row["key"]])
+            supported = row["verdict"] == "support" and \
+                in_time(row.get("days_apart"), max_days_apart)
+            pairs[row["key"]] = (row["similarity"], row.get("shared_words", 0), supported,
+                                 labels[row["key"]])
     n_true = sum(label for *_, label in pairs.values())
     table = []
     for words in min_shared:
