@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Mention", "numbers", "dates", "names", "people", "content_stems", "stem", "names_match",
            "values_agree", "same_slot", "parse_number"]
@@ -101,10 +102,12 @@ def stem(word: str) -> str:
     return _SYNONYMS.get(w, w)
 
 
-def content_stems(text: str) -> set[str]:
-    """Stems of the content words (no stop words, no numbers)."""
-    return {stem(t) for t in re.findall(r"[A-Za-z][A-Za-z'’]+", text)
-            if t.lower() not in _STOP and len(t) > 2}
+@lru_cache(maxsize=4096)
+def content_stems(text: str) -> frozenset[str]:
+    """Stems of the content words (no stop words, no numbers). Cached: the
+    same candidate sentences are compared with every answer sentence."""
+    return frozenset(stem(t) for t in re.findall(r"[A-Za-z][A-Za-z'’]+", text)
+                     if t.lower() not in _STOP and len(t) > 2)
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
@@ -373,7 +376,9 @@ def same_slot(a: Mention, b: Mention) -> bool:
         # produced are not the "10 films" up for a prize.
         if a.unit != b.unit:
             return False
-        return a.unit == "%" and overlap >= 0.5 or bool(shared - {stem(a.unit)})
+        if a.unit == "%":   # "%" says nothing of what is counted: the words must
+            return overlap >= 0.5
+        return bool(shared - {stem(a.unit)})
     # Without a unit, only the words around the values say what they are:
     # most of them must be the same ("accepting returns on January 24" is
     # not "the deadline to file returns is April 18").

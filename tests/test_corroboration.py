@@ -217,3 +217,9 @@ def test_articles_years_apart_are_not_a_disagreement(engine):
 ])
 def test_values_of_different_things_do_not_conflict(a, b):
     assert find_conflicts(a, b) == [] and find_conflicts(b, a) == []
+
+
+def test_percentages_of_different_things_do_not_conflict():
+    # One shared word ("rose") is not enough to make two percentages one slot.
+    assert find_conflicts("Turnout rose to 54% of voters in the city election, officials said.",
+                          "Support for the mayor rose to 61% in the city, a poll said.") == []
