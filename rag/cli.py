@@ -145,7 +145,8 @@ def make_parser() -> argparse.ArgumentParser:
                        help="also write every candidate pair above this similarity")
     corro.add_argument("--labels", metavar="FILE",
                        help="with --calibrate: pairs judged by hand (JSON lines with key and "
-                            "same_fact); prints precision and recall per similarity threshold")
+                            "same_fact); prints precision and recall per similarity threshold and "
+                            "number of shared words")
     corro.add_argument("--json", action="store_true", help="print the result as JSON")
 
     serve = commands.add_parser("serve", help="start the web chat")
