@@ -41,7 +41,8 @@ __all__ = ["ndcg_at_k", "recall_at_k", "normalize_answer_text", "contains_answer
 #: Settings that shape retrieval; the report lists the values used.
 RETRIEVAL_SETTINGS = ("retrieval_method", "candidates", "fusion", "dense_weight", "rrf_k",
                       "article_weight", "duplicate_above", "max_per_article", "reranker_path",
-                      "rerank_candidates", "chunk_tokens", "chunk_overlap_tokens", "model_name")
+                      "rerank_candidates", "chunk_tokens", "chunk_overlap_tokens", "model_name",
+                      "embed_backend")
 
 
 # ------------------------------------------------------------------ metrics
