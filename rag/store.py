@@ -335,7 +335,8 @@ def current_version_name(index_dir: Path) -> str | None:
 
 
 # Which setting (and environment variable) controls each manifest field.
-_SETTING_OF = {"model": "model_name / RAG_MODEL_NAME (and model_path / RAG_MODEL_PATH)",
+_SETTING_OF = {"model": "model_name / RAG_MODEL_NAME, model_path / RAG_MODEL_PATH and "
+                         "embed_backend / RAG_EMBED_BACKEND",
                "dimension": "the embedding model (model_name / model_path)",
                "tokenizer": "encoding / RAG_ENCODING",
                "chunking.max_tokens": "chunk_tokens / RAG_CHUNK_TOKENS",

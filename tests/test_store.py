@@ -49,6 +49,14 @@ def test_index_built_with_another_model_fails(built):
         Engine(built.settings, OtherModel()).retrieve("veto")
 
 
+def test_index_of_another_backend_names_the_backend_setting(built):
+    class Int8Model(type(built.embedder)):   # an int8 model records another name
+        name = "fake-bow+int8"
+
+    with pytest.raises(IndexMismatch, match="RAG_EMBED_BACKEND"):
+        Engine(built.settings, Int8Model()).retrieve("veto")
+
+
 def test_truncated_file_is_reported_by_name(built):
     version = live_version(built.settings.index_dir)
     vectors = version / "vectors.faiss"
