@@ -125,7 +125,7 @@ class OnnxEmbedder:
         if self.int8 and not int8.exists():
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            tmp = int8.with_suffix(f".{os.getpid()}.tmp.onnx")
+            tmp = _partial(int8)
             # Per-channel int8 weights of the matrix multiplications only:
             # cosine 0.994 to the original vectors on SciFact abstracts, where
             # per-tensor weights or quantized embeddings lost far more (0.93).
@@ -207,10 +207,7 @@ def _export_onnx(model_path: Path, target: Path) -> None:
                               token_type_ids=token_type_ids).last_hidden_state
 
     sample = torch.ones((2, 16), dtype=torch.int64)
-    # A per-process temporary name: two processes exporting at once (tests,
-    # a build beside a running chat) each write their own file and the last
-    # rename wins with a complete model.
-    tmp = target.with_suffix(f".{os.getpid()}.tmp.onnx")
+    tmp = _partial(target)
     with torch.no_grad():
         torch.onnx.export(
             Transformer().eval(), (sample, sample, torch.zeros_like(sample)), str(tmp),
@@ -219,3 +216,10 @@ def _export_onnx(model_path: Path, target: Path) -> None:
             dynamic_axes={n: {0: "batch", 1: "tokens"} for n in
                           ("input_ids", "attention_mask", "token_type_ids", "last_hidden_state")})
     os.replace(tmp, target)
+
+
+def _partial(target: Path) -> Path:
+    """Where ``target`` is written before its atomic rename: a per-process name,
+    so two processes exporting at once (tests, a build beside a running chat)
+    each write their own file and the last rename wins with a complete model."""
+    return target.with_suffix(f".{os.getpid()}.tmp.onnx")

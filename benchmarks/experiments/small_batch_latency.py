@@ -3,20 +3,35 @@ to embed with torch and with int8 (the sizes an answer embeds), p50 in ms.
 
     python benchmarks/experiments/small_batch_latency.py NEWS_DEV_DIR
 """
+import statistics
 import sys
-import time, json, statistics
-from rag.settings import Settings
+import time
+from pathlib import Path
+
+from rag.chunking import split_sentences
 from rag.embedding import make_embedder
-qs = [json.loads(l)["question"] for l in open(sys.argv[1] + "/questions.jsonl")][:60]
-docs = [json.loads(l)["text"] for l in open(sys.argv[1] + "/articles.jsonl")][:40]
-import re
-sents = [s for d in docs for s in re.split(r"(?<=[.!?])\s+", d) if len(s) > 40][:24*20]
-for be in ("torch", "onnx-int8"):
-    e = make_embedder(Settings().replace(embed_backend=be)); e.encode(["warm up"] * 4)
-    one = []
-    for q in qs:
-        t = time.perf_counter(); e.encode([q]); one.append((time.perf_counter() - t) * 1000)
-    batch = []
-    for i in range(0, len(sents), 24):
-        t = time.perf_counter(); e.encode(sents[i:i+24]); batch.append((time.perf_counter() - t) * 1000)
-    print(be, "one question p50 ms", round(statistics.median(one), 1), "| 24 sentences p50 ms", round(statistics.median(batch), 1), flush=True)
+from rag.evaluation import read_news
+from rag.settings import Settings
+
+data = read_news(Path(sys.argv[1]))
+questions = [q["question"] for q in data.questions][:60]
+# Sentences as the answerer sees them (longer than a fragment), 20 batches of 24.
+sentences = [a.text[s:e] for a in data.articles[:40] for s, e in split_sentences(a.text)]
+sentences = [t for t in sentences if len(t) > 40][:24 * 20]
+
+
+def p50_ms(encode, batches) -> float:
+    times = []
+    for batch in batches:
+        started = time.perf_counter()
+        encode(batch)
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)
+
+
+for backend in ("torch", "onnx-int8"):
+    embedder = make_embedder(Settings().replace(embed_backend=backend))
+    embedder.encode(["warm up"] * 4)
+    one = p50_ms(embedder.encode, [[q] for q in questions])
+    batch = p50_ms(embedder.encode, [sentences[i:i + 24] for i in range(0, len(sentences), 24)])
+    print(f"{backend}: one question p50 {one} ms | 24 sentences p50 {batch} ms", flush=True)
