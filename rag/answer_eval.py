@@ -116,7 +116,10 @@ def evaluate(engine: Engine, questions: list[dict], mode: str, *,
     result = ModeResult(mode)
     for n, question in enumerate(questions, 1):
         started = time.perf_counter()
-        reply = engine.answer(question["question"], k, mode=mode)
+        # A dated question is answered as of its date ("this week": that week).
+        when = {"as_of": question["date"]} if question.get("date") and not engine.settings.as_of \
+            else {}
+        reply = engine.answer(question["question"], k, mode=mode, **when)
         result.outcomes.append(Outcome(question, reply, time.perf_counter() - started))
         if n % 10 == 0 or mode == "local":
             log(f"{mode}: {n}/{len(questions)} questions")

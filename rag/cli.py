@@ -83,6 +83,9 @@ def make_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--as-of", metavar="YYYY-MM-DD",
+                     help="the date the question is asked from: stories near it rank higher "
+                          "(default: the newest article's date, at most today)")
     ask.add_argument("--mode", choices=("extractive", "local"),
                      help="extractive quotes (default) or the local model ([llm] extra)")
 
@@ -182,6 +185,9 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cache", metavar="DIR",
                           help="cache passage embeddings here between runs")
     add_retrieval_flags(evaluate)
+    evaluate.add_argument("--no-question-dates", action="store_true",
+                          help="news: ignore the questions' dates (ask every question as of "
+                               "the newest article's date)")
     evaluate.add_argument("--chunk-tokens", type=int, help="passage size in tokens")
     evaluate.add_argument("--chunk-overlap-tokens", type=int, help="overlap between passages")
     return parser
@@ -199,6 +205,11 @@ def add_retrieval_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duplicate-above", type=float,
                         help="near-duplicate threshold (1 = keep duplicates)")
     parser.add_argument("--max-per-article", type=int, help="passages per article (0 = no cap)")
+    parser.add_argument("--recency-weight", type=float,
+                        help="how much closeness to the as-of date counts (0 = off)")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD",
+                        help="the date questions are asked from (default: the newest article's "
+                             "date, at most today; `rag eval news`: each question's date)")
     parser.add_argument("--reranker", metavar="PATH", help="local CrossEncoder model directory")
     parser.add_argument("--source", action="append", dest="sources", metavar="SOURCE",
                         help="only articles from this source (repeatable)")
@@ -231,6 +242,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         candidates=getattr(args, "candidates", None),
         duplicate_above=getattr(args, "duplicate_above", None),
         max_per_article=getattr(args, "max_per_article", None),
+        recency_weight=getattr(args, "recency_weight", None), as_of=getattr(args, "as_of", None),
         reranker_path=getattr(args, "reranker", None),
         embedding_cache_dir=getattr(args, "cache", None),
         chunk_tokens=getattr(args, "chunk_tokens", None),
@@ -243,8 +255,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> None:
 
     evaluate = evaluate_beir if args.format == "beir" else evaluate_news
     options = {"sources": args.sources, "date_from": args.date_from, "date_to": args.date_to}
+    extra = {"question_dates": not args.no_question_dates} if args.format == "news" else {}
     report = evaluate(args.data, settings, progress=not args.quiet,
-                      options={k: v for k, v in options.items() if v})
+                      options={k: v for k, v in options.items() if v}, **extra)
     if args.json:
         print(json.dumps(report.to_json()))
     else:

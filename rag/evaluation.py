@@ -12,7 +12,9 @@ Two formats:
   ``answer_in_corpus``): over questions whose answer is in the corpus, AR@k is
   the share whose top k passages contain a gold answer after lower-casing and
   folding punctuation (:func:`normalize_answer_text`), for k = 1, 5, 10, plus
-  MRR@10 and the mean passage length in tokens.
+  MRR@10 and the mean passage length in tokens. A question with a ``date``
+  (the day it was asked) is retrieved as of that day, so "this week" means
+  that week (:mod:`rag.recency`); ``question_dates=False`` ignores the dates.
 
 The data is indexed into a fresh index directory with the settings given (so
 variants can be compared); an embedding cache makes repeated runs cheap.
@@ -41,7 +43,8 @@ __all__ = ["ndcg_at_k", "recall_at_k", "normalize_answer_text", "contains_answer
 #: Settings that shape retrieval; the report lists the values used.
 RETRIEVAL_SETTINGS = ("retrieval_method", "candidates", "fusion", "dense_weight", "rrf_k",
                       "article_weight", "duplicate_above", "max_per_article", "reranker_path",
-                      "rerank_candidates", "chunk_tokens", "chunk_overlap_tokens", "model_name",
+                      "rerank_candidates", "recency_weight", "recency_half_life_days",
+                      "as_of", "chunk_tokens", "chunk_overlap_tokens", "model_name",
                       "embed_backend")
 
 
@@ -182,12 +185,15 @@ def _engine_for(settings, articles: list[Article], embedder, progress: bool):
     return engine, time.perf_counter() - started
 
 
-def _timed(engine, questions: Sequence[str], k: int, options: dict):
-    """Hits per question and the per-query milliseconds."""
+def _timed(engine, questions: Sequence[str], k: int, options: dict,
+           as_of: Sequence[str | None] | None = None):
+    """Hits per question (each as of its ``as_of`` day, if given) and the
+    per-query milliseconds."""
     results, millis = [], []
-    for question in questions:
+    for question, day in zip(questions, as_of or [None] * len(questions)):
         started = time.perf_counter()
-        results.append(engine.retrieve(question, k, **options))
+        results.append(engine.retrieve(question, k, **options,
+                                       **({"as_of": day} if day else {})))
         millis.append((time.perf_counter() - started) * 1000)
     return results, millis
 
@@ -228,22 +234,30 @@ def evaluate_beir(directory: Path, settings, embedder=None, *, progress: bool = 
 
 
 def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = True,
-                  options: dict | None = None) -> EvalReport:
-    """AR@1/5/10, MRR@10 and the mean passage length over a news directory."""
+                  options: dict | None = None, question_dates: bool = True) -> EvalReport:
+    """AR@1/5/10, MRR@10 and the mean passage length over a news directory.
+
+    Each question is retrieved as of its ``date`` when it has one (and no
+    ``as_of`` is set in ``settings``) unless ``question_dates`` is false."""
     options = dict(options or {})
     data = read_news(directory)
+    dated = question_dates and not settings.as_of
+    as_of = [q.get("date") for q in data.questions] if dated else None
     with _index_dir(settings) as scratch:
         engine, build_seconds = _engine_for(scratch, data.articles, embedder, progress)
         chunks = engine.retriever.index.chunks
         mean_tokens = _mean([c.n_tokens for c in chunks])
-        results, millis = _timed(engine, [q["question"] for q in data.questions], 10, options)
+        results, millis = _timed(engine, [q["question"] for q in data.questions], 10, options,
+                                 as_of)
     ranks = [answer_rank([h.text for h in hits], q["answers"])
              for q, hits in zip(data.questions, results)]
     metrics = {f"ar@{k}": _mean([r is not None and r <= k for r in ranks]) for k in (1, 5, 10)}
     metrics["mrr@10"] = _mean([1 / r if r else 0.0 for r in ranks])
     metrics["mean_passage_tokens"] = mean_tokens
-    return EvalReport(metrics, len(ranks), build_seconds, _p50(millis),
-                      _settings_used(settings, options))
+    used = _settings_used(settings, options)
+    if as_of and any(as_of):
+        used["as_of"] = "each question's date"
+    return EvalReport(metrics, len(ranks), build_seconds, _p50(millis), used)
 
 
 class _NoVectors:

@@ -14,7 +14,9 @@ A query runs in four steps:
    story (BM25 over the whole article, and the article's best dense passage)
    is blended in with weight ``article_weight``, so a passage from the story
    that is about the question beats a similar-sounding passage from one that
-   is not.
+   is not. Last, freshness (:mod:`rag.recency`) is blended in with weight
+   ``recency_weight``: of two similar reports, the one published nearer the
+   date the question is asked from ranks higher.
 3. **Rerank** (optional): a local CrossEncoder rescores the best few.
 4. **Diversity** (:mod:`rag.diversity`): near-duplicates are dropped and at
    most ``max_per_article`` passages are kept per article.
@@ -33,6 +35,7 @@ from .diversity import diversify
 from .embedding import Embedder
 from .fusion import convex_fusion, min_max, reciprocal_rank_fusion
 from .lexical import VERSION_FILE, LexicalIndexes, top_positions
+from .recency import Freshness, collection_present, parse_day
 from .settings import Settings
 from .store import StoredIndex, expected_config
 
@@ -74,6 +77,7 @@ class Retriever:
         self._index: StoredIndex | None = None
         self._lexical = None
         self._reranker = None
+        self._days = None
         self._lock = threading.Lock()
 
     @property
@@ -95,6 +99,38 @@ class Retriever:
                 lexical = LexicalIndexes.build(index.articles.values(), index.chunks)
             self._lexical = (index, lexical)
         return self._lexical[1]
+
+    def freshness(self, index: StoredIndex, as_of) -> Freshness:
+        """The articles' freshness as of a day (kept for the days recently asked about)."""
+        _, days, _, known = self._recency_state(index)
+        fresh = known.get(as_of)
+        if fresh is None:
+            fresh = Freshness(days, as_of, self.settings.recency_half_life_days)
+            if len(known) >= 64:
+                known.clear()
+            known[as_of] = fresh
+        return fresh
+
+    def as_of(self, given=None):
+        """The day a question is asked from: ``given``, else the settings'
+        ``as_of``, else the collection's present (see :mod:`rag.recency`);
+        ``None`` when no article has a date."""
+        value = given if given is not None else self.settings.as_of
+        if value is None or value == "":
+            return self._recency_state(self.index)[2]
+        day = parse_day(value)
+        if day is None:
+            raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), not {value!r}")
+        return day
+
+    def _recency_state(self, index: StoredIndex) -> tuple:
+        """(index, article id -> day, the collection's present, freshness by day)."""
+        state = self._days
+        if state is None or state[0] is not index:
+            days = {aid: parse_day(a.date) for aid, a in index.articles.items()}
+            state = (index, days, collection_present(days.values()), {})
+            self._days = state
+        return state
 
     @property
     def reranker(self):
@@ -120,7 +156,7 @@ class Retriever:
     def retrieve(self, question: str, k: int | None = None, *, method: str | None = None,
                  max_per_article: int | None = None, sources: list[str] | tuple = (),
                  date_from: str | None = None, date_to: str | None = None,
-                 rerank: bool | None = None,
+                 rerank: bool | None = None, as_of=None,
                  usable: Callable[[str], bool] | None = None) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first.
 
@@ -128,7 +164,10 @@ class Retriever:
         ``max_per_article`` caps passages per article (0: no cap);
         ``sources``/``date_from``/``date_to`` restrict which articles answer;
         ``rerank`` turns the CrossEncoder stage on or off (default: on when
-        ``settings.reranker_path`` is set); ``usable``, given a passage's
+        ``settings.reranker_path`` is set); ``as_of`` is the date the
+        question is asked from (an ISO string or ``date``; default: the
+        settings' ``as_of``, else the collection's present), stories near it
+        rank higher (``settings.recency_weight``); ``usable``, given a passage's
         text, says whether it may be returned at all (a rejected passage
         takes no place in the results and does not count towards the cap).
         """
@@ -144,7 +183,8 @@ class Retriever:
         allowed = self._allowed(index, filters)
         n = max(s.candidates, k)
 
-        scores = self._score(question, index, method, allowed, n)
+        as_of = self.as_of(as_of) if s.recency_weight else None
+        scores = self._score(question, index, method, allowed, n, as_of)
         # Equal scores (to 4 decimals) keep index order, so exact and approximate
         # vector indexes agree on ties.
         ranked = sorted(scores, key=lambda pos: (-round(scores[pos], 4), pos))
@@ -167,7 +207,7 @@ class Retriever:
 
     # ----------------------------------------------------------------- steps
     def _score(self, question: str, index: StoredIndex, method: str,
-               allowed: np.ndarray | None, n: int) -> dict[int, float]:
+               allowed: np.ndarray | None, n: int, as_of=None) -> dict[int, float]:
         """Candidate passage position -> score (higher is better)."""
         s = self.settings
         lists, article_lists, weights = [], [], []
@@ -185,7 +225,7 @@ class Retriever:
             article_lists.append(self._bm25_articles(question, index, allowed, n))
             weights.append(1.0 - s.dense_weight if method == "hybrid" else 1.0)
 
-        if len(lists) == 1 and not s.article_weight:
+        if len(lists) == 1 and not s.article_weight and as_of is None:
             return lists[0]  # a single retriever's own scores (cosine or BM25)
         if s.fusion == "rrf":
             passages = reciprocal_rank_fusion(lists, s.rrf_k)
@@ -197,8 +237,14 @@ class Retriever:
         else:
             raise ValueError(f"unknown fusion {s.fusion!r}; choose one of {FUSIONS}")
         w = s.article_weight
-        return {pos: (1 - w) * score + w * articles.get(article_of[pos], 0.0)
-                for pos, score in passages.items()}
+        scores = {pos: (1 - w) * score + w * articles.get(article_of[pos], 0.0)
+                  for pos, score in passages.items()}
+        if as_of is None:
+            return scores
+        r = s.recency_weight
+        fresh = self.freshness(index, as_of)
+        return {pos: (1 - r) * score + r * fresh(article_of[pos])
+                for pos, score in scores.items()}
 
     def _dense(self, question: str, index: StoredIndex, allowed, n: int) -> dict[int, float]:
         query = self.embedder.encode([question])

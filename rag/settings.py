@@ -142,6 +142,15 @@ class Settings:
     #: keeps one story's title boost from crowding out other outlets' reports
     #: of the same event (news-dev BM25 AR@5 0.600 -> 0.628 with the cap).
     max_per_article: int = 2
+    #: How much an article's freshness (its date's closeness to the date the
+    #: question is asked from, see rag/recency.py) counts in its passages'
+    #: scores (0..1; 0 turns it off).
+    recency_weight: float = 0.3
+    #: Freshness halves every this many days away from the as-of date.
+    recency_half_life_days: float = 60.0
+    #: The date questions are asked from (ISO, env ``RAG_AS_OF``); unset: the
+    #: collection's present (today, or its newest article's date if earlier).
+    as_of: str | None = None
     #: Optional local sentence-transformers CrossEncoder directory; reranks the
     #: best ``rerank_candidates`` passages when set.
     reranker_path: Path | None = None

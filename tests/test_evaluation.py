@@ -69,3 +69,27 @@ def test_read_news_drops_questions_without_an_answer_in_the_corpus(tmp_path):
     data = read_news(tmp_path)
     assert [q["question"] for q in data.questions] == ["q?"] and data.skipped == 1
     assert data.articles[0].source == "s.com" and data.articles[0].date is None
+
+
+def test_eval_news_asks_each_dated_question_as_of_its_date(tmp_path, fake_embedder):
+    from rag.evaluation import evaluate_news
+    from rag.settings import Settings
+
+    said = "Scientists set the Doomsday Clock to {} seconds to midnight."
+    stories = [("old", "2022-01-20", said.format(100)), ("new", "2023-01-24", said.format(90))]
+    (tmp_path / "articles.jsonl").write_text("".join(
+        json.dumps({"id": aid, "url": f"https://example.com/{aid}", "source": "example.com",
+                    "title": "Doomsday Clock", "date": date, "text": text}) + "\n"
+        for aid, date, text in stories))
+    (tmp_path / "questions.jsonl").write_text(json.dumps(
+        {"question": "Scientists set the Doomsday Clock to how many seconds to midnight?",
+         "answers": ["100"], "answer_in_corpus": True, "date": "2022-01-21"}) + "\n")
+    settings = Settings().replace(index_dir=tmp_path / "unused")
+
+    dated = evaluate_news(tmp_path, settings, fake_embedder, progress=False)
+    undated = evaluate_news(tmp_path, settings, fake_embedder, progress=False,
+                            question_dates=False)
+    assert dated.metrics["ar@1"] == 1.0 and dated.settings["as_of"] == "each question's date"
+    # As of the collection's newest date the 2023 report comes first.
+    assert undated.metrics["ar@1"] == 0.0 and undated.metrics["ar@5"] == 1.0
+    assert undated.settings["as_of"] is None
