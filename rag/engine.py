@@ -195,6 +195,7 @@ class Engine:
                        sources=sorted({a.source for a in articles if a.source}),
                        first_date=dates[0] if dates else None,
                        last_date=dates[-1] if dates else None,
+                       as_of=str(self.retriever.as_of() or "") or None,
                        titles=[a.title for a in articles if a.title])
 
 
@@ -205,6 +206,8 @@ class Catalog:
     first_date: str | None
     last_date: str | None
     titles: list[str]
+    #: The day questions are asked from by default (recency), if any article has a date.
+    as_of: str | None = None
 
 
 def _valid_k(k) -> int | None:

@@ -237,7 +237,7 @@ def build_ui(engine):
     modes = engine.answer_modes()
     local_gate = SlotGate(settings.local_model_slots, settings.local_model_waiting)
 
-    def respond(message, history, turns, mode, k, sources, date_from, date_to):
+    def respond(message, history, turns, mode, k, sources, date_from, date_to, as_of):
         # ``history`` is what the chat shows (escaped Markdown, sources, notes);
         # ``turns`` is the same conversation as plain (question, answer text)
         # pairs, which is what the engine reads follow-ups with.
@@ -248,7 +248,7 @@ def build_ui(engine):
         history = history + [{"role": "user", "content": escape_markdown(question)},
                              {"role": "assistant", "content": "*Searching the articles…*"}]
         yield history, gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
-        filters = _filters(sources, date_from, date_to)
+        filters = _filters(sources, date_from, date_to, as_of)
         if filters is None:
             history[-1] = {"role": "assistant", "content":
                            "Dates must look like 2024-03-25 (year-month-day)."}
@@ -324,9 +324,9 @@ def build_ui(engine):
         """Answer a question about the articles; returns Markdown with numbered sources."""
         return engine.answer(question).to_markdown()
 
-    def show_comparison(message, sources, date_from, date_to):
+    def show_comparison(message, sources, date_from, date_to, as_of):
         question = (message or "").strip()
-        filters = _filters(sources, date_from, date_to)
+        filters = _filters(sources, date_from, date_to, as_of)
         if not question or filters is None:
             return gr.skip()
         return render_comparison(engine.compare_sources(question, **filters))
@@ -376,6 +376,10 @@ def build_ui(engine):
                         date_to = gr.Textbox(label="To date", placeholder="YYYY-MM-DD",
                                              elem_id="date-to",
                                              info=f"latest: {catalog.last_date or '—'}")
+                    as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD", elem_id="as-of",
+                                       info="stories published nearer this date rank higher "
+                                            f"(empty: {catalog.as_of or 'the newest'})",
+                                       visible=bool(settings.recency_weight))
                 if settings.uploads:
                     with gr.Accordion("Add articles", open=False, elem_id="uploads"):
                         files = gr.File(label=f"{', '.join(accepted_suffixes())} files, up to "
@@ -395,7 +399,7 @@ def build_ui(engine):
                                     "article's best passage side by side.</p>",
                                     elem_id="compare")
 
-        inputs = [question, chat, turns, mode, k, sources, date_from, date_to]
+        inputs = [question, chat, turns, mode, k, sources, date_from, date_to, as_of]
         outputs = [chat, sources_panel, question, citations, article_view, turns]
         # Callable by clients (the load tests use it) but not advertised: /ask is the API.
         gr.on([send.click, question.submit], respond, inputs, outputs, api_name="chat",
@@ -403,7 +407,7 @@ def build_ui(engine):
               concurrency_id="chat")
         # Runs beside the answer (same trigger, same question), in its own slots.
         gr.on([send.click, question.submit], show_comparison,
-              [question, sources, date_from, date_to], compare_panel,
+              [question, sources, date_from, date_to, as_of], compare_panel,
               api_visibility="private", concurrency_limit=1, concurrency_id="compare")
         clear.click(lambda: ([], _PLACEHOLDER_SOURCES, {}, "", "", []), None,
                     [chat, sources_panel, citations, article_view, question, turns],
@@ -432,12 +436,12 @@ def _citation_table(reply: Answer) -> dict:
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
 
 
-def _filters(sources, date_from, date_to) -> dict | None:
-    """Retrieval filters from the controls; ``None`` when a date is malformed."""
+def _filters(sources, date_from, date_to, as_of=None) -> dict | None:
+    """Retrieval options from the controls; ``None`` when a date is malformed."""
     filters = {}
     if sources:
         filters["sources"] = list(sources)
-    for name, value in (("date_from", date_from), ("date_to", date_to)):
+    for name, value in (("date_from", date_from), ("date_to", date_to), ("as_of", as_of)):
         value = (value or "").strip()
         if value:
             if not _DATE.match(value):

@@ -53,7 +53,7 @@ def chat():
 
 
 def _ask(client, question, mode):
-    return client.submit(question, [], mode, 5, [], "", "", api_name="/chat")
+    return client.submit(question, [], mode, 5, [], "", "", "", api_name="/chat")
 
 
 def _last_message(job) -> str:

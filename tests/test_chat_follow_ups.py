@@ -41,7 +41,7 @@ def chat():
 
 
 def _ask(client, question, shown):
-    return client.predict(question, shown, "extractive", 5, [], "", "", api_name="/chat")
+    return client.predict(question, shown, "extractive", 5, [], "", "", "", api_name="/chat")
 
 
 def test_follow_up_gets_earlier_turns_as_plain_question_and_answer_text(chat):

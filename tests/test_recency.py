@@ -91,3 +91,15 @@ def test_recency_changes_scores_only_for_collections_with_dates(write_articles, 
     off = Engine(settings.replace(recency_weight=0.0), embedder=fake_embedder)
     assert [(h.article_id, h.score) for h in on.retrieve("clock set", 2)] == \
         [(h.article_id, h.score) for h in off.retrieve("clock set", 2)]
+
+
+def test_the_catalog_names_the_default_as_of_day(reports):
+    assert reports.catalog().as_of == "2023-01-24"
+
+
+def test_the_chat_controls_pass_as_of_and_reject_a_malformed_one():
+    from rag.ui import _filters
+
+    assert _filters([], "", "", "2022-02-01") == {"as_of": "2022-02-01"}
+    assert _filters([], "", "", "") == {}
+    assert _filters([], "", "", "last week") is None
