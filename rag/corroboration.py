@@ -24,8 +24,10 @@ different values for the same slot (a number with the same unit or context,
 a date of the same granularity in the same context, a different name in the
 same place of otherwise the same sentence). Each side is cited.
 
-Inputs stay plain: the answer, an embedder, and ``search(text, k) -> hits``
-(the engine passes its retriever), so this works for any answerer.
+Inputs stay plain: the answer, an embedder, and ``search(text, k, as_of=...)
+-> hits`` (the engine passes its retriever), so this works for any answerer.
+The search for a sentence is made as of the day its cited article appeared,
+so retrieval's recency favours reports from that time, not the newest ones.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Callable, Sequence
 
 import numpy as np
@@ -43,12 +44,13 @@ from .chunking import split_sentences
 from .citations import (Answer, AnswerSentence, Citation, Disagreement, DisagreementSide, Hit,
                         outlet_name)
 from .embedding import Embedder
+from .recency import parse_day
 from .settings import Settings
 
 __all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
            "find_conflicts", "clauses", "shared_words", "in_time"]
 
-Search = Callable[[str, int], list[Hit]]
+Search = Callable[..., list[Hit]]  # search(text, k, as_of=None) -> hits
 
 
 @dataclass(frozen=True)
@@ -190,17 +192,9 @@ def shared_words(a: str, b: str) -> int:
     return len(facts.content_stems(a) & facts.content_stems(b))
 
 
-def _day(value: str | None) -> date | None:
-    """The calendar day of an article's date ("2023-01-04", "2023-01-04T10:00")."""
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
-
-
 def _days_apart(a: str | None, b: str | None) -> int | None:
     """Days between two article dates; ``None`` when either is unknown."""
-    day_a, day_b = _day(a), _day(b)
+    day_a, day_b = parse_day(a), parse_day(b)
     return abs((day_a - day_b).days) if day_a and day_b else None
 
 
@@ -337,7 +331,10 @@ class Corroborator:
         by_number = {c.number: c for c in reply.citations}
         pool = list(reply.hits)
         for sentence in reply.sentences:
-            pool += self.search(sentence.text, s.corroborate_k)
+            days = [parse_day(by_number[n].hit.date) for n in sentence.citations if n in by_number]
+            days = [d for d in days if d is not None]
+            pool += self.search(sentence.text, s.corroborate_k,
+                                **({"as_of": days[0].isoformat()} if days else {}))
         candidates = candidates_of(pool)
         parts = [clauses(c.text) for c in candidates]
         owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=int)

@@ -223,3 +223,18 @@ def test_percentages_of_different_things_do_not_conflict():
     # One shared word ("rose") is not enough to make two percentages one slot.
     assert find_conflicts("Turnout rose to 54% of voters in the city election, officials said.",
                           "Support for the mayor rose to 61% in the city, a poll said.") == []
+
+
+def test_other_outlets_are_searched_for_as_of_the_cited_story_s_date(fake_embedder):
+    from rag.citations import Answer, AnswerSentence, Citation, Hit
+    from rag.corroboration import Corroborator
+
+    hit = Hit(text="The clock was set at 100 seconds to midnight.", score=1.0, article_id="a",
+              title="Clock", source="Gazette", date="2022-01-20T09:00:00", url=None, start=0,
+              end=45, citation="Gazette")
+    reply = Answer("Where was the clock set?", hit.text, [Citation(1, "a", hit)], [hit],
+                   sentences=[AnswerSentence(hit.text, (1,))])
+    calls = []
+    search = lambda text, k, **options: calls.append(options) or []  # noqa: E731
+    Corroborator(Settings(), fake_embedder, search).corroborate(reply)
+    assert calls == [{"as_of": "2022-01-20"}]
