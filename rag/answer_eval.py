@@ -25,6 +25,7 @@ from typing import Callable
 
 from .citations import Answer
 from .engine import Engine
+from .recency import asked_on
 
 __all__ = ["load_questions", "evaluate", "sweep_thresholds", "choose_threshold",
            "format_report", "format_table", "contains_gold"]
@@ -117,9 +118,8 @@ def evaluate(engine: Engine, questions: list[dict], mode: str, *,
     for n, question in enumerate(questions, 1):
         started = time.perf_counter()
         # A dated question is answered as of its date ("this week": that week).
-        when = {"as_of": question["date"]} if question.get("date") and not engine.settings.as_of \
-            else {}
-        reply = engine.answer(question["question"], k, mode=mode, **when)
+        reply = engine.answer(question["question"], k, mode=mode,
+                              **asked_on(question, engine.settings))
         result.outcomes.append(Outcome(question, reply, time.perf_counter() - started))
         if n % 10 == 0 or mode == "local":
             log(f"{mode}: {n}/{len(questions)} questions")

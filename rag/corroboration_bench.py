@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 
 from .citations import outlet_name
 from .corroboration import in_time
+from .recency import asked_on
 
 __all__ = ["run_corroboration_bench", "format_corroboration_bench", "pair_key",
            "load_labels", "threshold_table", "format_threshold_table"]
@@ -46,7 +47,7 @@ def run_corroboration_bench(engine, questions_path: Path, out_dir: Path, *,
     n_answered = n_sentences = n_two_outlets = n_two_supporting = n_disagreements = 0
     for n, record in enumerate(questions, 1):
         question = record["question"]
-        raw = engine.answerer.answer(question)
+        raw = engine.answerer.answer(question, **asked_on(record, engine.settings))
         if calibrate_floor is not None and not raw.abstained:
             for sentence, matches in zip(raw.sentences,
                                          engine.corroborator.matches(raw, calibrate_floor)):

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .articles import Article, article_from_record, read_jsonl_articles
+from .recency import asked_on
 
 __all__ = ["ndcg_at_k", "recall_at_k", "normalize_answer_text", "contains_answer",
            "answer_rank", "read_beir", "read_news", "BeirData", "NewsData", "EvalReport",
@@ -241,8 +242,8 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
     ``as_of`` is set in ``settings``) unless ``question_dates`` is false."""
     options = dict(options or {})
     data = read_news(directory)
-    dated = question_dates and not settings.as_of
-    as_of = [q.get("date") for q in data.questions] if dated else None
+    as_of = [asked_on(q, settings).get("as_of") for q in data.questions] \
+        if question_dates else None
     with _index_dir(settings) as scratch:
         engine, build_seconds = _engine_for(scratch, data.articles, embedder, progress)
         chunks = engine.retriever.index.chunks

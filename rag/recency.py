@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-__all__ = ["parse_day", "collection_present", "Freshness"]
+__all__ = ["parse_day", "collection_present", "Freshness", "asked_on"]
 
 
 def parse_day(value) -> dt.date | None:
@@ -66,3 +66,11 @@ class Freshness:
 
     def _of(self, day: dt.date) -> float:
         return 0.5 ** (abs((self.as_of - day).days) / self.half_life_days)
+
+
+def asked_on(question: dict, settings) -> dict:
+    """Retrieval options for a benchmark question: ``{"as_of": its date}``
+    when it carries the day it was asked and the settings fix no as-of date,
+    else ``{}`` (news-dev's quiz questions are dated)."""
+    date = question.get("date")
+    return {"as_of": date} if date and not settings.as_of else {}

@@ -103,3 +103,12 @@ def test_the_chat_controls_pass_as_of_and_reject_a_malformed_one():
     assert _filters([], "", "", "2022-02-01") == {"as_of": "2022-02-01"}
     assert _filters([], "", "", "") == {}
     assert _filters([], "", "", "last week") is None
+
+
+def test_a_dated_benchmark_question_is_asked_as_of_its_date_unless_settings_fix_one():
+    from rag.recency import asked_on
+
+    question = {"question": "Who won?", "date": "2023-01-05"}
+    assert asked_on(question, Settings()) == {"as_of": "2023-01-05"}
+    assert asked_on({"question": "Who won?"}, Settings()) == {}
+    assert asked_on(question, Settings().replace(as_of="2022-06-01")) == {}
