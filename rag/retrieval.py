@@ -77,7 +77,7 @@ class Retriever:
         self._index: StoredIndex | None = None
         self._lexical = None
         self._reranker = None
-        self._days = None
+        self._recency = None
         self._lock = threading.Lock()
 
     @property
@@ -100,7 +100,7 @@ class Retriever:
             self._lexical = (index, lexical)
         return self._lexical[1]
 
-    def freshness(self, index: StoredIndex, as_of) -> Freshness:
+    def _freshness(self, index: StoredIndex, as_of) -> Freshness:
         """The articles' freshness as of a day (kept for the days recently asked about)."""
         _, days, _, known = self._recency_state(index)
         fresh = known.get(as_of)
@@ -125,11 +125,11 @@ class Retriever:
 
     def _recency_state(self, index: StoredIndex) -> tuple:
         """(index, article id -> day, the collection's present, freshness by day)."""
-        state = self._days
+        state = self._recency
         if state is None or state[0] is not index:
             days = {aid: parse_day(a.date) for aid, a in index.articles.items()}
             state = (index, days, collection_present(days.values()), {})
-            self._days = state
+            self._recency = state
         return state
 
     @property
@@ -242,7 +242,7 @@ class Retriever:
         if as_of is None:
             return scores
         r = s.recency_weight
-        fresh = self.freshness(index, as_of)
+        fresh = self._freshness(index, as_of)
         return {pos: (1 - r) * score + r * fresh(article_of[pos])
                 for pos, score in scores.items()}
 
