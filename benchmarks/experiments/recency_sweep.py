@@ -6,7 +6,8 @@ news-dev AR@5 with each question asked as of its date.
 INDEX_DIR: an index of news-dev's articles.jsonl built with ``rag build``.
 Prints AR@1/5/10 for recency_weight x half-life, then for hard date windows
 (recency off; only articles from N days before the question's date to 2 days
-after).
+after), then for the fusion settings with recency on (are the defaults still
+the best?).
 """
 import datetime as dt
 import sys
@@ -46,3 +47,8 @@ for days in (7, 14, 30, 60):
         return {"date_from": str(day - dt.timedelta(days=days)),
                 "date_to": str(day + dt.timedelta(days=2))}
     print("window", days, "days before", ar(off, window), flush=True)
+
+for changes in [{"dense_weight": 0.3}, {"dense_weight": 0.4}, {"dense_weight": 0.6},
+                {"article_weight": 0.2}, {"article_weight": 0.4}, {"fusion": "rrf"}]:
+    print("recency on,", changes, ar(Engine(base.replace(**changes), embedder), as_of_question),
+          flush=True)
