@@ -23,6 +23,8 @@ examples:
   rag ask "Who decided not to use its veto?"
   rag ask --json -k 3 "How did Netanyahu react?"
   rag ask --mode local "How did Netanyahu react?"   answer with the local model ([llm] extra)
+  rag ask --as-of 2024-03-26 "What did the Security Council demand?"
+                                         favour stories published near that date
   rag eval-answers --questions benchmarks/seed_questions.jsonl --modes extractive local --table
   rag eval-answers --index /tmp/news-index --questions ../shared/eval/news-dev/questions.jsonl \
             --sweep              gold answers, abstention, latency; threshold sweep
@@ -176,7 +178,8 @@ def make_parser() -> argparse.ArgumentParser:
                     "MRR@10 and the mean passage length in tokens.",
         epilog="examples:\n  rag eval beir ../shared/eval/scifact\n"
                "  rag eval news ../shared/eval/news-dev --json --method dense\n"
-               "  rag eval news DIR --fusion rrf --article-weight 0 --cache /tmp/emb",
+               "  rag eval news DIR --fusion rrf --article-weight 0 --cache /tmp/emb\n"
+               "  rag eval news DIR --recency-weight 0     (no preference for recent stories)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     evaluate.add_argument("format", choices=["beir", "news"], help="data format")
     evaluate.add_argument("data", metavar="DIR", help="data directory")
