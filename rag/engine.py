@@ -67,8 +67,9 @@ class Engine:
 
     def retrieve(self, question: str, k: int | None = None, **options) -> list[Hit]:
         """The passages that best answer ``question``; ``[]`` for an empty question.
-        ``options``: ``method``, ``max_per_article``, ``rerank`` and the filters
-        ``sources``, ``date_from``, ``date_to`` (see :meth:`Retriever.retrieve`)."""
+        ``options``: ``method``, ``max_per_article``, ``rerank``, the filters
+        ``sources``, ``date_from``, ``date_to`` and ``as_of``, the date the
+        question is asked from (see :meth:`Retriever.retrieve`)."""
         query = prepare_question(question, self.settings.max_question_chars)
         if query.empty:
             return []
