@@ -192,11 +192,12 @@ class Engine:
         """What the live index holds, for filter controls and example questions."""
         articles = list(self.retriever.index.articles.values())
         dates = sorted(a.date for a in articles if a.date)
+        as_of = self.retriever.as_of()
         return Catalog(n_articles=len(articles),
                        sources=sorted({a.source for a in articles if a.source}),
                        first_date=dates[0] if dates else None,
                        last_date=dates[-1] if dates else None,
-                       as_of=str(self.retriever.as_of() or "") or None,
+                       as_of=as_of.isoformat() if as_of else None,
                        titles=[a.title for a in articles if a.title])
 
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from datetime import date
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -70,6 +71,15 @@ class Filters:
         return True
 
 
+class _RecencyState(NamedTuple):
+    """What recency needs of one loaded index version."""
+
+    index: StoredIndex
+    days: dict                  # article id -> publication day (or None)
+    present: date | None        # the collection's present (None: no article has a date)
+    by_day: dict                # as-of day -> Freshness, for the days recently asked about
+
+
 class Retriever:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings = settings
@@ -102,13 +112,13 @@ class Retriever:
 
     def _freshness(self, index: StoredIndex, as_of) -> Freshness:
         """The articles' freshness as of a day (kept for the days recently asked about)."""
-        _, days, _, known = self._recency_state(index)
-        fresh = known.get(as_of)
+        state = self._recency_state(index)
+        fresh = state.by_day.get(as_of)
         if fresh is None:
-            fresh = Freshness(days, as_of, self.settings.recency_half_life_days)
-            if len(known) >= 64:
-                known.clear()
-            known[as_of] = fresh
+            fresh = Freshness(state.days, as_of, self.settings.recency_half_life_days)
+            if len(state.by_day) >= 64:
+                state.by_day.clear()
+            state.by_day[as_of] = fresh
         return fresh
 
     def as_of(self, given=None):
@@ -117,18 +127,17 @@ class Retriever:
         ``None`` when no article has a date."""
         value = given if given is not None else self.settings.as_of
         if value is None or value == "":
-            return self._recency_state(self.index)[2]
+            return self._recency_state(self.index).present
         day = parse_day(value)
         if day is None:
             raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), not {value!r}")
         return day
 
-    def _recency_state(self, index: StoredIndex) -> tuple:
-        """(index, article id -> day, the collection's present, freshness by day)."""
+    def _recency_state(self, index: StoredIndex) -> "_RecencyState":
         state = self._recency
-        if state is None or state[0] is not index:
+        if state is None or state.index is not index:
             days = {aid: parse_day(a.date) for aid, a in index.articles.items()}
-            state = (index, days, collection_present(days.values()), {})
+            state = _RecencyState(index, days, collection_present(days.values()), {})
             self._recency = state
         return state
 
