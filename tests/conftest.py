@@ -45,17 +45,26 @@ QUAKE = "Quake story\n\nAn earthquake shook the mountain town. Buildings cracked
 
 
 @pytest.fixture
-def engine(tmp_path, fake_embedder, write_articles):
+def build_engine(tmp_path, fake_embedder, write_articles):
+    """``build_engine({name: text}, **settings)``: an engine over those
+    articles, indexed with the fake embedder."""
+    from rag.engine import Engine
+
+    def build(files: dict[str, str], **settings):
+        folder = write_articles(files)
+        built = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
+                                          **settings), fake_embedder)
+        built.build(progress=False)
+        return built
+    return build
+
+
+@pytest.fixture
+def engine(build_engine):
     """An engine over VETO and STORM, built with the fake embedder.
 
     Test modules that need another corpus define their own ``engine``."""
-    from rag.engine import Engine
-
-    folder = write_articles({"veto.txt": VETO, "storm.txt": STORM})
-    built = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx"),
-                   fake_embedder)
-    built.build(progress=False)
-    return built
+    return build_engine({"veto.txt": VETO, "storm.txt": STORM})
 
 
 @pytest.fixture(scope="session")

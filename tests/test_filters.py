@@ -4,23 +4,17 @@ import json
 
 import pytest
 
-from rag.engine import Engine
-from rag.settings import Settings
-
 
 @pytest.fixture
-def engine(write_articles, tmp_path, fake_embedder):
-    directory = write_articles({
+def engine(build_engine):
+    sidecars = {f"{name}.json": json.dumps({"source": source})
+                for name, source in (("a", "Gazette"), ("b", "Herald"), ("c", "Gazette"))}
+    return build_engine({
         "a.txt": "date 2024-01-10 The flood wall vote passed in January.",
         "b.txt": "date 2024-03-05 The flood wall vote was repeated in March.",
         "c.txt": "The flood wall vote had no date.",
+        **sidecars,
     })
-    for name, source in (("a", "Gazette"), ("b", "Herald"), ("c", "Gazette")):
-        (directory / f"{name}.json").write_text(json.dumps({"source": source}))
-    engine = Engine(Settings().replace(articles_dir=directory, index_dir=tmp_path / "idx"),
-                    embedder=fake_embedder)
-    engine.build(progress=False)
-    return engine
 
 
 def test_source_filter_keeps_only_those_outlets(engine):

@@ -41,17 +41,15 @@ def test_an_undated_article_gets_the_mean_freshness_of_the_dated_ones():
 
 
 @pytest.fixture
-def reports(write_articles, tmp_path, fake_embedder):
-    """Two reports in the same words a year apart, and one without a date."""
-    directory = write_articles({
-        "old.txt": "date 2022-01-27 The Doomsday Clock was set at 100 seconds to midnight.",
-        "new.txt": "date 2023-01-24 The Doomsday Clock was set at 90 seconds to midnight.",
+def reports(build_engine):
+    """Two reports in the same words a year apart, and one without a date.
+    Their relevance ties, and ties keep index order (earlier first), so only
+    recency can put the later report first."""
+    return build_engine({
+        "earlier.txt": "date 2022-01-27 The Doomsday Clock was set at 100 seconds to midnight.",
+        "later.txt": "date 2023-01-24 The Doomsday Clock was set at 90 seconds to midnight.",
         "undated.txt": "The Doomsday Clock was set by scientists in Chicago.",
     })
-    settings = Settings().replace(articles_dir=directory, index_dir=tmp_path / "idx")
-    engine = Engine(settings, embedder=fake_embedder)
-    engine.build(progress=False)
-    return engine
 
 
 def _order(engine, **options):
@@ -59,17 +57,17 @@ def _order(engine, **options):
 
 
 def test_by_default_the_newest_report_of_the_same_event_ranks_first(reports):
-    assert _order(reports)[0] == "new"
+    assert _order(reports)[0] == "later"
 
 
 def test_asking_as_of_an_earlier_date_favours_the_report_of_that_time(reports):
-    assert _order(reports, as_of="2022-02-01")[0] == "old"
-    assert _order(reports, as_of="2023-01-30")[0] == "new"
+    assert _order(reports, as_of="2022-02-01")[0] == "earlier"
+    assert _order(reports, as_of="2023-01-30")[0] == "later"
 
 
 def test_as_of_in_the_settings_is_used_when_the_call_gives_none(reports):
     engine = Engine(reports.settings.replace(as_of="2022-02-01"), embedder=reports.embedder)
-    assert _order(engine)[0] == "old"
+    assert _order(engine)[0] == "earlier"
 
 
 def test_recency_weight_zero_leaves_the_ranking_to_relevance_alone(reports):
@@ -82,13 +80,9 @@ def test_a_malformed_as_of_date_is_an_error_not_a_silent_default(reports):
         reports.retrieve("Doomsday Clock", 3, as_of="last week")
 
 
-def test_recency_changes_scores_only_for_collections_with_dates(write_articles, tmp_path,
-                                                                fake_embedder):
-    directory = write_articles({"a.txt": "The clock was set.", "b.txt": "The clock moved."})
-    settings = Settings().replace(articles_dir=directory, index_dir=tmp_path / "idx")
-    on = Engine(settings, embedder=fake_embedder)
-    on.build(progress=False)
-    off = Engine(settings.replace(recency_weight=0.0), embedder=fake_embedder)
+def test_recency_changes_scores_only_for_collections_with_dates(build_engine):
+    on = build_engine({"a.txt": "The clock was set.", "b.txt": "The clock moved."})
+    off = Engine(on.settings.replace(recency_weight=0.0), embedder=on.embedder)
     assert [(h.article_id, h.score) for h in on.retrieve("clock set", 2)] == \
         [(h.article_id, h.score) for h in off.retrieve("clock set", 2)]
 
