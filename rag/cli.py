@@ -46,6 +46,18 @@ examples:
 """
 
 
+def _iso_day(value: str) -> str | None:
+    """Type of the YYYY-MM-DD flags: a malformed date stops at once with a
+    clear message instead of filtering wrongly later."""
+    from .recency import given_day
+
+    try:
+        day = given_day(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return day and day.isoformat()
+
+
 def _add_collection_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", metavar="DIR", help="articles directory (default: seeds/)")
     parser.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
@@ -85,7 +97,7 @@ def make_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    ask.add_argument("--as-of", metavar="YYYY-MM-DD",
+    ask.add_argument("--as-of", metavar="YYYY-MM-DD", type=_iso_day,
                      help="the date the question is asked from: stories near it rank higher "
                           "(default: the newest article's date, at most today)")
     ask.add_argument("--mode", choices=("extractive", "local"),
@@ -210,14 +222,14 @@ def add_retrieval_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-per-article", type=int, help="passages per article (0 = no cap)")
     parser.add_argument("--recency-weight", type=float,
                         help="how much closeness to the as-of date counts (0 = off)")
-    parser.add_argument("--as-of", metavar="YYYY-MM-DD",
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD", type=_iso_day,
                         help="the date questions are asked from (default: the newest article's "
                              "date, at most today; `rag eval news`: each question's date)")
     parser.add_argument("--reranker", metavar="PATH", help="local CrossEncoder model directory")
     parser.add_argument("--source", action="append", dest="sources", metavar="SOURCE",
                         help="only articles from this source (repeatable)")
-    parser.add_argument("--date-from", metavar="YYYY-MM-DD", help="only articles from this date")
-    parser.add_argument("--date-to", metavar="YYYY-MM-DD", help="only articles up to this date")
+    parser.add_argument("--date-from", metavar="YYYY-MM-DD", type=_iso_day, help="only articles from this date")
+    parser.add_argument("--date-to", metavar="YYYY-MM-DD", type=_iso_day, help="only articles up to this date")
 
 
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:

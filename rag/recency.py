@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-__all__ = ["parse_day", "collection_present", "Freshness", "asked_on"]
+__all__ = ["parse_day", "given_day", "collection_present", "Freshness", "asked_on"]
 
 
 def parse_day(value) -> dt.date | None:
@@ -38,6 +38,19 @@ def parse_day(value) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         return None
+
+
+def given_day(value, name: str = "date") -> dt.date | None:
+    """A day a person asked for (``date_from``, ``as_of``...): ``None`` when
+    not given, else an ISO date; anything else is a ``ValueError`` naming the
+    option, never a silently wrong comparison ("2023-1-5" is not a date)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    day = parse_day(value)
+    if day is None or (isinstance(value, str) and len(value.strip()) > 10
+                       and value.strip()[10] not in "T "):
+        raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD), not {value!r}")
+    return day
 
 
 def collection_present(days: Iterable[dt.date | None], today: dt.date | None = None

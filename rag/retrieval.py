@@ -36,7 +36,7 @@ from .diversity import diversify
 from .embedding import Embedder
 from .fusion import convex_fusion, min_max, reciprocal_rank_fusion
 from .lexical import VERSION_FILE, LexicalIndexes, top_positions
-from .recency import Freshness, collection_present, parse_day
+from .recency import Freshness, collection_present, given_day, parse_day
 from .settings import Settings
 from .store import StoredIndex, expected_config
 
@@ -49,12 +49,16 @@ FUSIONS = ("convex", "rrf")
 @dataclass(frozen=True)
 class Filters:
     """Which articles may answer: by source (any of, case-insensitive) and by
-    ISO date range (inclusive; articles without a date are left out when a
-    range is given)."""
+    date range (inclusive; ISO strings or dates; articles without a date are
+    left out when a range is given). A malformed date is a ``ValueError``."""
 
     sources: tuple[str, ...] = ()
-    date_from: str | None = None
-    date_to: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "date_from", given_day(self.date_from, "date_from"))
+        object.__setattr__(self, "date_to", given_day(self.date_to, "date_to"))
 
     def __bool__(self) -> bool:
         return bool(self.sources or self.date_from or self.date_to)
@@ -64,9 +68,9 @@ class Filters:
                 {s.lower() for s in self.sources}:
             return False
         if self.date_from or self.date_to:
-            date = (article.date or "")[:10]
-            if not date or (self.date_from and date < self.date_from[:10]) \
-                    or (self.date_to and date > self.date_to[:10]):
+            day = parse_day(article.date)
+            if day is None or (self.date_from and day < self.date_from) \
+                    or (self.date_to and day > self.date_to):
                 return False
         return True
 
@@ -125,13 +129,8 @@ class Retriever:
         """The day a question is asked from: ``given``, else the settings'
         ``as_of``, else the collection's present (see :mod:`rag.recency`);
         ``None`` when no article has a date."""
-        value = given if given is not None else self.settings.as_of
-        if value is None or value == "":
-            return self._recency_state(self.index).present
-        day = parse_day(value)
-        if day is None:
-            raise ValueError(f"as_of must be an ISO date (YYYY-MM-DD), not {value!r}")
-        return day
+        day = given_day(given if given is not None else self.settings.as_of, "as_of")
+        return self._recency_state(self.index).present if day is None else day
 
     def _recency_state(self, index: StoredIndex) -> "_RecencyState":
         state = self._recency
@@ -185,14 +184,14 @@ class Retriever:
         method = method or s.retrieval_method
         if method not in METHODS:
             raise ValueError(f"unknown retrieval method {method!r}; choose one of {METHODS}")
+        filters = Filters(tuple(sources or ()), date_from, date_to)  # checks the dates
+        as_of = self.as_of(as_of) if s.recency_weight else given_day(as_of, "as_of")
         index = self.index
         if not index.chunks:
             return []
-        filters = Filters(tuple(sources or ()), date_from, date_to)
         allowed = self._allowed(index, filters)
         n = max(s.candidates, k)
-
-        as_of = self.as_of(as_of) if s.recency_weight else None
+        as_of = as_of if s.recency_weight else None
         scores = self._score(question, index, method, allowed, n, as_of)
         # Equal scores (to 4 decimals) keep index order, so exact and approximate
         # vector indexes agree on ties.

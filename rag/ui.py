@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .citations import Answer, Hit
 from .corroboration_view import CORROBORATION_CSS, render_comparison, render_corroboration
+from .recency import given_day
 
 __all__ = ["build_ui", "launch_kwargs", "render_sources", "render_answer", "render_article",
            "escape_markdown", "example_questions", "SlotGate", "CSS"]
@@ -433,20 +434,18 @@ def _citation_table(reply: Answer) -> dict:
             for c in [*reply.citations, *reply.corroborations]}
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
-
-
 def _filters(sources, date_from, date_to, as_of=None) -> dict | None:
     """Retrieval options from the controls; ``None`` when a date is malformed."""
     filters = {}
     if sources:
         filters["sources"] = list(sources)
     for name, value in (("date_from", date_from), ("date_to", date_to), ("as_of", as_of)):
-        value = (value or "").strip()
-        if value:
-            if not _DATE.match(value):
-                return None
-            filters[name] = value
+        try:
+            day = given_day(value, name)
+        except ValueError:
+            return None
+        if day is not None:
+            filters[name] = day.isoformat()
     return filters
 
 

@@ -29,6 +29,34 @@ def test_date_range_is_inclusive_and_drops_undated_articles(engine):
         == ["a"]
 
 
+def test_date_range_compares_days_not_strings():
+    from datetime import date
+    from types import SimpleNamespace as Article
+
+    from rag.retrieval import Filters
+
+    january = Filters(date_from="2024-01-01", date_to=date(2024, 1, 31))
+    assert january.allows(Article(source="x", date="2024-01-31T23:59:00Z"))
+    assert not january.allows(Article(source="x", date="2024-02-01"))
+    assert not january.allows(Article(source="x", date=None))
+
+
+@pytest.mark.parametrize("option", ["date_from", "date_to", "as_of"])
+@pytest.mark.parametrize("value", ["2024-3-5", "2024-13-01", "March 5", "2024-03-05x"])
+def test_a_malformed_date_is_refused_naming_the_option(engine, option, value):
+    # As strings, "2024-3-5" sorts after every March date: it used to filter
+    # silently wrong instead of failing.
+    with pytest.raises(ValueError, match=f"{option} must be an ISO date"):
+        engine.retrieve("flood wall vote", 5, **{option: value})
+
+
+def test_the_chat_refuses_a_date_that_only_looks_like_one():
+    from rag.ui import _filters
+
+    assert _filters([], "2024-13-01", "", "") is None
+    assert _filters([], " 2024-03-05 ", "", "") == {"date_from": "2024-03-05"}
+
+
 def test_filters_that_match_nothing_make_the_answer_abstain(engine):
     reply = engine.answer("flood wall vote", 5, date_from="2030-01-01")
     assert reply.abstained and reply.hits == []
