@@ -76,7 +76,7 @@ class Mention:
     the word the number counts; ``context`` the content stems around it.
     """
 
-    kind: str            # "number" | "date:full" | "date:md" | "date:weekday" | "date:year"
+    kind: str            # "number" | "date:full" | "date:md" | "date:weekday" | "date:year" | "date:time"
     value: object
     text: str            # the phrase as written, e.g. "14 nations"
     start: int
@@ -220,6 +220,9 @@ def numbers(sentence: str) -> list[Mention]:
 
 
 _DATE_PATTERNS = [
+    # A time of day ("7:30 p.m.", "10am") is a value of its own, not the
+    # numbers 7 and 30 of a unit "p".
+    ("date:time", re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s?([AaPp])\.?\s?[Mm]\b\.?"), "t"),
     ("date:full", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), "ymd"),
     ("date:full", re.compile(r"\b([A-Z][a-z]{2,8})\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b"),
      "mdy"),
@@ -236,7 +239,8 @@ _DATE_PATTERNS = [
 
 
 def dates(sentence: str) -> list[Mention]:
-    """Dates in ``sentence``, normalised (``2024-03-25``, ``03-25``, ``monday``, ``2024``)."""
+    """Dates in ``sentence``, normalised (``2024-03-25``, ``03-25``, ``monday``, ``2024``,
+    times of day as ``19:30``)."""
     out: list[Mention] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern, shape in _DATE_PATTERNS:
@@ -258,6 +262,11 @@ def dates(sentence: str) -> list[Mention]:
 
 
 def _date_value(shape: str, groups) -> str | None:
+    if shape == "t":                                   # 24-hour "HH:MM"
+        hour, minute, half = int(groups[0]), int(groups[1] or 0), groups[2].lower()
+        if not 1 <= hour <= 12:
+            return None
+        return f"{hour % 12 + (12 if half == 'p' else 0):02d}:{minute:02d}"
     if shape == "ymd":
         y, mo, d = groups
         return f"{y}-{mo}-{d}" if 1 <= int(mo) <= 12 and 1 <= int(d) <= 31 else None

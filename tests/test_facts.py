@@ -51,6 +51,15 @@ def test_date_parts_are_not_counted_as_numbers():
     assert facts.numbers("The vote took place on March 25, 2024 in New York.") == []
 
 
+def test_times_of_day_are_times_not_counts_of_a_unit():
+    # "7:30 p.m." used to read as the numbers 7 and "30 p" (a count of "p").
+    sentence = "Polls close at 7:30 p.m. on Tuesday and 3 people waited since 10am."
+    assert [(m.value, m.unit) for m in facts.numbers(sentence)] == [(3.0, "person")]
+    assert [d.value for d in facts.dates(sentence) if d.kind == "date:time"] == ["19:30", "10:00"]
+    assert [d.value for d in facts.dates("It ended at 12 a.m., not 12 p.m.")] == ["00:00", "12:00"]
+    assert facts.dates("He cast 5 amendments.") == []
+
+
 @pytest.mark.parametrize("text, value", [
     ("on March 25, 2024", "2024-03-25"), ("on 25 March 2024", "2024-03-25"),
     ("on 2024-03-25", "2024-03-25"), ("on March 25", "03-25"), ("on Monday", "monday"),
