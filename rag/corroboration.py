@@ -41,7 +41,7 @@ import numpy as np
 
 from . import facts
 from .chunking import split_sentences
-from .citations import (Answer, AnswerSentence, Citation, Disagreement, DisagreementSide, Hit,
+from .citations import (Answer, Citation, Disagreement, DisagreementSide, Hit,
                         outlet_name)
 from .embedding import Embedder
 from .recency import parse_day

@@ -39,7 +39,7 @@ from .locking import write_lock
 from .reading import Skip
 from .searchable import searchable_text
 from .settings import Settings
-from .store import (IndexCorrupt, IndexError_, IndexMismatch, IndexMissing, StoredIndex,
+from .store import (IndexCorrupt, IndexError_, IndexMissing, StoredIndex,
                     check_config, config_differences, current_version_name, expected_config,
                     index_size_bytes, live_version, read_manifest)
 from .vectors import VectorIndexPolicy, fit_vector_index

@@ -51,9 +51,9 @@ def build_engine(tmp_path, fake_embedder, write_articles):
     from rag.engine import Engine
 
     def build(files: dict[str, str], **settings):
-        folder = write_articles(files)
-        built = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
-                                          **settings), fake_embedder)
+        settings = {"articles_dir": write_articles(files), "index_dir": tmp_path / "idx",
+                    **settings}
+        built = Engine(Settings().replace(**settings), fake_embedder)
         built.build(progress=False)
         return built
     return build

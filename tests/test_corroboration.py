@@ -3,7 +3,6 @@
 import pytest
 
 from rag.corroboration import find_conflicts, match_fact
-from rag.engine import Engine
 from rag.settings import Settings
 
 
@@ -54,23 +53,18 @@ QUESTION = "Did 14 votes back the ceasefire resolution in New York?"
 
 
 @pytest.fixture
-def engine(tmp_path, fake_embedder, write_articles):
-    folder = write_articles({
+def engine(build_engine):
+    return build_engine({
         "a.txt": "Vote story\n\nThe council backed the ceasefire resolution with 14 votes "
                  "in New York on Monday. Delegates applauded loudly afterwards.",
         "b.txt": "Another vote story\n\nIn New York the council backed the ceasefire "
                  "resolution with 14 votes on Monday. Protesters gathered outside.",
+        "b.json": '{"source": "Outlet B"}',
         "c.txt": "Contrary story\n\nThe council backed the ceasefire resolution with 11 votes "
                  "in New York on Monday. Weather was cold.",
         "d.txt": "Storm story\n\nA storm hit the coast overnight. Thousands of homes lost "
                  "power and the council met to plan repairs.",
-    })
-    (folder / "b.json").write_text('{"source": "Outlet B"}')
-    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
-                                  abstain_below=0.3, max_answer_sentences=1, top_k=4)
-    engine = Engine(settings, fake_embedder)
-    engine.build(progress=False)
-    return engine
+    }, abstain_below=0.3, max_answer_sentences=1, top_k=4)
 
 
 def test_answer_sentence_is_attributed_to_every_agreeing_outlet_but_not_the_unrelated(engine):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import QUAKE, ROOT, STORM, VETO
+from conftest import QUAKE, ROOT
 from rag.engine import Engine
 from rag.indexing import Index
 from rag.locking import IndexBusy

@@ -17,11 +17,8 @@ QUESTION = "Who decided not to use its veto power?"
 
 
 @pytest.fixture
-def make(tmp_path, fake_embedder, write_articles):
-    folder = write_articles({"veto.txt": VETO, "storm.txt": STORM})
-    engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
-                                       abstain_below=0.3), fake_embedder)
-    engine.build(progress=False)
+def make(build_engine):
+    engine = build_engine({"veto.txt": VETO, "storm.txt": STORM}, abstain_below=0.3)
 
     def with_model(model: FakeModel, **settings) -> Engine:
         if settings:

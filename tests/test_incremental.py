@@ -5,7 +5,6 @@ work on an `Index` and on the `Engine`."""
 import json
 
 import numpy as np
-import pytest
 
 from conftest import QUAKE, STORM, VETO
 from rag.indexing import Index

@@ -9,20 +9,14 @@ import sys
 import pytest
 
 from conftest import ROOT
-from rag.engine import Engine
 from rag.queries import EMPTY_QUESTION, prepare_question
-from rag.settings import Settings
 
 STORY = "Veto story\n\nThe US decided not to use its veto. The resolution passed the council."
 
 
 @pytest.fixture
-def engine(tmp_path, fake_embedder, write_articles):
-    folder = write_articles({"veto.txt": STORY})
-    engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx"),
-                    fake_embedder)
-    engine.build(progress=False)
-    return engine
+def engine(build_engine):
+    return build_engine({"veto.txt": STORY})
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t \u200b", None])

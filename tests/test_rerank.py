@@ -5,7 +5,6 @@ import pytest
 from rag.engine import Engine
 from rag.rerank import Reranker
 from rag.searchable import searchable_text
-from rag.settings import Settings
 
 WORDS = "the a storm coast power bank rates veto us vote harbour crane city rain".split()
 
@@ -30,14 +29,10 @@ def tiny_cross_encoder(tmp_path_factory):
 
 
 @pytest.fixture
-def engine(tmp_path, fake_embedder, write_articles):
-    folder = write_articles({f"s{i}.txt": f"The storm hit the coast {'city ' * i}rain {i}."
-                             for i in range(6)})
-    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
-                                  duplicate_above=1.0)  # the passages are alike on purpose
-    engine = Engine(settings, fake_embedder)
-    engine.build(progress=False)
-    return engine
+def engine(build_engine):
+    return build_engine({f"s{i}.txt": f"The storm hit the coast {'city ' * i}rain {i}."
+                         for i in range(6)},
+                        duplicate_above=1.0)  # the passages are alike on purpose
 
 
 def test_reranker_loads_the_local_model_and_scores_each_passage(tiny_cross_encoder):

@@ -6,7 +6,6 @@ import pytest
 
 from rag.engine import Engine
 from rag.lexical import LexicalIndex, tokenize
-from rag.settings import Settings
 from rag.store import live_version
 
 ARTICLES = {
@@ -22,12 +21,8 @@ META = {
 
 
 @pytest.fixture
-def engine(tmp_path, fake_embedder, write_articles):
-    folder = write_articles({**ARTICLES, **{k: json.dumps(v) for k, v in META.items()}})
-    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx")
-    engine = Engine(settings, fake_embedder)
-    engine.build(progress=False)
-    return engine
+def engine(build_engine):
+    return build_engine({**ARTICLES, **{k: json.dumps(v) for k, v in META.items()}})
 
 
 def test_stemmed_bm25_matches_word_forms():
@@ -70,25 +65,19 @@ def test_source_and_date_filters_restrict_the_articles(engine):
     assert engine.retrieve("storm", k=3, sources=["nowhere.com"]) == []
 
 
-def test_syndicated_duplicate_does_not_crowd_the_top_k(tmp_path, fake_embedder, write_articles):
+def test_syndicated_duplicate_does_not_crowd_the_top_k(build_engine):
     story = "The central bank raised interest rates by half a point, citing stubborn inflation."
-    folder = write_articles({"a.txt": story, "b.txt": "LONDON (Reuters) - " + story,
-                             "c.txt": "Bank holidays are coming soon."})
-    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx")
-    engine = Engine(settings, fake_embedder)
-    engine.build(progress=False)
+    engine = build_engine({"a.txt": story, "b.txt": "LONDON (Reuters) - " + story,
+                           "c.txt": "Bank holidays are coming soon."})
     assert [h.article_id for h in engine.retrieve("bank interest rates", k=2)][1] == "c"
-    no_dedup = Engine(settings.replace(duplicate_above=1.0), fake_embedder)
+    no_dedup = Engine(engine.settings.replace(duplicate_above=1.0), engine.embedder)
     assert sorted(h.article_id for h in no_dedup.retrieve("bank interest rates", k=2)) == ["a", "b"]
 
 
-def test_per_article_cap(tmp_path, fake_embedder, write_articles):
+def test_per_article_cap(build_engine):
     long = " ".join(f"Sentence {i} is about the harbour and its cranes." for i in range(60))
-    folder = write_articles({"long.txt": long, "short.txt": "A harbour crane fell over."})
-    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
-                                  chunk_tokens=40, chunk_overlap_tokens=0)
-    engine = Engine(settings, fake_embedder)
-    engine.build(progress=False)
+    engine = build_engine({"long.txt": long, "short.txt": "A harbour crane fell over."},
+                          chunk_tokens=40, chunk_overlap_tokens=0)
     uncapped = engine.retrieve("harbour cranes", k=3, max_per_article=0)
     assert [h.article_id for h in uncapped] == ["long"] * 3
     capped = engine.retrieve("harbour cranes", k=3, max_per_article=1)
@@ -96,14 +85,11 @@ def test_per_article_cap(tmp_path, fake_embedder, write_articles):
 
 
 def test_a_passage_rejected_as_unusable_leaves_its_article_place_to_the_next_passage(
-        tmp_path, fake_embedder, write_articles):
+        build_engine):
     story = "Council vote story\n\n" + " ".join(
         f"Paragraph {n} says the council voted on the resolution today." for n in range(12))
-    folder = write_articles({"vote.txt": story, **ARTICLES})
-    settings = Settings().replace(articles_dir=folder, index_dir=tmp_path / "idx",
-                                  chunk_tokens=24, chunk_overlap_tokens=0, max_per_article=2)
-    engine = Engine(settings, fake_embedder)
-    engine.build(progress=False)
+    engine = build_engine({"vote.txt": story, **ARTICLES},
+                          chunk_tokens=24, chunk_overlap_tokens=0, max_per_article=2)
     question = "council voted on the resolution"
     best = engine.retriever.retrieve(question, 3)
     assert [h.article_id for h in best[:2]] == ["vote", "vote"]
