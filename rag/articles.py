@@ -277,6 +277,8 @@ def read_jsonl_collection(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYT
     path = Path(path)
     out = Collection()
     limit = max_bytes if max_bytes is not None else float("inf")
+    textless: list[Skip] = []       # records without text
+    any_text_field = False
     with open(path, "rb") as lines:
         for n, line in enumerate(lines, 1):
             where = f"{path}:{n}"
@@ -295,11 +297,19 @@ def read_jsonl_collection(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYT
             except ValueError as exc:
                 out.skipped.append(Skip(where, f"not a JSON object ({exc})"))
                 continue
+            any_text_field = any_text_field or "text" in record
             article = article_from_record(record, f"{path.stem}-{n}", str(path))
             if not article.text.strip():
-                out.skipped.append(Skip(where, "record has no text"))
+                textless.append(Skip(where, "record has no text"))
+                out.skipped.append(textless[-1])
                 continue
             out.articles.append(article)
+    if textless and not any_text_field:
+        # Not an article collection at all (e.g. a questions.jsonl beside the
+        # articles): one line in the report instead of one per record.
+        out.skipped = [k for k in out.skipped if k not in textless]
+        out.skipped.append(Skip(str(path), f"not an article collection (none of its "
+                                           f"{len(textless)} records has a 'text' field)"))
     return out
 
 

@@ -75,3 +75,17 @@ def test_jsonl_collection_gives_one_article_per_line_with_metadata(write_article
         ("n1", "One", "Wire", "2023-01-06", "https://x.test/1")
     assert first.text == "First story. It is short."
     assert second.id == "news-3" and second.title == "Two"
+
+
+def test_a_jsonl_file_without_any_text_field_is_one_skip_not_one_per_line(write_articles):
+    from rag.articles import scan_directory
+
+    folder = write_articles({
+        "news.jsonl": '{"id": "n1", "text": "First story."}\n{"id": "n2", "text": ""}\n',
+        "questions.jsonl": "".join(f'{{"question": "Q{n}?", "answers": ["A"]}}\n'
+                                   for n in range(50))})
+    found = scan_directory(folder)
+    assert [a.id for a in found.articles] == ["n1"]
+    assert sorted(str(s).replace(str(folder), "") for s in found.skipped) == [
+        "/news.jsonl:2: record has no text",
+        "/questions.jsonl: not an article collection (none of its 50 records has a 'text' field)"]
