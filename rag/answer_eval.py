@@ -149,16 +149,20 @@ def sweep_thresholds(unthresholded: ModeResult, thresholds: list[float]) -> list
     return rows
 
 
-def choose_threshold(rows: list[dict]) -> dict:
-    """The highest threshold that loses no gold answer: abstaining is only
-    free while every answerable question answered right is still answered.
+def choose_threshold(rows: list[dict], tolerance: float = 0.01) -> dict:
+    """The highest threshold that loses at most ``tolerance`` (one percentage
+    point) of the answerable questions' gold answers: abstaining is only
+    worth it while (nearly) every answerable question answered right is
+    still answered.
 
     (Maximising ``score`` instead runs to the edge of the sweep: it trades
     right answers for abstentions one for one, and on news-dev it throws away
-    half of the right answers.)"""
+    half of the right answers. With no tolerance at all, one borderline
+    question decides: on news-dev a single gold answer with support 0.36
+    moved the choice from 0.6 to 0.35.)"""
     rows = sorted(rows, key=lambda r: r["threshold"])
-    best = max(round(r["gold_in_answer"], 6) for r in rows)
-    return max((r for r in rows if round(r["gold_in_answer"], 6) >= best),
+    best = max(r["gold_in_answer"] for r in rows)
+    return max((r for r in rows if r["gold_in_answer"] >= best - tolerance - 1e-9),
                key=lambda r: r["threshold"])
 
 
@@ -179,8 +183,8 @@ def format_report(summaries: list[dict], sweep: list[dict] | None = None,
         lines.insert(0, f"Abstention threshold in use: {threshold:g}\n")
     if sweep:
         lines += ["", "Abstention threshold sweep (extractive; chosen: the highest threshold "
-                      "that loses no gold answer; score = mean of the gold and abstention "
-                      "shares):", "",
+                      "that loses at most one point of the gold share; score = mean of the "
+                      "gold and abstention shares):", "",
                   "| threshold | gold in answer | answered (answerable) | abstained "
                   "(unanswerable) | score |", "|---|---|---|---|---|"]
         for r in sweep:

@@ -72,8 +72,8 @@ class Settings:
     #: Below this support score (question-sentence cosine similarity plus a
     #: small bonus for covering the question's words) of the best candidate
     #: sentence, answers abstain. Chosen on news-dev with ``rag eval-answers
-    #: --sweep``: the highest threshold that lost no gold answer; with recency
-    #: it costs one answer of 145 and still abstains on 43% of the unanswerable
+    #: --sweep``: the highest threshold that loses at most one point of the
+    #: gold share (one answer of 145); it abstains on 43% of the unanswerable
     #: questions (README, "Answers", "Measured").
     abstain_below: float = 0.6
     max_answer_sentences: int = 3
