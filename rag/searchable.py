@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from .articles import Article
 
-__all__ = ["article_header", "searchable_text"]
+__all__ = ["FORMAT", "article_header", "searchable_text"]
+
+#: What :func:`searchable_text` produces; recorded in each index's manifest.
+#: Change it with the function: vectors and BM25 counts made from another
+#: header no longer match the questions' side, so such an index must be rebuilt.
+FORMAT = 1
 
 
 def article_header(article: Article) -> str:

@@ -45,6 +45,7 @@ import numpy as np
 
 from .articles import Article
 from .chunking import Chunk
+from .searchable import FORMAT as SEARCHABLE_FORMAT
 from .vectors import VectorIndexPolicy, build_vector_index, new_vector_index, search_vectors
 
 __all__ = ["FORMAT_VERSION", "current_version_name", "IndexError_", "IndexMissing", "IndexMismatch", "IndexCorrupt",
@@ -107,7 +108,12 @@ def expected_config(settings, model_name: str, dim: int) -> dict:
         "tokenizer": settings.encoding,
         "chunking": {"max_tokens": settings.chunk_tokens,
                      "overlap_tokens": settings.chunk_overlap_tokens},
+        "searchable_format": SEARCHABLE_FORMAT,
     }
+
+
+#: Values of manifest keys added later, for the indexes written before them.
+_BEFORE_KEY_EXISTED = {"searchable_format": 1}
 
 
 @dataclass
@@ -241,6 +247,7 @@ class StoredIndex:
                                f"--index {index_dir}` to rebuild the index")
         config = {k: manifest[k] for k in ("format_version", "model", "dimension",
                                            "tokenizer", "chunking")}
+        config["searchable_format"] = _manifest_value(manifest, "searchable_format")
         loaded = cls(config, articles, chunks, ids, vectors,
                      next_id=manifest.get("next_chunk_id", -1), version_dir=version)
         for f in manifest.get("files", {}):
@@ -341,14 +348,16 @@ _SETTING_OF = {"model": "model_name / RAG_MODEL_NAME, model_path / RAG_MODEL_PAT
                "tokenizer": "encoding / RAG_ENCODING",
                "chunking.max_tokens": "chunk_tokens / RAG_CHUNK_TOKENS",
                "chunking.overlap_tokens": "chunk_overlap_tokens / RAG_CHUNK_OVERLAP_TOKENS",
-               "format_version": "the index format of this version of rag"}
+               "format_version": "the index format of this version of rag",
+               "searchable_format": "the passage header this version of rag searches under "
+                                    "(rag/searchable.py)"}
 
 
 def config_differences(manifest: dict, expect: dict) -> list[str]:
     """One line per setting where the index and the settings in use disagree."""
     diffs = []
     for key, want in expect.items():
-        have = manifest.get(key)
+        have = _manifest_value(manifest, key)
         if isinstance(want, dict) and isinstance(have, dict):
             pairs = [(f"{key}.{sub}", have.get(sub), w) for sub, w in want.items()]
         else:
@@ -357,6 +366,10 @@ def config_differences(manifest: dict, expect: dict) -> list[str]:
                   f"(set by {_SETTING_OF.get(name, name)})"
                   for name, h, w in pairs if h != w]
     return diffs
+
+
+def _manifest_value(manifest: dict, key: str):
+    return manifest.get(key, _BEFORE_KEY_EXISTED.get(key))
 
 
 def check_config(manifest: dict, expect: dict, index_dir: Path) -> None:

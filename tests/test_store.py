@@ -1,5 +1,7 @@
 """The index directory: save/load, manifest checks, corruption, atomic switch."""
 
+import json
+
 import pytest
 
 from rag.engine import Engine
@@ -21,7 +23,8 @@ def built(tmp_path, fake_embedder, write_articles):
 def test_build_writes_self_describing_manifest(built):
     manifest = (live_version(built.settings.index_dir) / "manifest.json").read_text()
     for key in ('"format_version"', '"model": "fake-bow"', '"dimension": 512',
-                '"tokenizer": "cl100k_base"', '"max_tokens": 200', '"veto"', '"storm"'):
+                '"tokenizer": "cl100k_base"', '"max_tokens": 200', '"searchable_format": 1',
+                '"veto"', '"storm"'):
         assert key in manifest
 
 
@@ -55,6 +58,22 @@ def test_index_of_another_backend_names_the_backend_setting(built):
 
     with pytest.raises(IndexMismatch, match="RAG_EMBED_BACKEND"):
         Engine(built.settings, Int8Model()).retrieve("veto")
+
+
+def test_an_index_searched_under_another_passage_header_must_be_rebuilt(built, monkeypatch):
+    import rag.store
+
+    monkeypatch.setattr(rag.store, "SEARCHABLE_FORMAT", 2)   # the header code changed
+    with pytest.raises(IndexMismatch, match="searchable_format.*rag/searchable.py"):
+        Engine(built.settings, built.embedder).retrieve("veto")
+
+
+def test_an_index_written_before_the_header_format_was_recorded_still_loads(built):
+    manifest = live_version(built.settings.index_dir) / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["searchable_format"]
+    manifest.write_text(json.dumps(data))
+    assert Engine(built.settings, built.embedder).retrieve("veto")[0].article_id == "veto"
 
 
 def test_truncated_file_is_reported_by_name(built):
