@@ -13,8 +13,8 @@ from dataclasses import asdict
 
 from .settings import Settings
 
-EXAMPLES = """\
-examples:
+# Raw: the backslashes below are shell line continuations, shown as typed.
+EXAMPLES = r"""examples:
   rag build                              index seeds/ into index/ (only new/changed articles)
   rag build --full                       re-embed every article
   rag build --articles ~/news --index ~/news-index
@@ -27,7 +27,8 @@ examples:
                                          favour stories published near that date
   rag eval-answers --questions benchmarks/seed_questions.jsonl --modes extractive local --table
   rag eval-answers --index /tmp/news-index --questions ../shared/eval/news-dev/questions.jsonl \
-            --sweep              gold answers, abstention, latency; threshold sweep
+            --sweep
+                                         gold answers, abstention, latency; threshold sweep
   rag status
   rag serve --port 7860                  web chat on http://127.0.0.1:7860
   RAG_AUTH=ann:s3cret rag serve --host 0.0.0.0   shared on the network, login required
