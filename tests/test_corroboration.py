@@ -38,6 +38,13 @@ def test_differing_dates_in_the_same_context_conflict():
     assert c.kind == "date" and {c.value_a, c.value_b} == {"Monday", "Tuesday"}
 
 
+def test_the_times_figures_were_read_at_do_not_conflict():
+    # Each report stamps its own figures; "7,800" against "2,400" still conflicts.
+    a = "More than 7,800 flights were delayed and 1,100 were canceled as of 1:30 p.m. ET."
+    b = "More than 2,400 flights were delayed and 1,100 were canceled by 9 p.m. ET."
+    assert [c.kind for c in find_conflicts(a, b)] == ["number"]
+
+
 def test_a_different_name_in_the_same_role_conflicts():
     (c,) = find_conflicts("The ceasefire resolution was drafted by Malta and put to a vote.",
                           "The ceasefire resolution was drafted by Mozambique and put to a vote.")
