@@ -229,8 +229,10 @@ def add_retrieval_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reranker", metavar="PATH", help="local CrossEncoder model directory")
     parser.add_argument("--source", action="append", dest="sources", metavar="SOURCE",
                         help="only articles from this source (repeatable)")
-    parser.add_argument("--date-from", metavar="YYYY-MM-DD", type=_iso_day, help="only articles from this date")
-    parser.add_argument("--date-to", metavar="YYYY-MM-DD", type=_iso_day, help="only articles up to this date")
+    parser.add_argument("--date-from", metavar="YYYY-MM-DD", type=_iso_day,
+                        help="only articles from this date")
+    parser.add_argument("--date-to", metavar="YYYY-MM-DD", type=_iso_day,
+                        help="only articles up to this date")
 
 
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:

@@ -76,7 +76,8 @@ class Mention:
     the word the number counts; ``context`` the content stems around it.
     """
 
-    kind: str            # "number" | "date:full" | "date:md" | "date:weekday" | "date:year" | "date:time"
+    kind: str            # "number" | "date:full" | "date:md" | "date:weekday" | "date:year"
+    #                      | "date:time" (a time of day, "19:30")
     value: object
     text: str            # the phrase as written, e.g. "14 nations"
     start: int
