@@ -25,6 +25,8 @@ EXAMPLES = r"""examples:
   rag ask --mode local "How did Netanyahu react?"   answer with the local model ([llm] extra)
   rag ask --as-of 2024-03-26 "What did the Security Council demand?"
                                          favour stories published near that date
+  rag ask --source "The Independent" --date-from 2024-03-01 "How did Netanyahu react?"
+                                         only that outlet's articles from that date on
   rag eval-answers --questions benchmarks/seed_questions.jsonl --modes extractive local --table
   rag eval-answers --index /tmp/news-index --questions ../shared/eval/news-dev/questions.jsonl \
             --sweep
@@ -103,6 +105,7 @@ def make_parser() -> argparse.ArgumentParser:
                           "(default: the newest article's date, at most today)")
     ask.add_argument("--mode", choices=("extractive", "local"),
                      help="extractive quotes (default) or the local model ([llm] extra)")
+    _add_filter_flags(ask)
 
     evaluate = commands.add_parser(
         "eval-answers", help="measure answers against gold answers, per answer mode",
@@ -227,6 +230,11 @@ def add_retrieval_flags(parser: argparse.ArgumentParser) -> None:
                         help="the date questions are asked from (default: the newest article's "
                              "date, at most today; `rag eval news`: each question's date)")
     parser.add_argument("--reranker", metavar="PATH", help="local CrossEncoder model directory")
+    _add_filter_flags(parser)
+
+
+def _add_filter_flags(parser: argparse.ArgumentParser) -> None:
+    """Which articles may answer (``rag ask``, ``rag eval``)."""
     parser.add_argument("--source", action="append", dest="sources", metavar="SOURCE",
                         help="only articles from this source (repeatable)")
     parser.add_argument("--date-from", metavar="YYYY-MM-DD", type=_iso_day,
@@ -442,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
             status = engine.status()
             print(json.dumps(status, indent=2) if args.json else format_status(status))
         elif args.command == "ask":
-            reply = engine.answer(args.question, args.k, mode=args.mode)
+            reply = engine.answer(args.question, args.k, mode=args.mode,
+                                  sources=args.sources or (), date_from=args.date_from,
+                                  date_to=args.date_to)
             for note in reply.notes:
                 print(f"rag: note: {note}", file=sys.stderr)
             if args.json:

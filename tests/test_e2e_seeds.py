@@ -69,6 +69,11 @@ def test_cli_build_and_ask_from_another_directory(tmp_path):
     assert asked.returncode == 0, asked.stderr
     reply = json.loads(asked.stdout)
     assert reply["citations"] and not reply["abstained"]
+    only = _rag("ask", "--index", str(index), "--json", "--source", "The Independent",
+                "--date-from", "2024-03-01", VETO, cwd=tmp_path)
+    assert only.returncode == 0, only.stderr
+    cited = json.loads(only.stdout)["citations"]
+    assert cited and {c["hit"]["source"] for c in cited} == {"The Independent"}
 
 
 def test_cli_explains_a_missing_index(tmp_path):
