@@ -193,8 +193,7 @@ def _timed(engine, questions: Sequence[str], k: int, options: dict,
     results, millis = [], []
     for question, day in zip(questions, as_of or [None] * len(questions)):
         started = time.perf_counter()
-        results.append(engine.retrieve(question, k, **options,
-                                       **({"as_of": day} if day else {})))
+        results.append(engine.retrieve(question, k, as_of=day, **options))
         millis.append((time.perf_counter() - started) * 1000)
     return results, millis
 

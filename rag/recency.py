@@ -42,15 +42,17 @@ def parse_day(value) -> dt.date | None:
 
 def given_day(value, name: str = "date") -> dt.date | None:
     """A day a person asked for (``date_from``, ``as_of``...): ``None`` when
-    not given, else an ISO date; anything else is a ``ValueError`` naming the
-    option, never a silently wrong comparison ("2023-1-5" is not a date)."""
+    not given, else an ISO date or timestamp; anything else is a
+    ``ValueError`` naming the option, never a silently wrong comparison
+    ("2023-1-5" is not a date)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    day = parse_day(value)
-    if day is None or (isinstance(value, str) and len(value.strip()) > 10
-                       and value.strip()[10] not in "T "):
-        raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD), not {value!r}")
-    return day
+    if isinstance(value, dt.date):
+        return parse_day(value)
+    try:
+        return dt.datetime.fromisoformat(str(value).strip()).date()
+    except ValueError:
+        raise ValueError(f"{name} must be an ISO date (YYYY-MM-DD), not {value!r}") from None
 
 
 def collection_present(days: Iterable[dt.date | None], today: dt.date | None = None
