@@ -185,14 +185,14 @@ class Retriever:
         if method not in METHODS:
             raise ValueError(f"unknown retrieval method {method!r}; choose one of {METHODS}")
         filters = Filters(tuple(sources or ()), date_from, date_to)  # checks the dates
-        given_day(as_of, "as_of")                   # checked even when recency is off
+        asked = given_day(as_of, "as_of")           # checked even when recency is off
         index = self.index
         if not index.chunks:
             return []
         allowed = self._allowed(index, filters)
         n = max(s.candidates, k)
 
-        as_of = self.as_of(as_of) if s.recency_weight else None
+        as_of = self.as_of(asked) if s.recency_weight else None
         scores = self._score(question, index, method, allowed, n, as_of)
         # Equal scores (to 4 decimals) keep index order, so exact and approximate
         # vector indexes agree on ties.
