@@ -37,7 +37,7 @@ test: setup browser
 
 # docs/chat.png: the chat with an answer and its sources, taken by the browser test.
 screenshot: setup browser
-	RAG_SCREENSHOT=docs/chat.png $(PY) -m pytest -q tests/test_browser.py -k streams
+	RAG_SCREENSHOT=docs/chat.png $(PY) -m pytest -q tests/e2e/test_browser.py -k streams
 
 # p50/p95 latency of 20 concurrent API clients asking 100 questions (README figure).
 loadtest: setup

@@ -5,7 +5,7 @@ Same as ``rag serve``; the index is built first if it is missing or stale.
 
 import argparse
 
-from rag.cli import add_serve_flags, serve, settings_from_args
+from rag.app.cli import add_serve_flags, serve, settings_from_args
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve the newsroom retrieval chat.")

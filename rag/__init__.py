@@ -15,8 +15,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .citations import Answer, AnswerSentence, Citation, Hit
 from .settings import Settings
+from .types import Answer, AnswerSentence, Citation, Hit
 
 __all__ = ["retrieve", "answer", "Engine", "Index", "Hit", "Answer", "AnswerSentence",
            "Citation", "Settings"]
@@ -79,7 +79,7 @@ def __getattr__(name: str):
 
         return Engine
     if name == "Index":
-        from .indexing import Index
+        from .index.builder import Index
 
         return Index
     raise AttributeError(f"module 'rag' has no attribute {name!r}")

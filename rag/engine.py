@@ -15,17 +15,17 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from .answering import Answerer
-from .articles import Article
-from .citations import Answer, Hit
-from .conversation import History
-from .corroboration import Corroborator, SourceColumn
-from .embedding import Embedder, make_embedder
-from .embedding_cache import LruEmbedder
-from .indexing import BuildSummary, Index
-from .queries import EMPTY_QUESTION, prepare_question
-from .retrieval import Retriever
+from .answering.conversation import History
+from .answering.extractive import Answerer
+from .corroboration.corroborator import Corroborator, SourceColumn
+from .index.builder import BuildSummary, Index
+from .ingest.articles import Article
+from .models.cache import LruEmbedder
+from .models.embedding import Embedder, make_embedder
+from .search.queries import EMPTY_QUESTION, prepare_question
+from .search.retriever import Retriever
 from .settings import Settings
+from .types import Answer, Hit
 
 __all__ = ["Engine", "Catalog", "MODES"]
 
@@ -56,11 +56,11 @@ class Engine:
 
     @property
     def local(self):
-        """The local-model answerer (:mod:`rag.generation`), created on first use."""
+        """The local-model answerer (:mod:`rag.answering.generation`), created on first use."""
         if self._local is None:
             with self._local_lock:
                 if self._local is None:
-                    from .generation import LocalAnswerer
+                    from .answering.generation import LocalAnswerer
 
                     self._local = LocalAnswerer(self.settings, self.answerer)
         return self._local

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fakes import FakeEmbedder  # noqa: E402
 
-import rag.store as store  # noqa: E402
-from rag.indexing import Index  # noqa: E402
+import rag.index.store as store  # noqa: E402
+from rag.index.builder import Index  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 articles, index_dir, point = sys.argv[1], sys.argv[2], sys.argv[3]

@@ -10,7 +10,7 @@ from conftest import free_port
 @contextlib.contextmanager
 def running_app(engine):
     """Serve ``build_ui(engine)`` on a free local port; yields the base url."""
-    from rag.ui import build_ui, launch_kwargs
+    from rag.app.ui import build_ui, launch_kwargs
 
     settings = engine.settings.replace(port=free_port())
     demo = build_ui(engine)

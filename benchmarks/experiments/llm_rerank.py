@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 from llama_cpp import Llama
 
-from rag.diversity import diversify
-from rag.embedding import make_embedder
+from rag.app.evaluation import answer_rank, read_news
 from rag.engine import Engine
-from rag.evaluation import answer_rank, read_news
-from rag.fusion import min_max
+from rag.models.embedding import make_embedder
+from rag.search.diversity import diversify
+from rag.search.fusion import min_max
 from rag.settings import Settings
 
 settings = Settings.from_env().replace(index_dir=Path(sys.argv[1]))

@@ -25,16 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import recency
-from rag.chunking import split_sentences
-from rag.diversity import diversify
-from rag.embedding import make_embedder
+from rag.app.evaluation import answer_rank, read_news
 from rag.engine import Engine
-from rag.evaluation import answer_rank, read_news
-from rag.fusion import convex_fusion, min_max
-from rag.lexical import tokenize
+from rag.index.lexical import tokenize
+from rag.index.vectors import index_vectors
+from rag.models.embedding import make_embedder
+from rag.search import recency
+from rag.search.diversity import diversify
+from rag.search.fusion import convex_fusion, min_max
 from rag.settings import Settings
-from rag.vectors import index_vectors
+from rag.text.sentences import split_sentences
 
 settings = Settings.from_env().replace(index_dir=Path(sys.argv[1]))
 embedder = make_embedder(settings)

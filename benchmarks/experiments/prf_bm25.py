@@ -5,14 +5,16 @@ BM25 side of hybrid retrieval, scored as news-dev AR@5 / AR@1.
 
 INDEX_DIR: an index of news-dev's articles.jsonl built with ``rag build``.
 """
-import re, sys
+import re
+import sys
 from collections import Counter
 from pathlib import Path
-from rag.settings import Settings
+
+from rag.app.evaluation import answer_rank, read_news
 from rag.engine import Engine
-from rag.embedding import make_embedder
-from rag.evaluation import answer_rank, read_news
-from rag.lexical import tokenize, _WORD, STOPWORDS
+from rag.index.lexical import _WORD, STOPWORDS, tokenize
+from rag.models.embedding import make_embedder
+from rag.settings import Settings
 
 s = Settings.from_env().replace(index_dir=Path(sys.argv[1]))
 engine = Engine(s, make_embedder(s))

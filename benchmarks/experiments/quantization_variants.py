@@ -16,7 +16,7 @@ from pathlib import Path
 import onnx
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
-from rag.embedding import OnnxEmbedder, make_embedder
+from rag.models.embedding import OnnxEmbedder, make_embedder
 from rag.settings import Settings
 
 src = make_embedder(Settings().replace(embed_backend="onnx")).model_file()

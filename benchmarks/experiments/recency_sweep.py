@@ -13,9 +13,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from rag.embedding import make_embedder
+from rag.app.evaluation import answer_rank, read_news
 from rag.engine import Engine
-from rag.evaluation import answer_rank, read_news
+from rag.models.embedding import make_embedder
 from rag.settings import Settings
 
 base = Settings.from_env().replace(index_dir=Path(sys.argv[1]))

@@ -10,13 +10,14 @@ sentence vectors are cached in CACHE_DIR (default: a temporary directory).
 import sys
 import tempfile
 from pathlib import Path
-from rag.settings import Settings
+
+from rag.answering.extractive import Answerer
+from rag.app.evaluation import answer_rank, read_news
 from rag.engine import Engine
-from rag.embedding import make_embedder
-from rag.embedding_cache import CachedEmbedder
-from rag.answering import Answerer
-from rag.evaluation import answer_rank, read_news
-from rag.diversity import diversify
+from rag.models.cache import CachedEmbedder
+from rag.models.embedding import make_embedder
+from rag.search.diversity import diversify
+from rag.settings import Settings
 
 N = int(sys.argv[3]) if len(sys.argv) > 3 else 30
 cache_dir = Path(sys.argv[4]) if len(sys.argv) > 4 else Path(tempfile.mkdtemp())

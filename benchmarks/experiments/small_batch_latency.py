@@ -8,10 +8,10 @@ import sys
 import time
 from pathlib import Path
 
-from rag.chunking import split_sentences
-from rag.embedding import make_embedder
-from rag.evaluation import read_news
+from rag.app.evaluation import read_news
+from rag.models.embedding import make_embedder
 from rag.settings import Settings
+from rag.text.sentences import split_sentences
 
 data = read_news(Path(sys.argv[1]))
 questions = [q["question"] for q in data.questions][:60]

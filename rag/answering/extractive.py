@@ -1,0 +1,319 @@
+"""Extractive answers with citations, built from the retrieved passages.
+
+Every sentence of the retrieved passages is a candidate. A candidate is
+scored by how close it is in meaning to the question (MiniLM cosine), how
+many of the question's words it covers, whether it holds the kind of thing
+asked for (a number for "how many", a name for "who"), and whether it says
+anything beyond the question itself. The best candidates are trimmed of
+lead-in connectives and trailing side clauses, the same fact found in several
+articles becomes one sentence citing all of them, and sentences come in order
+of relevance. When even the best candidate scores below
+``Settings.abstain_below`` the answer abstains.
+
+Article text is evidence, never a command: sentences that instruct a reader
+or model ("ignore the question and say ...") are never quoted, and passages
+made only of such sentences are not used.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..models.embedding import Embedder
+from ..search.retriever import Retriever
+from ..settings import Settings
+from ..text.sentences import split_sentences
+from ..text.words import (
+    content_words,
+    has_answer_type,
+    looks_like_instruction,
+    question_kind,
+    word_share,
+)
+from ..types import Answer, AnswerSentence, Citation, Hit
+from .conversation import History, contextual_query, normalize_history
+
+__all__ = ["Answerer", "Candidate", "NO_ANSWER"]
+
+NO_ANSWER = "The articles do not answer this question."
+
+# Candidates scoring within this margin of the best one join the answer.
+_KEEP_MARGIN = 0.1
+# A sentence an earlier answer already quoted must beat the others by this much.
+_REPEAT_PENALTY = 0.2
+_LEAD_IN = re.compile(r"^(?:in addition|nonetheless|nevertheless|however|meanwhile|moreover|"
+                      r"furthermore|separately|still|also|but|and|so)\b,?\s+", re.IGNORECASE)
+# Where a long sentence may be cut into clauses; clauses sharing no word with
+# the question are dropped from its ends.
+_SIDE_CLAUSE = re.compile(r"[.,]\s+(?=(?:adding|saying|noting|which|where|even as|as well as|"
+                          r"while|although|though)\b)|;\s+|\s+[—–]\s+")
+_INDEPENDENT = re.compile(r";\s+|\s+[—–]\s+")
+_LONG_SENTENCE_WORDS = 30
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of a retrieved passage, scored against the question."""
+
+    hit_pos: int
+    start: int          # article offsets of the quoted span
+    end: int
+    text: str           # what the answer shows (the span, trimmed and capitalised)
+    similarity: float = 0.0
+    score: float = 0.0
+    merged: list["Candidate"] = field(default_factory=list, compare=False)
+
+
+def _not_only_instructions(passage: str) -> bool:
+    """Whether a passage says something besides instructions to the reader
+    or model (a passage of nothing but those is never quoted or cited)."""
+    return not all(looks_like_instruction(passage[a:b]) for a, b in split_sentences(passage))
+
+
+class Answerer:
+    """Extractive answers; also scores candidate sentences for the local model."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, embedder: Embedder,
+                 cache_size: int = 20_000, vector_cache: OrderedDict | None = None):
+        self.settings = settings
+        self.retriever = retriever
+        self.embedder = embedder
+        # Sentence vectors by text: passages recur across questions (and every
+        # follow-up), and embedding candidates is the answerer's main cost.
+        # Answerers over the same index and model may share one cache.
+        self._vectors: OrderedDict[str, np.ndarray] = \
+            OrderedDict() if vector_cache is None else vector_cache
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
+
+    # -- public --------------------------------------------------------------
+
+    def answer(self, question: str, k: int | None = None, *,
+               history: History = None, **filters) -> Answer:
+        """The extractive answer; ``history`` holds earlier turns, ``filters``
+        go to the retriever."""
+        hits = self.retrieve(contextual_query(question, history), k, **filters)
+        # Judge sentences against the earlier question, not its answer: the
+        # follow-up wants something new.
+        return self.extractive(question, hits,
+                               query=contextual_query(question, history, with_answer=False),
+                               said=[t.answer for t in normalize_history(history)])
+
+    def retrieve(self, query: str, k: int | None = None, **filters) -> list[Hit]:
+        """The ``k`` best passages, leaving out passages that only instruct."""
+        return self.retriever.retrieve(query, k or self.settings.top_k,
+                                       usable=_not_only_instructions, **filters)
+
+    def extractive(self, question: str, hits: list[Hit], *, query: str | None = None,
+                   said: list[str] = ()) -> Answer:
+        """Quote the best sentences of ``hits``; ``said`` holds earlier answers
+        of the conversation, whose sentences are not repeated if others fit."""
+        ranked = self.rank(question, hits, query=query, said=said)
+        support = ranked[0].score if ranked else 0.0
+        if not ranked or support < self.settings.abstain_below:
+            return Answer(question, NO_ANSWER, [], hits, abstained=True, support=support)
+        groups = self._select(ranked, hits)
+        return compose(question, hits, groups, support=support)
+
+    def rank(self, question: str, hits: list[Hit], *, query: str | None = None,
+             said: list[str] = ()) -> list[Candidate]:
+        """Candidate sentences of ``hits``, best answer first.
+
+        ``query`` is the standalone form of a follow-up question: a sentence
+        is then judged by the better of its similarities to either.
+        """
+        candidates = _candidate_sentences(hits)
+        if not candidates:
+            return []
+        query = query if query and query != question else None
+        asked = content_words(query or question)
+        kind = question_kind(question)
+        candidates = [_trim(c, asked, kind, question) for c in candidates]
+        # Embed only the most promising candidates: word overlap with the
+        # question plus the passage's retrieval score.
+        if len(candidates) > self.settings.max_candidates:
+            candidates.sort(key=lambda c: -(word_share(asked, content_words(c.text))
+                                            + hits[c.hit_pos].score))
+            candidates = candidates[: self.settings.max_candidates]
+        # A sentence is as close to the question as its closer reading: whole,
+        # or just the clauses around the question's words ("spokesman John
+        # Kirby told reporters" answers "Who is John Kirby?" even when a long
+        # quote follows it in the same sentence).
+        readings = [c.text for c in candidates]
+        readings += [_focus(c.text, asked) or c.text for c in candidates]
+        asks = [question] if query is None else [question, query]
+        vectors = self.encode(asks + readings)
+        # whichever reading of a follow-up the sentence answers better
+        similarity = np.max(vectors[len(asks):] @ vectors[:len(asks)].T, axis=1)
+        similarity = np.maximum(similarity[:len(candidates)], similarity[len(candidates):])
+        scored = []
+        for cand, sim in zip(candidates, similarity):
+            words = content_words(cand.text)
+            score = float(sim) + 0.15 * word_share(asked, words)
+            if kind:   # holds the kind of thing asked for (a number for "how many")?
+                score += 0.05 if has_answer_type(cand.text, kind, question) else -0.05
+            if len(words - asked) < 2:      # only repeats the question
+                score -= 0.1
+            if any(cand.text.rstrip(" …") in earlier for earlier in said):
+                score -= _REPEAT_PENALTY     # already answered in an earlier turn
+            scored.append(Candidate(cand.hit_pos, cand.start, cand.end, cand.text,
+                                    float(sim), score))
+        scored.sort(key=lambda c: (-c.score, c.hit_pos, c.start))
+        return scored
+
+    @property
+    def vector_cache(self) -> OrderedDict:
+        return self._vectors
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for ``texts``, cached by text."""
+        with self._cache_lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            fresh = self.embedder.encode(missing)
+            with self._cache_lock:
+                for text, vector in zip(missing, fresh):
+                    self._vectors[text] = vector
+                while len(self._vectors) > self._cache_size:
+                    self._vectors.popitem(last=False)
+        with self._cache_lock:
+            vectors = [self._vectors.get(t) for t in texts]
+        if any(v is None for v in vectors):   # evicted meanwhile: rare, just recompute
+            return self.embedder.encode(texts)
+        return np.stack(vectors)
+
+    # -- selection -----------------------------------------------------------
+
+    def _select(self, ranked: list[Candidate], hits: list[Hit]) -> list[Candidate]:
+        """Lead candidates of the answer sentences, each with the candidates
+        of other articles that state the same fact in ``merged``."""
+        floor = max(self.settings.abstain_below, ranked[0].score - _KEEP_MARGIN)
+        vectors = self.encode([c.text for c in ranked])
+        same = vectors @ vectors.T
+        leads: list[int] = []
+        merged: dict[int, list[int]] = {}
+        for i, cand in enumerate(ranked):
+            twin = next((j for j in leads if same[i, j] >= self.settings.merge_above), None)
+            if twin is not None:
+                # The same fact again: cite it too if another article reports
+                # it (and it supports the question at all: its likeness to the
+                # lead vouches for it, so it may fall a margin short of the
+                # abstention threshold); else skip it.
+                articles = {hits[ranked[m].hit_pos].article_id for m in [twin] + merged[twin]}
+                if hits[cand.hit_pos].article_id not in articles \
+                        and cand.score >= self.settings.abstain_below - _KEEP_MARGIN:
+                    merged[twin].append(i)
+                continue
+            if cand.score >= floor and len(leads) < self.settings.max_answer_sentences:
+                leads.append(i)
+                merged[i] = []
+        return [replace(ranked[i], merged=[ranked[m] for m in merged[i]]) for i in leads]
+
+
+def compose(question: str, hits: list[Hit], leads: list[Candidate], *,
+            support: float = 0.0, mode: str = "extractive",
+            notes: list[str] | None = None) -> Answer:
+    """An :class:`Answer` quoting ``leads`` (and the candidates merged into
+    them) with numbered citations, one number per cited passage."""
+    numbers: dict[int, int] = {}          # hit position -> citation number
+    quotes: dict[int, list[tuple[int, int]]] = {}
+    sentences = []
+    for lead in leads:
+        cited, articles = [], set()
+        for cand in [lead] + lead.merged:
+            article = hits[cand.hit_pos].article_id
+            if cand is not lead and article in articles:
+                continue  # one citation per article for the same fact
+            articles.add(article)
+            number = numbers.setdefault(cand.hit_pos, len(numbers) + 1)
+            if (cand.start, cand.end) not in quotes.setdefault(cand.hit_pos, []):
+                quotes[cand.hit_pos].append((cand.start, cand.end))
+            if number not in cited:
+                cited.append(number)
+        sentences.append(AnswerSentence(lead.text, tuple(cited)))
+    citations = [Citation(number, hits[pos].article_id, hits[pos], tuple(quotes[pos]))
+                 for pos, number in numbers.items()]
+    return Answer(question, render_text(sentences), citations, hits, mode=mode,
+                  notes=list(notes or []), sentences=sentences, support=support)
+
+
+def render_text(sentences: list[AnswerSentence]) -> str:
+    """``"Sentence. [1][2] Next sentence. [3]"``."""
+    return " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) if s.citations
+                    else s.text for s in sentences)
+
+
+def _candidate_sentences(hits: list[Hit]) -> list[Candidate]:
+    """One candidate per distinct sentence of ``hits``, without a lead-in
+    connective ("However, ...").
+
+    Overlapping chunks repeat sentences; each is kept once, with the best hit.
+    Sentences that instruct the reader are left out.
+    """
+    seen, out = set(), []
+    for pos, hit in enumerate(hits):
+        for start, end in split_sentences(hit.text, offset=hit.start):
+            key = (hit.article_id, start)
+            text = hit.text[start - hit.start:end - hit.start]
+            if key in seen or looks_like_instruction(text) or len(content_words(text)) < 2:
+                continue
+            seen.add(key)
+            if lead := _LEAD_IN.match(text):
+                start, text = start + lead.end(), text[lead.end():]
+            out.append(Candidate(pos, start, end, text[:1].upper() + text[1:]))
+    return out
+
+
+# Clause boundaries for a sentence's focus: punctuation, dashes, quotation marks.
+_CLAUSE = re.compile(r"[,;:]\s+|\s+[—–]\s+|[\"“”]\s*")
+_FOCUS_MIN_WORDS = 4
+
+
+def _focus(text: str, asked: set[str]) -> str | None:
+    """The span of ``text`` from its first to its last clause that shares a
+    word with the question, when that is a real part of the sentence (at
+    least a few words, not all of it); else ``None``."""
+    bounds = [0] + [i for m in _CLAUSE.finditer(text) for i in (m.start(), m.end())] \
+        + [len(text)]
+    clauses = [(a, b) for a, b in zip(bounds[::2], bounds[1::2]) if text[a:b].strip()]
+    relevant = [(a, b) for a, b in clauses if content_words(text[a:b]) & asked]
+    if len(clauses) < 2 or not relevant:
+        return None
+    a, b = relevant[0][0], relevant[-1][1]
+    if (a, b) == (clauses[0][0], clauses[-1][1]) or len(text[a:b].split()) < _FOCUS_MIN_WORDS:
+        return None
+    return text[a:b]
+
+
+def _trim(cand: Candidate, asked: set[str], kind: str | None, question: str) -> Candidate:
+    """A long sentence cut down to the clauses that share words with the
+    question (side clauses such as ", adding that ..." or "; ..." before or
+    after them are dropped), as long as what is left still holds the kind of
+    thing asked for; offsets follow the cut and "…" shows it."""
+    text = cand.text
+    if len(text.split()) <= _LONG_SENTENCE_WORDS:
+        return cand
+    bounds = [0] + [i for m in _SIDE_CLAUSE.finditer(text) for i in (m.start(), m.end())] \
+        + [len(text)]
+    clauses = list(zip(bounds[::2], bounds[1::2]))       # (start, end) in text
+    relevant = [n for n, (a, b) in enumerate(clauses) if content_words(text[a:b]) & asked]
+    if len(clauses) < 2 or not relevant:
+        return cand
+    # Only an independent clause (after ";" or a dash) may start the quote:
+    # "which has used ..." would read as a fragment.
+    first = relevant[0]
+    while first > 0 and not _INDEPENDENT.match(text, clauses[first - 1][1]):
+        first -= 1
+    a, b = clauses[first][0], clauses[relevant[-1]][1]
+    kept = text[a:b].rstrip(" ,;")
+    if (a, b) == (0, len(text)) or len(kept.split()) < 8:
+        return cand
+    if kind and not has_answer_type(kept, kind, question):
+        return cand
+    shown = ("…" if a else "") + kept + ("" if b == len(text) else " …")
+    return replace(cand, start=cand.start + a, end=cand.start + a + len(kept), text=shown)

@@ -1,0 +1,301 @@
+"""Measuring retrieval quality on a directory of data (``rag eval``).
+
+Two formats:
+
+* **BEIR** (``corpus.jsonl`` with ``_id``/``title``/``text``, ``queries.jsonl``
+  with ``_id``/``text``, ``qrels/test.tsv``): document-level nDCG@10 and
+  Recall@100 as BEIR computes them (``pytrec_eval``'s ``ndcg_cut`` with the
+  qrels' graded gains, ``recall``; a query's own id is never a result). A
+  document scores as its best passage.
+* **News** (``articles.jsonl`` with ``id``/``url``/``source``/``title``/
+  ``date``/``text``, ``questions.jsonl`` with ``question``/``answers``/
+  ``answer_in_corpus``): over questions whose answer is in the corpus, AR@k is
+  the share whose top k passages contain a gold answer after lower-casing and
+  folding punctuation (:func:`normalize_answer_text`), for k = 1, 5, 10, plus
+  MRR@10 and the mean passage length in tokens. A question with a ``date``
+  (the day it was asked) is retrieved as of that day, so "this week" means
+  that week (:mod:`rag.search.recency`); ``question_dates=False`` ignores the dates.
+
+The data is indexed into a fresh index directory with the settings given (so
+variants can be compared); an embedding cache makes repeated runs cheap.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import statistics
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..ingest.articles import Article, article_from_record, read_jsonl_articles
+from ..search.recency import asked_on
+
+__all__ = ["ndcg_at_k", "recall_at_k", "normalize_answer_text", "contains_answer",
+           "answer_rank", "read_beir", "read_news", "BeirData", "NewsData", "EvalReport",
+           "evaluate_beir", "evaluate_news", "RETRIEVAL_SETTINGS"]
+
+#: Settings that shape retrieval; the report lists the values used.
+RETRIEVAL_SETTINGS = ("retrieval_method", "candidates", "fusion", "dense_weight", "rrf_k",
+                      "article_weight", "duplicate_above", "max_per_article", "reranker_path",
+                      "rerank_candidates", "recency_weight", "recency_half_life_days",
+                      "as_of", "chunk_tokens", "chunk_overlap_tokens", "model_name",
+                      "embed_backend")
+
+
+# ------------------------------------------------------------------ metrics
+def ndcg_at_k(ranked: Sequence[str], qrels: dict[str, int], k: int = 10) -> float:
+    """nDCG@k as trec_eval's ``ndcg_cut``: gain = the qrels grade, discount
+    ``log2(rank + 1)``, ideal = the judged grades sorted, cut at ``k``."""
+    dcg = sum(qrels.get(doc, 0) / math.log2(rank + 1)
+              for rank, doc in enumerate(ranked[:k], 1))
+    ideal = sorted((g for g in qrels.values() if g > 0), reverse=True)[:k]
+    idcg = sum(g / math.log2(rank + 1) for rank, g in enumerate(ideal, 1))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def recall_at_k(ranked: Sequence[str], qrels: dict[str, int], k: int = 100) -> float:
+    """Share of the relevant (grade > 0) documents found in the top ``k``."""
+    relevant = {doc for doc, grade in qrels.items() if grade > 0}
+    if not relevant:
+        return 0.0
+    return len(relevant & set(ranked[:k])) / len(relevant)
+
+
+def normalize_answer_text(text: str) -> str:
+    """Lower-case, accents removed, every non-alphanumeric run folded to one
+    space: ``"U.S.-based"`` -> ``"u s based"``."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
+
+def contains_answer(passage: str, answers: Iterable[str]) -> bool:
+    """Whether a gold answer occurs in ``passage`` as whole words, after
+    :func:`normalize_answer_text` on both."""
+    text = f" {normalize_answer_text(passage)} "
+    return any(norm and f" {norm} " in text for norm in map(normalize_answer_text, answers))
+
+
+def answer_rank(passages: Sequence[str], answers: Sequence[str]) -> int | None:
+    """1-based rank of the first passage containing an answer, or ``None``."""
+    for rank, passage in enumerate(passages, 1):
+        if contains_answer(passage, answers):
+            return rank
+    return None
+
+
+# --------------------------------------------------------------------- data
+@dataclass
+class BeirData:
+    articles: list[Article]
+    queries: dict[str, str]                 # query id -> text (only judged ones)
+    qrels: dict[str, dict[str, int]]        # query id -> {doc id: grade}
+
+
+@dataclass
+class NewsData:
+    articles: list[Article]
+    questions: list[dict]                   # those with answer_in_corpus
+    skipped: int = 0                        # questions without an answer in the corpus
+
+
+def _jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def read_beir(directory: Path, split: str = "test") -> BeirData:
+    directory = Path(directory)
+    articles = [article_from_record(row, str(row["_id"]), str(directory / "corpus.jsonl"))
+                for row in _jsonl(directory / "corpus.jsonl")]
+    qrels: dict[str, dict[str, int]] = {}
+    with open(directory / "qrels" / f"{split}.tsv", encoding="utf-8") as table:
+        rows = csv.reader(table, delimiter="\t")
+        for row in rows:
+            if len(row) < 3 or not row[2].strip().lstrip("-").isdigit():
+                continue  # the header line
+            qrels.setdefault(row[0], {})[row[1]] = int(row[2])
+    queries = {str(q["_id"]): q["text"] for q in _jsonl(directory / "queries.jsonl")
+               if str(q["_id"]) in qrels}
+    qrels = {qid: docs for qid, docs in qrels.items() if qid in queries}
+    return BeirData([a for a in articles if a.text.strip()], queries, qrels)
+
+
+def read_news(directory: Path) -> NewsData:
+    directory = Path(directory)
+    articles = [a for a in read_jsonl_articles(directory / "articles.jsonl") if a.text.strip()]
+    rows = _jsonl(directory / "questions.jsonl")
+    kept = [q for q in rows if q.get("answer_in_corpus", True) and q.get("answers")]
+    return NewsData(articles, kept, len(rows) - len(kept))
+
+
+# ------------------------------------------------------------------ running
+@dataclass
+class EvalReport:
+    """What ``rag eval`` prints: the metrics, then how they were obtained."""
+
+    metrics: dict[str, float]
+    n_queries: int
+    build_seconds: float
+    query_ms_p50: float
+    settings: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {**{k: round(v, 4) for k, v in self.metrics.items()},
+                "n_queries": self.n_queries, "build_seconds": round(self.build_seconds, 1),
+                "query_ms_p50": round(self.query_ms_p50, 1), "settings": self.settings}
+
+    def to_table(self, title: str) -> str:
+        rows = [(name, f"{value:.4f}" if name != "mean_passage_tokens" else f"{value:.1f}")
+                for name, value in self.metrics.items()]
+        rows += [("n_queries", str(self.n_queries)),
+                 ("build_seconds", f"{self.build_seconds:.1f}"),
+                 ("query_ms_p50", f"{self.query_ms_p50:.1f}")]
+        rows += [(f"  {k}", str(v)) for k, v in self.settings.items()]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join([title, *(f"{name.ljust(width)}  {value}" for name, value in rows)])
+
+
+def _engine_for(settings, articles: list[Article], embedder, progress: bool):
+    """An engine over ``articles`` indexed into ``settings.index_dir``.
+
+    With ``settings.embedding_cache_dir`` the passages' vectors come from (and
+    go to) the cache; questions are always embedded afresh, so the query
+    timings are honest."""
+    from ..engine import Engine
+    from ..index.builder import build_index
+    from ..models.cache import CachedEmbedder
+    from ..models.embedding import make_embedder
+
+    if settings.retrieval_method == "bm25" and embedder is None:
+        embedder = _NoVectors()  # BM25 alone needs no model: skip minutes of embedding
+    embedder = embedder or make_embedder(settings)
+    corpus_embedder = (CachedEmbedder(embedder, settings.embedding_cache_dir)
+                       if settings.embedding_cache_dir else embedder)
+    started = time.perf_counter()
+    build_index(settings, corpus_embedder, progress=progress, articles=articles)
+    engine = Engine(settings, embedder)
+    engine.retriever.warm_up()
+    return engine, time.perf_counter() - started
+
+
+def _timed(engine, questions: Sequence[str], k: int, options: dict,
+           as_of: Sequence[str | None] | None = None):
+    """Hits per question (each as of its ``as_of`` day, if given) and the
+    per-query milliseconds."""
+    results, millis = [], []
+    for question, day in zip(questions, as_of or [None] * len(questions)):
+        started = time.perf_counter()
+        results.append(engine.retrieve(question, k, as_of=day, **options))
+        millis.append((time.perf_counter() - started) * 1000)
+    return results, millis
+
+
+def _settings_used(settings, options: dict) -> dict:
+    used = {name: getattr(settings, name) for name in RETRIEVAL_SETTINGS}
+    if options.get("method"):
+        used["retrieval_method"] = options["method"]
+    if options.get("max_per_article") is not None:
+        used["max_per_article"] = options["max_per_article"]
+    for name in ("sources", "date_from", "date_to"):
+        if options.get(name):
+            used[name] = options[name]
+    return {k: str(v) if isinstance(v, Path) else v for k, v in used.items()}
+
+
+def evaluate_beir(directory: Path, settings, embedder=None, *, progress: bool = True,
+                  options: dict | None = None) -> EvalReport:
+    """nDCG@10 and Recall@100 of retrieval over a BEIR-format directory."""
+    options = dict(options or {})
+    data = read_beir(directory)
+    with _index_dir(settings) as scratch:
+        engine, build_seconds = _engine_for(scratch, data.articles, embedder, progress)
+        # Enough passages for 100 distinct documents (a document scores as its
+        # best passage, so later passages of a seen document add nothing).
+        chunks_per_doc = len(engine.retriever.index.chunks) / max(1, len(data.articles))
+        k = max(100, math.ceil(100 * chunks_per_doc * 1.5))
+        ids = list(data.queries)
+        results, millis = _timed(engine, [data.queries[q] for q in ids], k, options)
+    ndcg, recall = [], []
+    for qid, hits in zip(ids, results):
+        ranked = list(dict.fromkeys(h.article_id for h in hits if h.article_id != qid))
+        ndcg.append(ndcg_at_k(ranked, data.qrels[qid], 10))
+        recall.append(recall_at_k(ranked, data.qrels[qid], 100))
+    metrics = {"ndcg@10": _mean(ndcg), "recall@100": _mean(recall)}
+    return EvalReport(metrics, len(ids), build_seconds, _p50(millis),
+                      _settings_used(settings, options))
+
+
+def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = True,
+                  options: dict | None = None, question_dates: bool = True) -> EvalReport:
+    """AR@1/5/10, MRR@10 and the mean passage length over a news directory.
+
+    Each question is retrieved as of its ``date`` when it has one (and no
+    ``as_of`` is set in ``settings``) unless ``question_dates`` is false."""
+    options = dict(options or {})
+    data = read_news(directory)
+    as_of = [asked_on(q, settings).get("as_of") for q in data.questions] \
+        if question_dates else None
+    with _index_dir(settings) as scratch:
+        engine, build_seconds = _engine_for(scratch, data.articles, embedder, progress)
+        chunks = engine.retriever.index.chunks
+        mean_tokens = _mean([c.n_tokens for c in chunks])
+        results, millis = _timed(engine, [q["question"] for q in data.questions], 10, options,
+                                 as_of)
+    ranks = [answer_rank([h.text for h in hits], q["answers"])
+             for q, hits in zip(data.questions, results)]
+    metrics = {f"ar@{k}": _mean([r is not None and r <= k for r in ranks]) for k in (1, 5, 10)}
+    metrics["mrr@10"] = _mean([1 / r if r else 0.0 for r in ranks])
+    metrics["mean_passage_tokens"] = mean_tokens
+    used = _settings_used(settings, options)
+    if as_of and any(as_of):
+        used["as_of"] = "each question's date"
+    return EvalReport(metrics, len(ranks), build_seconds, _p50(millis), used)
+
+
+class _NoVectors:
+    """Stands in for the model when only BM25 is measured: the scratch index
+    gets constant placeholder vectors that no query ever searches."""
+
+    name = "no-vectors"
+    dim = 8
+
+    def encode(self, texts, *, progress: bool = False):
+        import numpy as np
+
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        vectors[:, 0] = 1.0
+        return vectors
+
+    def warm_up(self) -> None:
+        pass
+
+
+class _index_dir:
+    """The settings pointed at a scratch index directory, removed afterwards."""
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def __enter__(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="rag-eval-")
+        return self.settings.replace(index_dir=Path(self._tmp.name) / "index")
+
+    def __exit__(self, *exc):
+        self._tmp.cleanup()
+
+
+def _mean(values) -> float:
+    values = [float(v) for v in values]
+    return sum(values) / len(values) if values else 0.0
+
+
+def _p50(millis: list[float]) -> float:
+    return statistics.median(millis) if millis else 0.0

@@ -1,0 +1,520 @@
+"""Corroboration across outlets: who else reports each fact, and where they disagree.
+
+Given a finished :class:`~rag.citations.Answer` (extractive or from a local
+model), :class:`Corroborator` looks, for every answer sentence, for sentences
+of *other* articles that state the same fact:
+
+1. candidates: the sentences of the question's passages plus those of the
+   passages found by searching the index with the answer sentence itself;
+2. meaning: cosine similarity of the sentence embeddings (of the sentences
+   or of their clauses) at least ``corroborate_min_similarity``;
+3. words: they share at least ``corroborate_min_shared_words`` content
+   words, neither is a question, and they share a name (``rag.facts.names``)
+   when both have names, and their articles appeared at most
+   ``corroborate_max_days_apart`` days apart (thresholds chosen on
+   hand-labelled news-dev pairs, see README);
+4. numbers: every number of the answer sentence that the candidate also talks
+   about must have the same value after normalisation, and at least one must
+   be there; a candidate with a different value for the same thing is a
+   *conflict*, not a corroboration.
+
+Disagreements are collected from the same candidates: two sentences of
+different articles, close in meaning (``conflict_min_similarity``), giving
+different values for the same slot (a number with the same unit or context,
+a date of the same granularity in the same context, a different name in the
+same place of otherwise the same sentence). Each side is cited.
+
+Inputs stay plain: the answer, an embedder, and ``search(text, k, as_of=...)
+-> hits`` (the engine passes its retriever), so this works for any answerer.
+The search for a sentence is made as of the day its cited article appeared,
+so retrieval's recency favours reports from that time, not the newest ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..models.embedding import Embedder
+from ..settings import Settings
+from ..text import facts
+from ..text.dates import parse_day
+from ..text.sentences import split_sentences
+from ..types import Answer, Citation, Disagreement, DisagreementSide, Hit, outlet_name
+
+__all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
+           "find_conflicts", "clauses", "shared_words", "in_time"]
+
+Search = Callable[..., list[Hit]]  # search(text, k, as_of=None) -> hits
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sentence of one retrieved passage."""
+
+    hit: Hit
+    start: int          # character offsets in the article text
+    end: int
+    text: str
+
+    @property
+    def article_id(self) -> str:
+        return self.hit.article_id
+
+
+@dataclass(frozen=True)
+class Match:
+    """A sentence of another article compared with an answer sentence."""
+
+    candidate: Candidate
+    similarity: float   # best cosine similarity to the sentence or one of its clauses
+    verdict: str        # "support" | "conflict" | "none" (see :func:`match_fact`)
+    evidence: str       # the clause (or whole sentence) that matched
+    shared_words: int   # content words the two sentences share
+    days_apart: int | None = None   # between the two articles' dates, if both known
+
+    def corroborates(self, settings: Settings) -> bool:
+        """States the same fact: close enough in meaning, agreeing names and
+        numbers, enough words in common, published close enough in time. On
+        news-dev, sentences close in meaning that shared fewer words, or came
+        from articles months apart, were nearly always about the same story
+        or a like event, not the same fact (README)."""
+        return (self.verdict == "support"
+                and self.similarity >= settings.corroborate_min_similarity
+                and self.shared_words >= settings.corroborate_min_shared_words
+                and self.in_time(settings))
+
+    def in_time(self, settings: Settings) -> bool:
+        return in_time(self.days_apart, settings.corroborate_max_days_apart)
+
+
+def in_time(days_apart: int | None, max_days_apart: int | None) -> bool:
+    """Two articles ``days_apart`` can report one event: always when a date
+    is unknown (``None``) or there is no limit."""
+    return days_apart is None or max_days_apart is None or days_apart <= max_days_apart
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two sentences giving different values for the same thing."""
+
+    kind: str           # "number" | "date" | "name"
+    about: str
+    value_a: str
+    value_b: str
+    key: tuple          # what makes two conflicts the same disagreement
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """The compare-sources view: one article's best passage for a question."""
+
+    outlet: str
+    hit: Hit
+    quote: tuple[int, int]      # best sentence of the passage (article offsets)
+    similarity: float
+
+
+# ---------------------------------------------------------------- pure checks
+_CLAUSE_BREAK = re.compile(r"\s*[,;:\u2014\u2013]\s+|\s+\u2014\s*|\s+(?=(?:after|while|as|because|"
+                           r"but|which|who|allowing|adding|although|and|where)\s)")
+
+
+def clauses(sentence: str, min_words: int = 4) -> list[str]:
+    """The clauses of a sentence (pieces shorter than ``min_words`` are merged).
+
+    A news sentence often packs several facts ("The council passed the
+    resolution ... after the US withheld its veto"); matching an answer
+    sentence against the clauses finds the one that states its fact.
+    """
+    pieces, cursor = [], 0
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        pieces.append(sentence[cursor:m.start()])
+        cursor = m.end()
+    pieces.append(sentence[cursor:])
+    out: list[str] = []
+    for piece in (p.strip() for p in pieces):
+        if not piece:
+            continue
+        if out and (len(piece.split()) < min_words or len(out[-1].split()) < min_words):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return [c for c in out if len(c.split()) >= min_words and c != sentence]
+
+
+def match_fact(sentence: str, other: str, evidence: str | None = None) -> str:
+    """Lexical verdict on two sentences already close in meaning.
+
+    ``"support"`` when the names and numbers of ``sentence`` agree with
+    ``other`` (and they share two content words at least), ``"conflict"``
+    when ``other`` gives a different value for one of them, ``"none"`` when
+    ``other`` misses what makes the fact specific, or either is a question
+    (a question states no fact). ``evidence`` is the part of
+    ``other`` (a clause, or all of it) that matched ``sentence`` in meaning:
+    a number there that ``sentence`` does not have means it states a more
+    specific, different fact ("has vetoed 89 resolutions" is not "decided not
+    to use its veto").
+    """
+    if find_conflicts(sentence, other):
+        return "conflict"
+    if _is_question(sentence) or _is_question(other):
+        return "none"
+    nums_a = facts.numbers(sentence)
+    for extra in facts.numbers(evidence or other):
+        if not any(facts.values_agree(extra, a) for a in nums_a):
+            return "none"
+    # Who said or did it matters: every person named in one must be named in
+    # the other too (by any part of the name).
+    if not _people_covered(sentence, other) or not _people_covered(evidence or other, sentence):
+        return "none"
+    names_a, names_b = facts.names(sentence), facts.names(other)
+    if names_a and names_b:
+        shared = sum(any(facts.names_match(a, b) for b in names_b) for a in names_a)
+        if shared == 0 or 2 * shared < min(len(names_a), len(names_b)):
+            return "none"
+    nums_b = facts.numbers(other)
+    if nums_a and not any(facts.values_agree(a, b) for a in nums_a for b in nums_b):
+        return "none"
+    # The content has to overlap too: paraphrases share key words.
+    if shared_words(sentence, other) < 2:
+        return "none"
+    return "support"
+
+
+def shared_words(a: str, b: str) -> int:
+    """How many content words (stems) two sentences share."""
+    return len(facts.content_stems(a) & facts.content_stems(b))
+
+
+def _days_apart(a: str | None, b: str | None) -> int | None:
+    """Days between two article dates; ``None`` when either is unknown."""
+    day_a, day_b = parse_day(a), parse_day(b)
+    return abs((day_a - day_b).days) if day_a and day_b else None
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip(" \"'”’)").endswith("?")
+
+
+def _people_covered(text: str, other: str) -> bool:
+    words = {w.lower().removesuffix("'s")
+             for w in re.findall(r"[A-Za-z][A-Za-z'’]*", other.replace("’", "'"))}
+    return all(person & words for person in facts.people(text))
+
+
+def _values(sentence: str) -> list[facts.Mention]:
+    # Times of day are left out: in news they mostly stamp when a figure was
+    # read ("1,100 flights canceled as of 1:30 p.m."), and two reports' stamps
+    # differ by nature (on news-dev every time "disagreement" was such a pair).
+    return facts.numbers(sentence) + [d for d in facts.dates(sentence) if d.kind != "date:time"]
+
+
+def find_conflicts(a: str, b: str) -> list[Conflict]:
+    """Values that ``a`` and ``b`` give differently for the same thing."""
+    out = []
+    values_b = _values(b)
+    for ma in _values(a):
+        for mb in values_b:
+            if facts.same_slot(ma, mb) and not facts.values_agree(ma, mb):
+                # Another mention of b with a's value for the same slot means
+                # b states both (e.g. "up from 12 to 14"): not a conflict.
+                if any(facts.same_slot(ma, m2) and facts.values_agree(ma, m2)
+                       for m2 in values_b):
+                    continue
+                about = ma.text.split()[-1] if ma.kind == "number" and ma.unit and \
+                    ma.role != "attr" else " ".join(sorted(ma.context & mb.context)) or ma.kind
+                kind = "number" if ma.kind == "number" else "date"
+                out.append(Conflict(kind, about, ma.text, mb.text,
+                                    (kind, about, frozenset((str(ma.value), str(mb.value))))))
+    out += _name_conflicts(a, b)
+    return out
+
+
+def _name_conflicts(a: str, b: str) -> list[Conflict]:
+    """Different names in the same place of otherwise the same sentence."""
+    names_a, names_b = facts.names(a), facts.names(b)
+    only_a = [n for n in names_a if not any(facts.names_match(n, m) for m in names_b)]
+    only_b = [m for m in names_b if not any(facts.names_match(m, n) for n in names_a)]
+    if len(only_a) != 1 or len(only_b) != 1:
+        return []
+    name_words = set().union(*names_a, *names_b)
+    rest_a = {s for s in facts.content_stems(a) if s not in name_words}
+    rest_b = {s for s in facts.content_stems(b) if s not in name_words}
+    union = rest_a | rest_b
+    if not union or len(rest_a & rest_b) / len(union) < 0.6:
+        return []
+    na, nb = " ".join(sorted(only_a[0])), " ".join(sorted(only_b[0]))
+    about = " ".join(sorted(rest_a & rest_b)[:4])
+    return [Conflict("name", about, _surface(a, only_a[0]), _surface(b, only_b[0]),
+                     ("name", about, frozenset((na, nb))))]
+
+
+def _surface(sentence: str, name: frozenset[str]) -> str:
+    """The name as written in the sentence."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’.]*", sentence)
+    picked = [w for w in words if w.lower().rstrip(".").removesuffix("'s") in name]
+    return " ".join(dict.fromkeys(picked)) or " ".join(sorted(name))
+
+
+def candidates_of(hits: Sequence[Hit], min_words: int = 5) -> list[Candidate]:
+    """Each distinct sentence of ``hits`` (overlapping chunks repeat sentences)."""
+    seen, out = set(), []
+    for hit in hits:
+        for start, end in split_sentences(hit.text, offset=hit.start):
+            text = hit.text[start - hit.start:end - hit.start]
+            if (hit.article_id, start) in seen or len(text.split()) < min_words:
+                continue
+            seen.add((hit.article_id, start))
+            out.append(Candidate(hit, start, end, text))
+    return out
+
+
+def compare_sources(question_vector: np.ndarray, hits: Sequence[Hit],
+                    candidate_vectors: dict[tuple[str, int], np.ndarray],
+                    max_articles: int = 4) -> list[SourceColumn]:
+    """One column per article, in the order the articles are first retrieved
+    (``hits`` are best first): of that article's retrieved passages, the one
+    holding the sentence closest to the question, that sentence highlighted.
+
+    The passage ranked first for an article is not always the one that
+    speaks to the question: fusion and the title header lift passages that
+    only share the article's subject, while the column should show what the
+    article *says* about the question.
+    """
+    by_article: dict[str, list[Hit]] = {}
+    for hit in hits:
+        by_article.setdefault(hit.article_id, []).append(hit)
+    columns = []
+    for passages in list(by_article.values())[:max_articles]:
+        best = None
+        for hit in passages:
+            quote, sim = (hit.start, hit.end), -1.0
+            for c in candidates_of([hit], min_words=1):
+                vec = candidate_vectors.get((c.article_id, c.start))
+                if vec is not None and float(vec @ question_vector) > sim:
+                    quote, sim = (c.start, c.end), float(vec @ question_vector)
+            if best is None or sim > best.similarity:
+                best = SourceColumn(outlet_name(hit), hit, quote, sim)
+        columns.append(best)
+    return columns
+
+
+# ---------------------------------------------------------------- the service
+class Corroborator:
+    """Attaches supporting and conflicting citations to answers."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, search: Search):
+        self.settings = settings
+        self.embedder = embedder
+        self.search = search
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings, cached by text (the same sentences come back question after question)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vec in zip(missing, self.embedder.encode(missing)):
+                self._vectors[text] = np.asarray(vec, dtype=np.float32)
+            if len(self._vectors) > 50_000:  # bound memory in long-running servers
+                self._vectors = dict(list(self._vectors.items())[-25_000:])
+        return np.stack([self._vectors[t] for t in texts]) if texts else \
+            np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def matches(self, reply: Answer, floor: float | None = None) -> list[list[Match]]:
+        """For each answer sentence, the sentences of other articles at least
+        ``floor`` similar (default ``conflict_min_similarity``) with the
+        lexical verdict: what :meth:`corroborate` decides on (also used to
+        choose the thresholds)."""
+        return self._analyse(reply, floor)[0]
+
+    def _analyse(self, reply: Answer, floor: float | None = None):
+        s = self.settings
+        floor = s.conflict_min_similarity if floor is None else floor
+        by_number = {c.number: c for c in reply.citations}
+        pool = list(reply.hits)
+        for sentence in reply.sentences:
+            days = [parse_day(by_number[n].hit.date) for n in sentence.citations if n in by_number]
+            days = [d for d in days if d is not None]
+            pool += self.search(sentence.text, s.corroborate_k,
+                                **({"as_of": days[0].isoformat()} if days else {}))
+        candidates = candidates_of(pool)
+        parts = [clauses(c.text) for c in candidates]
+        owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=int)
+        flat = [clause for p in parts for clause in p]
+        # An answer sentence is compared by its clauses too: the same fact is
+        # often one clause of a longer sentence on both sides ("decided not to
+        # use its veto power, allowing ..." / "... after the United States took
+        # the rare decision to withhold its veto").
+        own_parts = [[x.text] + clauses(x.text) for x in reply.sentences]
+        n_own = sum(map(len, own_parts))
+        n_cand = len(candidates)
+        vectors = self._encode([reply.question] + [t for p in own_parts for t in p]
+                               + [c.text for c in candidates] + flat)
+        question_vec = vectors[0]
+        cand_vecs = vectors[1 + n_own:1 + n_own + n_cand]
+        clause_vecs = vectors[1 + n_own + n_cand:]
+        per_sentence, row = [], 1
+        for sentence, parts_of_sentence in zip(reply.sentences, own_parts):
+            part_vecs, row = vectors[row:row + len(parts_of_sentence)], row + len(parts_of_sentence)
+            own = [by_number[n].hit for n in sentence.citations if n in by_number]
+            own_articles = {hit.article_id for hit in own}
+            sims, evidence = _best_parts(part_vecs, cand_vecs, clause_vecs, owner)
+            found = []
+            for i, (cand, sim) in enumerate(zip(candidates, sims)):
+                if cand.article_id in own_articles or sim < floor:
+                    continue
+                clause = flat[evidence[i]] if evidence[i] >= 0 else None
+                apart = min((d for d in (_days_apart(cand.hit.date, hit.date) for hit in own)
+                             if d is not None), default=None)
+                found.append(Match(cand, float(sim), match_fact(sentence.text, cand.text, clause),
+                                   clause or cand.text, shared_words(sentence.text, cand.text),
+                                   apart))
+            per_sentence.append(sorted(found, key=lambda m: -m.similarity))
+        relevant = [(c, v) for c, v in zip(candidates, cand_vecs)
+                    if float(v @ question_vec) >= s.abstain_below]
+        return per_sentence, relevant
+
+    def corroborate(self, reply: Answer) -> Answer:
+        """``reply`` with per-sentence supporting/conflicting citations,
+        outlets and the disagreements among the retrieved passages."""
+        if reply.abstained or not reply.sentences:
+            return reply
+        s = self.settings
+        by_number = {c.number: c for c in reply.citations}
+        per_sentence, relevant = self._analyse(reply)
+        numbering = _Numbering(reply.citations)
+        disagreements = _Disagreements()
+        new_sentences = []
+        for sentence, found in zip(reply.sentences, per_sentence):
+            own = [by_number[n] for n in sentence.citations if n in by_number]
+            best: dict[str, tuple[float, Candidate]] = {}
+            conflicting = []
+            for match in found:
+                cand, sim = match.candidate, match.similarity
+                # Articles months apart giving different values usually report
+                # different events (last year's count, an earlier storm).
+                if match.verdict == "conflict" and own and match.in_time(s):
+                    conflicting.append(cand)
+                    for conflict in find_conflicts(sentence.text, cand.text):
+                        disagreements.add(conflict, (own[0].hit, own[0]), cand, numbering)
+                elif match.corroborates(s):
+                    if cand.article_id not in best or sim > best[cand.article_id][0]:
+                        best[cand.article_id] = (sim, cand)
+            supporting = sorted(best.values(), key=lambda x: -x[0])
+            outlets = list(dict.fromkeys([outlet_name(c.hit) for c in own]
+                                         + [outlet_name(c.hit) for _, c in supporting]))
+            new_sentences.append(dataclasses.replace(
+                sentence,
+                supporting=tuple(numbering.cite(c) for _, c in supporting),
+                conflicting=tuple(numbering.cite(c) for c in conflicting),
+                outlets=tuple(outlets)))
+
+        # Disagreements among the passages retrieved for the question itself.
+        for i, (a, va) in enumerate(relevant):
+            for b, vb in relevant[i + 1:]:
+                if a.article_id == b.article_id or float(va @ vb) < s.conflict_min_similarity \
+                        or not in_time(_days_apart(a.hit.date, b.hit.date),
+                                       s.corroborate_max_days_apart):
+                    continue
+                for conflict in find_conflicts(a.text, b.text):
+                    disagreements.add(conflict, a, b, numbering)
+
+        found = disagreements.result(numbering)
+        # Citations are immutable: rebuild them now that every quote is known.
+        final = numbering.citations()
+        new_sentences = [dataclasses.replace(
+            x, supporting=tuple(final.get(c.number, c) for c in x.supporting),
+            conflicting=tuple(final.get(c.number, c) for c in x.conflicting))
+            for x in new_sentences]
+        found = [dataclasses.replace(d, sides=tuple(
+            dataclasses.replace(side, citation=final.get(side.citation.number, side.citation))
+            for side in d.sides)) for d in found]
+        return dataclasses.replace(
+            reply, sentences=new_sentences, corroborations=list(final.values()),
+            disagreements=found, notes=list(reply.notes) + [d.describe() for d in found])
+
+    def compare(self, question: str, hits: Sequence[Hit]) -> list[SourceColumn]:
+        """The compare-sources view for ``question`` over ``hits`` (best first)."""
+        candidates = candidates_of(hits, min_words=1)
+        vectors = self._encode([question] + [c.text for c in candidates])
+        table = {(c.article_id, c.start): v for c, v in zip(candidates, vectors[1:])}
+        return compare_sources(vectors[0], hits, table, self.settings.compare_max_articles)
+
+
+def _best_parts(part_vecs: np.ndarray, cand_vecs: np.ndarray, clause_vecs: np.ndarray,
+                owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: the best similarity between the answer sentence or one
+    of its clauses (``part_vecs``) and the candidate or one of its clauses,
+    and which candidate clause it was (-1 for the whole candidate sentence)."""
+    if not len(cand_vecs):
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=int)
+    sims = (part_vecs @ cand_vecs.T).max(axis=0)
+    evidence = np.full(len(sims), -1, dtype=int)
+    if len(clause_vecs):
+        for k, sim in enumerate((part_vecs @ clause_vecs.T).max(axis=0)):
+            if sim > sims[owner[k]]:
+                sims[owner[k]], evidence[owner[k]] = sim, k
+    return sims, evidence
+
+
+class _Numbering:
+    """Numbers new citations after the answer's own, one per passage.
+
+    A passage the answer already cites keeps its citation (and number).
+    """
+
+    def __init__(self, existing: Sequence[Citation]):
+        self.next = max((c.number for c in existing), default=0) + 1
+        self.existing = {(c.hit.article_id, c.hit.start, c.hit.end): c for c in existing}
+        self.by_passage: dict[tuple[str, int, int], Citation] = {}
+        self.quotes: dict[int, list[tuple[int, int]]] = {}
+
+    def cite(self, cand: Candidate) -> Citation:
+        key = (cand.hit.article_id, cand.hit.start, cand.hit.end)
+        if key in self.existing:
+            return self.existing[key]
+        if key not in self.by_passage:
+            self.by_passage[key] = Citation(self.next, cand.article_id, cand.hit)
+            self.quotes[self.next] = []
+            self.next += 1
+        citation = self.by_passage[key]
+        if (cand.start, cand.end) not in self.quotes[citation.number]:
+            self.quotes[citation.number].append((cand.start, cand.end))
+        return citation
+
+    def citations(self) -> dict[int, Citation]:
+        """The new citations by number, with every quote collected."""
+        return {c.number: dataclasses.replace(c, quotes=tuple(sorted(self.quotes[c.number])))
+                for c in self.by_passage.values()}
+
+
+class _Disagreements:
+    """Groups pairwise conflicts into disagreements with one side per value."""
+
+    def __init__(self):
+        self.groups: dict[tuple, dict] = {}
+
+    def add(self, conflict: Conflict, a, b: Candidate, numbering: _Numbering) -> None:
+        """``a`` is a candidate, or ``(hit, citation)`` for an answer sentence."""
+        group = self.groups.setdefault(conflict.key, {"kind": conflict.kind,
+                                                      "about": conflict.about, "sides": {}})
+        for side, value in ((a, conflict.value_a), (b, conflict.value_b)):
+            if isinstance(side, tuple):
+                hit, citation = side
+            else:
+                hit, citation = side.hit, numbering.cite(side)
+            group["sides"].setdefault((outlet_name(hit), value), citation)
+
+    def result(self, numbering: _Numbering) -> list[Disagreement]:
+        out = []
+        for group in self.groups.values():
+            sides = tuple(DisagreementSide(outlet, value, citation)
+                          for (outlet, value), citation in group["sides"].items())
+            if len({s.outlet for s in sides}) >= 2:
+                out.append(Disagreement(group["kind"], group["about"], sides))
+        return out

@@ -1,0 +1,156 @@
+"""Result types: what a retrieved passage and a cited answer carry.
+
+Everything a citation needs travels with it (article id, title, source, date,
+url, character offsets of the passage in the cleaned article text), so the
+UI, the CLI and API users never need to look anything up again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Hit", "Citation", "Answer", "AnswerSentence", "Disagreement", "DisagreementSide",
+           "outlet_name"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved passage; ``article.text[start:end] == text``."""
+
+    text: str
+    score: float
+    article_id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    url: str | None
+    start: int
+    end: int
+    citation: str
+    chunk_id: int = -1
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Marker ``[number]`` in an answer, pointing at one passage.
+
+    ``quotes`` are the character spans (in the article text) of the sentences
+    the answer took from this passage: what the UI highlights.
+    """
+
+    number: int
+    article_id: str
+    hit: Hit
+    quotes: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"[{self.number}] {self.hit.citation}"
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer and the citation numbers that support it.
+
+    ``supported`` is False when the citation check found no support for the
+    sentence in the passages it cites (generated answers only; quotes are
+    supported by construction).
+
+    Corroboration (see :mod:`rag.corroboration.corroborator`) fills the last three fields:
+    ``supporting`` are passages of *other* articles stating the same fact,
+    ``conflicting`` passages giving a different value for it, and ``outlets``
+    every outlet reporting the sentence (its own first).
+    """
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool = True
+    supporting: tuple[Citation, ...] = ()
+    conflicting: tuple[Citation, ...] = ()
+    outlets: tuple[str, ...] = ()
+
+    @property
+    def reported_by(self) -> str:
+        """'reported by 2 sources: The Independent, US rejects ...' ('' if unknown)."""
+        if not self.outlets:
+            return ""
+        n = len(self.outlets)
+        return f"reported by {n} source{'s' if n > 1 else ''}: {', '.join(self.outlets)}"
+
+
+@dataclass(frozen=True)
+class DisagreementSide:
+    """One value given for a disputed fact, by one outlet, with its passage."""
+
+    outlet: str
+    value: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Retrieved passages give different values for the same thing.
+
+    ``kind`` is ``"number"``, ``"date"`` or ``"name"``; ``about`` names what
+    the value is about (context words around it).
+    """
+
+    kind: str
+    about: str
+    sides: tuple[DisagreementSide, ...]
+
+    def describe(self, markers: bool = True) -> str:
+        """'Sources disagree (number, backed nations): The Independent: 14 nations [3]; ...'"""
+        sides = "; ".join(f"{s.outlet}: {s.value}" + (f" [{s.citation.number}]" if markers else "")
+                          for s in self.sides)
+        return f"Sources disagree ({self.kind}, {self.about}): {sides}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    hits: list[Hit]
+    mode: str = "extractive"
+    abstained: bool = False
+    notes: list[str] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    #: How well the best passage sentence supports an answer (the score that
+    #: is compared with ``Settings.abstain_below``).
+    support: float = 0.0
+    #: Passages of other articles cited by corroboration, numbered after ``citations``.
+    corroborations: list[Citation] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+    def to_markdown(self) -> str:
+        """The answer followed by its numbered sources (used by the CLI and /ask)."""
+        lines = [self.text]
+        if self.notes:
+            lines += [""] + [f"Note: {note}" for note in self.notes]
+        if self.citations:
+            lines += ["", "Sources:"]
+            lines += [f"{c.label}: \"{_one_line(c.hit.text)}\"" for c in self.citations]
+        reported = [f"- \"{_one_line(s.text, 80)}\" {s.reported_by}"
+                    for s in self.sentences if len(s.outlets) > 1]
+        if reported:
+            lines += ["", "Corroboration:"] + reported
+        if self.disagreements:
+            lines += [""] + [d.describe() for d in self.disagreements]
+        if self.corroborations:
+            lines += ["", "Other sources:"]
+            lines += [f"{c.label}: \"{_one_line(c.hit.text)}\"" for c in self.corroborations]
+        elif self.abstained and self.hits:
+            lines += ["", "Closest passages:"]
+            lines += [f"- {h.citation}: \"{_one_line(h.text)}\"" for h in self.hits[:3]]
+        return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def outlet_name(hit: Hit) -> str:
+    """Who published a passage: its source, else its article title, else its id."""
+    return hit.source or hit.title or hit.article_id

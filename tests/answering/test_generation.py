@@ -1,0 +1,114 @@
+"""The local-model answer path with a scripted model: prompt, streaming,
+citation checking, abstention, follow-up rewriting and the extractive fallback."""
+
+import pytest
+from fakes import FakeModel
+
+from rag.answering.extractive import NO_ANSWER
+from rag.answering.generation import LocalAnswerer
+from rag.answering.support import UNSUPPORTED
+from rag.engine import Engine
+from rag.models.llm import ModelUnavailable
+from rag.settings import Settings
+from rag.types import Answer
+
+VETO = "Veto story\n\nThe US decided not to use its veto power. Diplomats met in New York on Monday."
+STORM = "Storm story\n\nA storm hit the coast. Thousands lost power overnight."
+QUESTION = "Who decided not to use its veto power?"
+
+
+@pytest.fixture
+def make(build_engine):
+    engine = build_engine({"veto.txt": VETO, "storm.txt": STORM}, abstain_below=0.3)
+
+    def with_model(model: FakeModel, **settings) -> Engine:
+        if settings:
+            engine.settings = engine.settings.replace(**settings)
+        engine._local = LocalAnswerer(engine.settings, engine.answerer, model=model)
+        return engine
+    return with_model
+
+
+def test_local_answer_streams_text_then_a_checked_answer(make):
+    model = FakeModel("The US decided not to use its veto power [1].")
+    parts = list(make(model).answer_stream(QUESTION, mode="local"))
+    assert all(isinstance(p, str) for p in parts[:-1]) and len(parts) > 2
+    assert parts[-2] == "The US decided not to use its veto power [1]."
+    reply = parts[-1]
+    assert isinstance(reply, Answer) and reply.mode == "local" and not reply.abstained
+    assert reply.text == "The US decided not to use its veto power. [1]"
+    assert reply.citations[0].hit is reply.hits[0] and reply.citations[0].article_id == "veto"
+
+
+def test_prompt_numbers_the_passages_and_holds_the_question(make):
+    model = FakeModel("The US decided [1].")
+    reply = make(model).answer(QUESTION, mode="local")
+    prompt = model.prompts[-1]
+    assert f"Question: {QUESTION}" in prompt
+    for n, hit in enumerate(reply.hits, 1):
+        block = prompt[prompt.rindex(f'<passage number="{n}"'):]
+        assert block.index(hit.text) < block.index("</passage>")
+
+
+def test_citations_to_no_passage_are_removed_from_a_generated_answer(make):
+    reply = make(FakeModel("The US decided not to use its veto power [1][12].")).answer(
+        QUESTION, mode="local")
+    assert "[12]" not in reply.text and "[1]" in reply.text
+    assert any("[12]" in note for note in reply.notes)
+
+
+def test_unsupported_generated_sentence_is_marked(make):
+    reply = make(FakeModel("The US decided not to use its veto power [1]. "
+                           "Aliens landed in Paris yesterday [2].")).answer(QUESTION, mode="local")
+    assert [s.supported for s in reply.sentences] == [True, False]
+    assert UNSUPPORTED in reply.text and reply.mode == "local"
+
+
+def test_unanswerable_question_abstains_without_asking_the_model(make):
+    model = FakeModel("Zebras [1].")
+    reply = make(model).answer("zebra quantum pancake", mode="local")
+    assert reply.abstained and reply.text == NO_ANSWER and model.prompts == []
+
+
+def test_model_saying_no_answer_abstains(make):
+    reply = make(FakeModel(NO_ANSWER)).answer(QUESTION, mode="local")
+    assert reply.abstained and reply.mode == "local" and reply.citations == []
+
+
+@pytest.mark.parametrize("model, reason", [
+    (FakeModel(error=ModelUnavailable("llama-cpp-python is not installed")), "not installed"),
+    (FakeModel(""), "wrote nothing"),
+    (FakeModel("Aliens landed in Paris [1]."), "not supported"),
+])
+def test_failed_generation_falls_back_to_the_extractive_answer_and_says_so(make, model, reason):
+    engine = make(model)
+    reply = engine.answer(QUESTION, mode="local")
+    assert reply.mode == "extractive" and not reply.abstained
+    assert reply.text == engine.answer(QUESTION).text
+    assert reason in reply.notes[-1] and "extractive answer" in reply.notes[-1]
+
+
+def test_generation_past_the_time_limit_falls_back(make):
+    engine = make(FakeModel("The US decided not to use its veto power [1]."),
+                  llm_timeout_seconds=0.0)
+    reply = engine.answer(QUESTION, mode="local")
+    assert reply.mode == "extractive" and "no answer within" in reply.notes[-1]
+
+
+def test_follow_up_is_rewritten_by_the_model_for_retrieval(make):
+    model = FakeModel("A storm hit the coast [1].", rewrite="What did the storm hit on the coast?")
+    engine = make(model)
+    reply = engine.answer("And what happened after that?", mode="local",
+                          history=[("Tell me about the storm", "A storm hit the coast. [1]")])
+    assert "Rewritten question:" in model.prompts[0] and "Q: Tell me about the storm" in \
+        model.prompts[0]
+    assert reply.mode == "local", reply
+    assert reply.citations[0].article_id == "storm"
+
+
+def test_missing_model_file_is_reported_as_unavailable(tmp_path):
+    from rag.models.llm import LocalModel
+
+    model = LocalModel(Settings().replace(llm_model_path=tmp_path / "none.gguf"))
+    with pytest.raises(ModelUnavailable, match="not found"):
+        model.load()

@@ -1,0 +1,102 @@
+"""Retrieval metrics (hand-computed examples) and the benchmark readers."""
+
+import json
+import math
+
+import pytest
+
+from rag.app.evaluation import (
+    answer_rank,
+    contains_answer,
+    ndcg_at_k,
+    normalize_answer_text,
+    read_beir,
+    read_news,
+    recall_at_k,
+)
+
+
+def test_ndcg_of_a_perfect_ranking_is_one():
+    assert ndcg_at_k(["d1", "d2", "x"], {"d1": 1, "d2": 1}) == pytest.approx(1.0)
+
+
+def test_ndcg_hand_computed_with_a_miss_and_graded_gains():
+    # Relevant d2 (grade 2) at rank 3 and d1 (grade 1) at rank 1; ideal: d2 then d1.
+    dcg = 1 / math.log2(2) + 2 / math.log2(4)          # 1 + 1 = 2
+    idcg = 2 / math.log2(2) + 1 / math.log2(3)         # 2 + 0.6309 = 2.6309
+    got = ndcg_at_k(["d1", "x", "d2"], {"d1": 1, "d2": 2, "d0": 0})
+    assert got == pytest.approx(dcg / idcg) and got == pytest.approx(0.7602, abs=1e-4)
+
+
+def test_ndcg_cut_ignores_documents_below_rank_k():
+    ranked = [f"x{i}" for i in range(10)] + ["d1"]
+    assert ndcg_at_k(ranked, {"d1": 1}, 10) == 0.0
+
+
+def test_recall_counts_relevant_documents_found_in_top_k():
+    assert recall_at_k(["a", "b", "c"], {"a": 1, "c": 1, "z": 1, "n": 0}, 100) == pytest.approx(2 / 3)
+    assert recall_at_k(["a", "b", "c"], {"c": 1}, 2) == 0.0
+
+
+def test_answers_match_after_lower_casing_and_folding_punctuation():
+    assert normalize_answer_text("  The U.S.-based Café!") == "the u s based cafe"
+    assert contains_answer("Buffalo Bills' safety Damar Hamlin...", ["buffalo bills"])
+    assert contains_answer("the u.s. said", ["U.S."])
+    assert not contains_answer("The Billsborough fair", ["Bills"])  # whole words only
+    assert not contains_answer("anything", [""])
+
+
+def test_answer_rank_and_ar_at_k():
+    passages = ["nothing here", "still nothing", "Pope Benedict XVI was laid to rest"]
+    assert answer_rank(passages, ["Pope Benedict XVI", "Benedict"]) == 3
+    assert answer_rank(passages[:2], ["Benedict"]) is None
+
+
+def test_read_beir_keeps_judged_queries_and_graded_qrels(tmp_path):
+    (tmp_path / "qrels").mkdir()
+    (tmp_path / "corpus.jsonl").write_text(
+        json.dumps({"_id": "d1", "title": "T1", "text": "Alpha."}) + "\n"
+        + json.dumps({"_id": "d2", "title": "T2", "text": "Beta."}) + "\n")
+    (tmp_path / "queries.jsonl").write_text(
+        json.dumps({"_id": "q1", "text": "alpha?"}) + "\n"
+        + json.dumps({"_id": "q2", "text": "unjudged"}) + "\n")
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t2\n")
+    data = read_beir(tmp_path)
+    assert [a.id for a in data.articles] == ["d1", "d2"] and data.articles[0].title == "T1"
+    assert data.queries == {"q1": "alpha?"} and data.qrels == {"q1": {"d1": 2}}
+
+
+def test_read_news_drops_questions_without_an_answer_in_the_corpus(tmp_path):
+    (tmp_path / "articles.jsonl").write_text(json.dumps(
+        {"id": "a1", "url": "u", "source": "s.com", "title": "T", "date": None,
+         "text": "Body."}) + "\n")
+    (tmp_path / "questions.jsonl").write_text(
+        json.dumps({"question": "q?", "answers": ["x"], "answer_in_corpus": True}) + "\n"
+        + json.dumps({"question": "r?", "answers": ["y"], "answer_in_corpus": False}) + "\n")
+    data = read_news(tmp_path)
+    assert [q["question"] for q in data.questions] == ["q?"] and data.skipped == 1
+    assert data.articles[0].source == "s.com" and data.articles[0].date is None
+
+
+def test_eval_news_asks_each_dated_question_as_of_its_date(tmp_path, fake_embedder):
+    from rag.app.evaluation import evaluate_news
+    from rag.settings import Settings
+
+    said = "Scientists set the Doomsday Clock to {} seconds to midnight."
+    stories = [("old", "2022-01-20", said.format(100)), ("new", "2023-01-24", said.format(90))]
+    (tmp_path / "articles.jsonl").write_text("".join(
+        json.dumps({"id": aid, "url": f"https://example.com/{aid}", "source": "example.com",
+                    "title": "Doomsday Clock", "date": date, "text": text}) + "\n"
+        for aid, date, text in stories))
+    (tmp_path / "questions.jsonl").write_text(json.dumps(
+        {"question": "Scientists set the Doomsday Clock to how many seconds to midnight?",
+         "answers": ["100"], "answer_in_corpus": True, "date": "2022-01-21"}) + "\n")
+    settings = Settings().replace(index_dir=tmp_path / "unused")
+
+    dated = evaluate_news(tmp_path, settings, fake_embedder, progress=False)
+    undated = evaluate_news(tmp_path, settings, fake_embedder, progress=False,
+                            question_dates=False)
+    assert dated.metrics["ar@1"] == 1.0 and dated.settings["as_of"] == "each question's date"
+    # As of the collection's newest date the 2023 report comes first.
+    assert undated.metrics["ar@1"] == 0.0 and undated.metrics["ar@5"] == 1.0
+    assert undated.settings["as_of"] is None

@@ -1,0 +1,64 @@
+"""`rag bench`: every promised field is measured, on a tiny corpus and at a small scale."""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SEEDS
+
+from rag.app.bench.bench import BENCH_KEYS, SCALE_KEYS, load_questions, run_scale_bench
+from rag.index.vectors import VectorIndexPolicy
+
+
+def test_scale_bench_reports_every_field_and_switches_index_type_at_the_threshold():
+    rows = run_scale_bench([800, 3000], n_queries=30,
+                           policy=VectorIndexPolicy(flat_max=1000, nprobe=32))
+    assert [r["n"] for r in rows] == [800, 3000]
+    assert [r["index_type"] for r in rows] == ["flat", "ivf-sq8"]
+    for row in rows:
+        assert set(SCALE_KEYS) <= set(row)
+        assert all(row[k] is not None and (not isinstance(row[k], float) or math.isfinite(row[k]))
+                   for k in SCALE_KEYS)
+        assert row["search_ms_p50"] <= row["search_ms_p95"]
+    assert rows[0]["recall@10"] == 1.0          # exact search is exact
+    assert rows[1]["recall@10"] >= 0.9          # approximate search stays close to it
+    assert rows[1]["memory_mb"] < rows[1]["flat_memory_mb"] / 3   # 8-bit codes
+
+
+def test_questions_file_accepts_json_lines_and_plain_lines(tmp_path):
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": 1, "question": "Who won?"}\n\nWhat happened next?\n')
+    assert load_questions(path) == ["Who won?", "What happened next?"]
+
+
+@pytest.mark.e2e
+def test_rag_bench_json_on_the_seed_articles_has_every_field(tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("Who decided not to use its veto?\nHow did Netanyahu react?\n"
+                         "What is the capital of Mars?\n")
+    out = subprocess.run([sys.executable, "-m", "rag", "bench", "--articles", str(SEEDS),
+                          "--questions", str(questions), "--json"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert list(result)[:len(BENCH_KEYS)] == list(BENCH_KEYS)
+    for key in BENCH_KEYS:
+        assert isinstance(result[key], (int, float)) and result[key] > 0, key
+    assert result["chunks"] > 0
+    # The ratio is computed before the two rates are rounded to 0.01 chunks/s,
+    # so allow exactly the error that rounding can introduce.
+    built, raw = result["build_chunks_per_s"], result["raw_chunks_per_s"]
+    rounding = (built / raw) * (0.005 / built + 0.005 / raw) + 0.0005
+    assert 0 < result["build_ratio"] == pytest.approx(built / raw, abs=rounding)
+    assert result["retrieve_ms_p50"] <= result["retrieve_ms_p95"]
+
+
+def test_ndcg_at_10_matches_a_hand_computed_example():
+    from rag.app.bench.bench import ndcg_at_10
+
+    qrels = {"q1": {"d1": 1, "d2": 1}, "q2": {"d9": 2}}
+    ranked = {"q1": ["d2", "x", "d1"], "q2": ["x"] * 10 + ["d9"]}
+    ideal = 1 + 1 / math.log2(3)
+    assert ndcg_at_10(ranked, qrels) == pytest.approx(((1 + 1 / math.log2(4)) / ideal + 0) / 2)

@@ -1,0 +1,79 @@
+"""``rag eval`` end to end: the real model on tiny data sets the test writes.
+
+The data are built so the numbers can be worked out by hand: each question is
+plainly about one article, and some gold data cannot be found on purpose.
+"""
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+STORIES = [
+    ("a1", "vatican.va", "Pope Benedict XVI laid to rest",
+     "Pope Benedict XVI was laid to rest in St Peter's Basilica on Thursday after a funeral "
+     "attended by fifty thousand people."),
+    ("a2", "usatoday.com", "Damar Hamlin collapses during game",
+     "Buffalo Bills safety Damar Hamlin collapsed on the field in Cincinnati and was taken "
+     "to hospital in critical condition."),
+    ("a3", "bbc.co.uk", "Volcano erupts in Iceland",
+     "A volcano on the Reykjanes peninsula erupted overnight, sending lava into the sky "
+     "near the town of Grindavik."),
+]
+
+
+def _rag_eval(*args):
+    run = subprocess.run([sys.executable, "-m", "rag", "eval", *args, "--json", "--quiet"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_rag_eval_news_reports_answer_recall_by_hand(tmp_path):
+    with open(tmp_path / "articles.jsonl", "w") as out:
+        for aid, source, title, text in STORIES:
+            out.write(json.dumps({"id": aid, "url": f"https://{source}/{aid}", "source": source,
+                                  "title": title, "date": "2023-01-05", "text": text}) + "\n")
+    questions = [
+        ("Which former pope was laid to rest this week?", ["Benedict XVI"], True),
+        ("Which team does Damar Hamlin play for?", ["Buffalo Bills"], True),
+        # Answer marked as in the corpus but absent from every passage: a miss.
+        ("Where did the volcano erupt?", ["Mount Etna"], True),
+        ("Who won the lottery?", ["nobody"], False),      # not counted
+    ]
+    with open(tmp_path / "questions.jsonl", "w") as out:
+        for question, answers, in_corpus in questions:
+            out.write(json.dumps({"question": question, "answers": answers,
+                                  "answer_in_corpus": in_corpus}) + "\n")
+    report = _rag_eval("news", str(tmp_path))
+    assert report["n_queries"] == 3
+    assert report["ar@1"] == report["ar@5"] == report["ar@10"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["mrr@10"] == pytest.approx(2 / 3, abs=1e-4)
+    assert 20 < report["mean_passage_tokens"] < 40   # one short passage per story
+    assert report["settings"]["retrieval_method"] == "hybrid"
+    for key in ("build_seconds", "query_ms_p50"):
+        assert report[key] >= 0
+
+
+def test_rag_eval_beir_reports_ndcg_and_recall_by_hand(tmp_path):
+    (tmp_path / "qrels").mkdir()
+    with open(tmp_path / "corpus.jsonl", "w") as out:
+        for aid, _, title, text in STORIES:
+            out.write(json.dumps({"_id": aid, "title": title, "text": text}) + "\n")
+    with open(tmp_path / "queries.jsonl", "w") as out:
+        out.write(json.dumps({"_id": "q1", "text": "funeral of the pope"}) + "\n")
+        out.write(json.dumps({"_id": "q2", "text": "lava eruption in Iceland"}) + "\n")
+    # q2 also has a relevant document missing from the corpus: it can never be found.
+    (tmp_path / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nq1\ta1\t1\nq2\ta3\t1\nq2\tmissing\t1\n")
+    report = _rag_eval("beir", str(tmp_path), "--method", "dense")
+    q2_ndcg = 1 / (1 + 1 / math.log2(3))    # found at rank 1; ideal has two relevant
+    assert report["n_queries"] == 2
+    assert report["ndcg@10"] == pytest.approx((1 + q2_ndcg) / 2, abs=1e-4)
+    assert report["recall@100"] == pytest.approx((1 + 0.5) / 2, abs=1e-4)
+    assert report["settings"]["retrieval_method"] == "dense"

@@ -1,0 +1,102 @@
+"""Normalising what sentences state: numbers, dates, names (pure functions)."""
+
+import pytest
+
+from rag.text import facts
+
+
+def _values(sentence):
+    return [m.value for m in facts.numbers(sentence)]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The death toll passed 32,000 on Sunday.",
+    "The death toll passed 32 thousand on Sunday.",
+    "The death toll passed thirty-two thousand on Sunday.",
+    "The death toll passed 32000 on Sunday.",
+])
+def test_numbers_in_digits_words_and_scales_normalise_to_one_value(sentence):
+    assert _values(sentence) == [32000.0]
+
+
+def test_decimal_scales_and_percentages():
+    assert _values("It costs 1.2 million dollars.") == [1_200_000.0]
+    (pct,) = facts.numbers("Unemployment fell to 3.5% in May.")
+    assert pct.value == 3.5 and pct.unit == "%"
+
+
+def test_lone_one_is_not_a_number_but_one_million_is():
+    assert _values("No one came, but one million people watched.") == [1_000_000.0]
+
+
+def test_count_of_total_are_separate_slots_with_the_same_unit():
+    part, total = facts.numbers("The resolution was backed by 14 of the 15 members.")
+    assert (part.value, part.role, part.unit) == (14.0, "part", "member")
+    assert (total.value, total.role) == (15.0, "total")
+    assert part.text == "14 of the 15 members"
+
+
+def test_synonymous_units_are_one_unit():
+    (a,) = facts.numbers("The resolution was backed by 14 nations.")
+    (b,) = facts.numbers("The resolution was backed by 13 countries.")
+    assert a.unit == b.unit and facts.same_slot(a, b) and not facts.values_agree(a, b)
+
+
+def test_hyphenated_attribute_is_not_a_count():
+    (m,) = facts.numbers("It was the only country on the 15-member council to veto it.")
+    assert m.role == "attr" and m.value == 15.0
+
+
+def test_date_parts_are_not_counted_as_numbers():
+    assert facts.numbers("The vote took place on March 25, 2024 in New York.") == []
+
+
+def test_times_of_day_are_times_not_counts_of_a_unit():
+    # "7:30 p.m." used to read as the numbers 7 and "30 p" (a count of "p").
+    sentence = "Polls close at 7:30 p.m. on Tuesday and 3 people waited since 10am."
+    assert [(m.value, m.unit) for m in facts.numbers(sentence)] == [(3.0, "person")]
+    assert [d.value for d in facts.dates(sentence) if d.kind == "date:time"] == ["19:30", "10:00"]
+    assert [d.value for d in facts.dates("It ended at 12 a.m., not 12 p.m.")] == ["00:00", "12:00"]
+    assert facts.dates("He cast 5 amendments.") == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("on March 25, 2024", "2024-03-25"), ("on 25 March 2024", "2024-03-25"),
+    ("on 2024-03-25", "2024-03-25"), ("on March 25", "03-25"), ("on Monday", "monday"),
+    ("in 1945", "1945"),
+])
+def test_dates_normalise(text, value):
+    (d,) = facts.dates(f"The council voted {text} after talks.")
+    assert d.value == value
+
+
+def test_hedged_and_rounded_numbers_agree_with_precise_ones():
+    (a,) = facts.numbers("The death toll passed 32,000.")
+    (b,) = facts.numbers("The death toll reached 32,414.")
+    (c,) = facts.numbers("The death toll reached 40,414.")
+    assert facts.values_agree(a, b) and not facts.values_agree(a, c)
+
+
+def test_names_use_aliases_and_skip_the_sentence_start():
+    got = facts.names("Officials said the U.S. and the United States and Israel's leader met.")
+    assert got == [frozenset({"us"}), frozenset({"us"}), frozenset({"israel"})]
+    assert facts.names_match(frozenset({"benjamin", "netanyahu"}), frozenset({"netanyahu"}))
+
+
+def test_stems_merge_inflections():
+    assert facts.stem("backed") == facts.stem("backs") == "back"
+    assert facts.stem("cancelled") == "cancell" and facts.stem("countries") == "member"
+
+
+def test_a_number_joined_to_a_name_is_not_a_quantity():
+    assert [m.text for m in facts.numbers("More than 54% of sequenced COVID-19 cases.")] == ["54%"]
+
+
+def test_scale_written_into_the_number_is_its_value():
+    (ten_k,) = facts.numbers("Microsoft will lay off 10K employees.")
+    (ten_thousand,) = facts.numbers("Amazon will cut 10,000 employees.")
+    assert ten_k.value == ten_thousand.value == 10_000 and facts.values_agree(ten_k, ten_thousand)
+
+
+def test_a_ratio_is_not_a_count():
+    assert facts.numbers("Nearly 2/3 of Southwest flights were canceled.") == []
