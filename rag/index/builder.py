@@ -36,7 +36,7 @@ from ..ingest.chunking import Chunk, chunk_article
 from ..ingest.reading import Skip
 from ..models.embedding import Embedder
 from ..settings import Settings
-from . import lexical  # noqa: F401  (registers the BM25 file kept in every version)
+from .lexical import BM25_FILE
 from .locking import write_lock
 from .searchable import searchable_text
 from .store import (
@@ -44,6 +44,7 @@ from .store import (
     IndexError_,
     IndexMissing,
     StoredIndex,
+    VersionFile,
     check_config,
     config_differences,
     current_version_name,
@@ -222,10 +223,15 @@ class Index:
     >>> index.add(["late-story.txt"])   # index files now, without scanning the folder
     >>> index.remove(["late-story"])    # by article id
     >>> index.status()["stale"]
+
+    ``version_files`` are the parts of the index kept beside the vectors in
+    every version (the BM25 index).
     """
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
+                 version_files: tuple[VersionFile, ...] = (BM25_FILE,)):
         self.settings = settings or Settings.from_env()
+        self.version_files = tuple(version_files)
         if embedder is None:
             from ..models.embedding import make_embedder
 
@@ -376,7 +382,8 @@ class Index:
                     current_version_name(s.index_dir) == live.version_dir.name:
                 previous = live
             else:
-                previous = self._live = StoredIndex.load(s.index_dir)
+                previous = self._live = StoredIndex.load(s.index_dir,
+                                                         version_files=self.version_files)
         except IndexMissing:
             return None, None
         except IndexCorrupt as exc:
@@ -431,7 +438,7 @@ class Index:
                 # Crossing the exact/approximate threshold (or outgrowing the
                 # IVF clusters) needs a new vector index, trained on all vectors.
                 result.faiss_index = fit_vector_index(result.faiss_index, policy)
-            result.save(s.index_dir)
+            result.save(s.index_dir, self.version_files)
             result.base_extras = {}  # its own extras are written; let the old ones go
             self._live = result
             timings["save"] = time.perf_counter() - mark

@@ -6,9 +6,9 @@ words, stripped of English stop words and stemmed with the Snowball stemmer
 (``PyStemmer``); questions go through the same pipeline.
 
 The BM25 indexes are kept in every index version as one file, ``bm25.zip``
-(registered with :func:`rag.store.register_version_file`: written for the
-complete new version on every build, checksummed in the manifest and loaded
-with the index). They hold raw term counts, so an incremental change reuses
+(:data:`BM25_FILE`, which the builder and the retriever pass to the store:
+written for the complete new version on every build, checksummed in the
+manifest and loaded with the index). They hold raw term counts, so an incremental change reuses
 the previous version's rows and tokenises only the new passages and articles
 (tokenising a 1,200-article collection took most of the time of adding one
 article when the whole BM25 index was rebuilt on every change).
@@ -24,7 +24,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["LexicalIndex", "LexicalIndexes", "tokenize", "top_positions", "VERSION_FILE"]
+from .store import VersionFile
+
+__all__ = ["LexicalIndex", "LexicalIndexes", "tokenize", "top_positions", "VERSION_FILE",
+           "BM25_FILE"]
 
 #: The file in each index version that holds the BM25 indexes.
 VERSION_FILE = "bm25.zip"
@@ -296,10 +299,6 @@ def _read_version_file(index, path: Path) -> "LexicalIndexes | None":
     return LexicalIndexes.read_file(path)
 
 
-def _register() -> None:
-    from .store import register_version_file
-
-    register_version_file(VERSION_FILE, _write_version_file, _read_version_file)
-
-
-_register()
+#: The BM25 part of an index version, for :meth:`rag.index.store.StoredIndex.save`
+#: and :meth:`~rag.index.store.StoredIndex.load`.
+BM25_FILE = VersionFile(VERSION_FILE, _write_version_file, _read_version_file)

@@ -23,10 +23,12 @@ Chunk ids are FAISS ids and never reused: an incremental update
 (:meth:`StoredIndex.updated`) removes the ids of replaced chunks and gives new
 chunks fresh ids, so the chunks of untouched articles keep theirs.
 
-Other components can keep their own per-version files (a BM25 index, say)
-with :func:`register_version_file`: the file is written into every new
-version, listed in the manifest's checksums, verified on load and read back
-into :attr:`StoredIndex.extras`.
+Other parts of an index (the BM25 index, :data:`rag.index.lexical.BM25_FILE`)
+keep their own per-version file, described by a :class:`VersionFile` that
+whoever saves or loads the index passes in: the file is written into every
+new version, listed in the manifest's checksums (every listed file is
+verified on load, whoever reads it) and read back into
+:attr:`StoredIndex.extras`.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -55,7 +57,7 @@ from .vectors import (
 
 __all__ = ["FORMAT_VERSION", "current_version_name", "IndexError_", "IndexMissing", "IndexMismatch", "IndexCorrupt",
            "StoredIndex", "expected_config", "live_version", "read_manifest", "check_config",
-           "config_differences", "register_version_file", "index_size_bytes"]
+           "config_differences", "VersionFile", "index_size_bytes"]
 
 FORMAT_VERSION = 1
 _FILES = ("articles.jsonl", "chunks.jsonl", "vectors.faiss")
@@ -63,29 +65,20 @@ _FILES = ("articles.jsonl", "chunks.jsonl", "vectors.faiss")
 
 @dataclass(frozen=True)
 class VersionFile:
-    """An extra file kept in every index version by another component."""
-
-    name: str
-    write: Callable[["StoredIndex", Path], None]
-    read: Callable[["StoredIndex", Path], object] | None = None
-
-
-_VERSION_FILES: dict[str, VersionFile] = {}
-
-
-def register_version_file(name: str, write: Callable[["StoredIndex", Path], None],
-                          read: Callable[["StoredIndex", Path], object] | None = None) -> None:
-    """Keep ``name`` in every index version.
+    """An extra file ``name`` kept in every index version by another part of the index.
 
     ``write(index, path)`` is called with the complete new version (all its
     chunks, after any incremental change) while it is being saved, so derived
     data such as a BM25 index always matches the vectors. After an incremental
     change, ``index.base_extras[name]`` holds what ``read`` returned for the
-    previous version, which the writer may update rather than rebuild. The file is
-    checksummed like the others. ``read(index, path)``, if given, is called on
-    load and its result stored in ``index.extras[name]``.
+    previous version, which the writer may update rather than rebuild. The file
+    is checksummed like the others. ``read(index, path)``, if given, is called
+    on load and its result stored in ``index.extras[name]``.
     """
-    _VERSION_FILES[name] = VersionFile(name, write, read)
+
+    name: str
+    write: Callable[["StoredIndex", Path], None]
+    read: Callable[["StoredIndex", Path], object] | None = None
 
 
 class IndexError_(RuntimeError):
@@ -135,7 +128,7 @@ class StoredIndex:
     next_id: int = -1
     #: The version directory this was loaded from (``None`` until saved/loaded).
     version_dir: Path | None = None
-    #: Data of registered version files (see :func:`register_version_file`).
+    #: What the :class:`VersionFile` s read on load (or wrote on save), by file name.
     extras: dict = field(default_factory=dict)
     #: ``extras`` of the version this one was derived from by :meth:`updated`,
     #: so a version-file writer can update its data instead of recomputing it
@@ -153,8 +146,9 @@ class StoredIndex:
         return {aid: a.content_hash for aid, a in self.articles.items()}
 
     # ------------------------------------------------------------------ save
-    def save(self, index_dir: Path) -> Path:
-        """Write a new version under ``index_dir`` and make it live atomically.
+    def save(self, index_dir: Path, version_files: Sequence[VersionFile] = ()) -> Path:
+        """Write a new version under ``index_dir`` with ``version_files`` and
+        make it live atomically.
 
         Call it while holding :func:`rag.locking.write_lock` for ``index_dir``.
         """
@@ -173,7 +167,7 @@ class StoredIndex:
                  "n_tokens": c.n_tokens} for cid, c in zip(self.chunk_ids, self.chunks)))
             faiss.write_index(self.faiss_index, str(partial / "vectors.faiss"))
             files = list(_FILES)
-            for extra in _VERSION_FILES.values():
+            for extra in version_files:
                 extra.write(self, partial / extra.name)
                 files.append(extra.name)
             manifest = {
@@ -204,10 +198,13 @@ class StoredIndex:
 
     # ------------------------------------------------------------------ load
     @classmethod
-    def load(cls, index_dir: Path, expect: dict | None = None) -> "StoredIndex":
-        """Load the live version; ``expect`` is :func:`expected_config` to check."""
+    def load(cls, index_dir: Path, expect: dict | None = None,
+             version_files: Sequence[VersionFile] = ()) -> "StoredIndex":
+        """Load the live version; ``expect`` is :func:`expected_config` to
+        check; ``version_files`` are read into :attr:`extras` when the version
+        has them."""
         try:
-            return cls._load(index_dir, expect)
+            return cls._load(index_dir, expect, version_files)
         except IndexCorrupt:
             # A build may have switched versions and removed the one we were
             # reading; if CURRENT moved, the new version is the one to load.
@@ -216,10 +213,11 @@ class StoredIndex:
             if before is None or before == current_version_name(index_dir) and \
                     (Path(index_dir) / before).is_dir():
                 raise
-            return cls._load(index_dir, expect)
+            return cls._load(index_dir, expect, version_files)
 
     @classmethod
-    def _load(cls, index_dir: Path, expect: dict | None) -> "StoredIndex":
+    def _load(cls, index_dir: Path, expect: dict | None,
+              version_files: Sequence[VersionFile]) -> "StoredIndex":
         import faiss
 
         version = live_version(index_dir)
@@ -255,9 +253,9 @@ class StoredIndex:
         config["searchable_format"] = _manifest_value(manifest, "searchable_format")
         loaded = cls(config, articles, chunks, ids, vectors,
                      next_id=manifest.get("next_chunk_id", -1), version_dir=version)
-        for f in manifest.get("files", {}):
-            if f in _VERSION_FILES and _VERSION_FILES[f].read is not None:
-                loaded.extras[f] = _VERSION_FILES[f].read(loaded, version / f)
+        for extra in version_files:
+            if extra.name in manifest.get("files", {}) and extra.read is not None:
+                loaded.extras[extra.name] = extra.read(loaded, version / extra.name)
         return loaded
 
     @classmethod

@@ -31,7 +31,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ..index.lexical import VERSION_FILE, LexicalIndexes, top_positions
+from ..index.lexical import BM25_FILE, LexicalIndexes, top_positions
 from ..index.store import StoredIndex, expected_config
 from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
@@ -103,7 +103,8 @@ class Retriever:
             with self._lock:
                 if self._index is None:
                     expect = expected_config(self.settings, self.embedder.name, self.embedder.dim)
-                    self._index = StoredIndex.load(self.settings.index_dir, expect)
+                    self._index = StoredIndex.load(self.settings.index_dir, expect,
+                                                   version_files=(BM25_FILE,))
         return self._index
 
     @property
@@ -111,7 +112,7 @@ class Retriever:
         """The BM25 indexes saved with the index (built here for older indexes)."""
         index = self.index
         if self._lexical is None or self._lexical[0] is not index:
-            lexical = index.extras.get(VERSION_FILE)
+            lexical = index.extras.get(BM25_FILE.name)
             if lexical is None:  # an index saved before BM25 was kept with it
                 lexical = LexicalIndexes.build(index.articles.values(), index.chunks)
             self._lexical = (index, lexical)

@@ -161,19 +161,17 @@ def test_cli_ask_on_damaged_index_explains_without_traceback(engine):
 
 
 def test_failed_save_removes_its_own_directory_and_keeps_the_old_index(engine):
-    from rag.index.store import _VERSION_FILES, register_version_file
+    from rag.index.store import VersionFile
 
     def broken(index, path):
         raise OSError("No space left on device")
 
-    register_version_file("broken.bin", broken)
-    try:
-        (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)
-        old = live_version(engine.settings.index_dir)
-        with pytest.raises(OSError, match="No space"):
-            engine.build(progress=False)
-    finally:
-        _VERSION_FILES.pop("broken.bin", None)
+    failing = Index(engine.settings, engine.embedder,
+                    version_files=(VersionFile("broken.bin", broken),))
+    (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)
+    old = live_version(engine.settings.index_dir)
+    with pytest.raises(OSError, match="No space"):
+        failing.build(progress=False)
     assert live_version(engine.settings.index_dir) == old
     assert not [p for p in engine.settings.index_dir.iterdir() if p.name.startswith(".partial")]
     assert set(StoredIndex.load(engine.settings.index_dir).articles) == {"veto", "storm"}

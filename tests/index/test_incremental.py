@@ -8,12 +8,8 @@ import numpy as np
 from conftest import QUAKE, STORM, VETO
 
 from rag.index.builder import Index
-from rag.index.store import (
-    _VERSION_FILES,
-    StoredIndex,
-    live_version,
-    register_version_file,
-)
+from rag.index.lexical import BM25_FILE
+from rag.index.store import StoredIndex, VersionFile, live_version
 from rag.settings import Settings
 
 
@@ -171,23 +167,21 @@ def test_index_object_works_without_an_engine(tmp_path, fake_embedder, write_art
     assert index.status()["articles"] == 1
 
 
-def test_registered_version_file_follows_every_change(engine):
+def test_a_version_file_given_to_the_index_follows_every_change(engine):
     """The hook for per-version data such as BM25: rewritten from the complete
-    new version on every change, checksummed, and read back on load."""
+    new version on every change, checksummed, and read back on load by whoever
+    asks for it."""
     def write(index, path):
         path.write_text(json.dumps(sorted({c.article_id for c in index.chunks})))
 
-    register_version_file("articles-seen.json", write,
-                          lambda index, path: json.loads(path.read_text()))
-    try:
-        (engine.settings.articles_dir / "storm.txt").unlink()
-        engine.build(progress=False)
-        loaded = StoredIndex.load(engine.settings.index_dir)
-        assert loaded.extras["articles-seen.json"] == ["veto"]
-        manifest = json.loads((loaded.version_dir / "manifest.json").read_text())
-        assert "articles-seen.json" in manifest["files"]
-    finally:
-        _VERSION_FILES.pop("articles-seen.json", None)
+    seen = VersionFile("articles-seen.json", write,
+                       lambda index, path: json.loads(path.read_text()))
+    (engine.settings.articles_dir / "storm.txt").unlink()
+    Index(engine.settings, engine.embedder, version_files=(BM25_FILE, seen)).build(progress=False)
+    loaded = StoredIndex.load(engine.settings.index_dir, version_files=[seen])
+    assert loaded.extras == {"articles-seen.json": ["veto"]}
+    manifest = json.loads((loaded.version_dir / "manifest.json").read_text())
+    assert {"articles-seen.json", "bm25.zip"} <= set(manifest["files"])
 
 
 def test_update_works_on_a_vector_index_that_cannot_remove_ids(engine):
