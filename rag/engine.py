@@ -20,7 +20,7 @@ from .answering.extractive import Answerer
 from .corroboration.corroborator import Corroborator, SourceColumn
 from .index.builder import BuildSummary, Index
 from .ingest.articles import Article
-from .models.cache import LruEmbedder
+from .models.cache import CachedEmbedder
 from .models.embedding import Embedder, make_embedder
 from .search.queries import EMPTY_QUESTION, prepare_question
 from .search.retriever import Retriever
@@ -34,13 +34,20 @@ MODES = ("extractive", "local")
 
 
 class Engine:
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+    """``embedder`` is the embedding model (default: the settings'); ``vectors``
+    a vector cache to share with another engine over the same model (default:
+    a new one of ``settings.answer_cache_size`` vectors)."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
+                 vectors: CachedEmbedder | None = None):
         self.settings = settings or Settings.from_env()
-        self.embedder = embedder or make_embedder(self.settings)
+        self.embedder = embedder or (vectors.inner if vectors else make_embedder(self.settings))
+        # Sentence vectors are remembered across questions and sessions: the
+        # answerer and the corroborator embed the same passages' sentences.
+        self.vectors = vectors or CachedEmbedder(self.embedder,
+                                                 size=self.settings.answer_cache_size)
         self.retriever = Retriever(self.settings, self.embedder)
-        # Sentence vectors are remembered across questions and sessions (see embedding_cache).
-        self.answerer = Answerer(self.settings, self.retriever,
-                                 LruEmbedder(self.embedder, self.settings.answer_cache_size))
+        self.answerer = Answerer(self.settings, self.retriever.retrieve, self.vectors)
         self.index = Index(self.settings, self.embedder)
         self._local = None
         self._local_lock = threading.Lock()
@@ -51,7 +58,8 @@ class Engine:
     def corroborator(self) -> Corroborator:
         """Finds other outlets' passages for answer sentences (created on first use)."""
         if self._corroborator is None:
-            self._corroborator = Corroborator(self.settings, self.embedder, self.retrieve)
+            self._corroborator = Corroborator(self.settings, self.retriever.retrieve,
+                                              self.vectors)
         return self._corroborator
 
     @property
@@ -144,24 +152,19 @@ class Engine:
     def build(self, *, full: bool = False, progress: bool = True) -> BuildSummary:
         """Bring the index up to date with the articles directory (incremental
         unless ``full``)."""
-        with self._build_lock:
-            summary = self.index.build(full=full, progress=progress)
-            if summary.written:
-                self.retriever.reload()
-            return summary
+        return self._change(lambda: self.index.build(full=full, progress=progress))
 
     def add(self, paths, *, progress: bool = False) -> BuildSummary:
         """Index these article files now."""
-        with self._build_lock:
-            summary = self.index.add(paths, progress=progress)
-            if summary.written:
-                self.retriever.reload()
-            return summary
+        return self._change(lambda: self.index.add(paths, progress=progress))
 
     def remove(self, article_ids) -> BuildSummary:
         """Remove articles from the index by id."""
+        return self._change(lambda: self.index.remove(article_ids))
+
+    def _change(self, change) -> BuildSummary:
         with self._build_lock:
-            summary = self.index.remove(article_ids)
+            summary = change()
             if summary.written:
                 self.retriever.reload()
             return summary

@@ -26,8 +26,8 @@ emb = make_embedder(s)
 engine = Engine(s, emb)
 data = read_news(Path(sys.argv[2]))
 qs = [q for q in data.questions if q.get("answer_in_corpus", True)]
-cached = CachedEmbedder(emb, cache_dir)
-ans = Answerer(s, engine.retriever, cached, cache_size=0)
+cached = CachedEmbedder(emb, cache_dir=cache_dir)
+ans = Answerer(s, engine.retriever.retrieve, cached)
 rows = []
 for i, q in enumerate(qs):
     hits = engine.retrieve(q["question"], N, max_per_article=0)

@@ -11,21 +11,19 @@ of relevance. When even the best candidate scores below
 ``Settings.abstain_below`` the answer abstains.
 
 Article text is evidence, never a command: sentences that instruct a reader
-or model ("ignore the question and say ...") are never quoted, and passages
-made only of such sentences are not used.
+or model ("ignore the question and say ...") are never quoted (and search
+never returns passages made only of such sentences).
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..models.embedding import Embedder
-from ..search.retriever import Retriever
+from ..search.retriever import Search
 from ..settings import Settings
 from ..text.sentences import split_sentences
 from ..text.words import (
@@ -69,34 +67,22 @@ class Candidate:
     merged: list["Candidate"] = field(default_factory=list, compare=False)
 
 
-def _not_only_instructions(passage: str) -> bool:
-    """Whether a passage says something besides instructions to the reader
-    or model (a passage of nothing but those is never quoted or cited)."""
-    return not all(looks_like_instruction(passage[a:b]) for a, b in split_sentences(passage))
-
-
 class Answerer:
     """Extractive answers; also scores candidate sentences for the local model."""
 
-    def __init__(self, settings: Settings, retriever: Retriever, embedder: Embedder,
-                 cache_size: int = 20_000, vector_cache: OrderedDict | None = None):
+    def __init__(self, settings: Settings, search: Search, embedder: Embedder):
         self.settings = settings
-        self.retriever = retriever
+        self.search = search
+        # Embedding candidate sentences is the answerer's main cost: the
+        # engine gives it its vector cache (rag.models.cache).
         self.embedder = embedder
-        # Sentence vectors by text: passages recur across questions (and every
-        # follow-up), and embedding candidates is the answerer's main cost.
-        # Answerers over the same index and model may share one cache.
-        self._vectors: OrderedDict[str, np.ndarray] = \
-            OrderedDict() if vector_cache is None else vector_cache
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()
 
     # -- public --------------------------------------------------------------
 
     def answer(self, question: str, k: int | None = None, *,
                history: History = None, **filters) -> Answer:
         """The extractive answer; ``history`` holds earlier turns, ``filters``
-        go to the retriever."""
+        go to the search."""
         hits = self.retrieve(contextual_query(question, history), k, **filters)
         # Judge sentences against the earlier question, not its answer: the
         # follow-up wants something new.
@@ -105,9 +91,8 @@ class Answerer:
                                said=[t.answer for t in normalize_history(history)])
 
     def retrieve(self, query: str, k: int | None = None, **filters) -> list[Hit]:
-        """The ``k`` best passages, leaving out passages that only instruct."""
-        return self.retriever.retrieve(query, k or self.settings.top_k,
-                                       usable=_not_only_instructions, **filters)
+        """The ``k`` best passages (default ``Settings.top_k``) for ``query``."""
+        return self.search(query, k or self.settings.top_k, **filters)
 
     def extractive(self, question: str, hits: list[Hit], *, query: str | None = None,
                    said: list[str] = ()) -> Answer:
@@ -147,7 +132,7 @@ class Answerer:
         readings = [c.text for c in candidates]
         readings += [_focus(c.text, asked) or c.text for c in candidates]
         asks = [question] if query is None else [question, query]
-        vectors = self.encode(asks + readings)
+        vectors = self.embedder.encode(asks + readings)
         # whichever reading of a follow-up the sentence answers better
         similarity = np.max(vectors[len(asks):] @ vectors[:len(asks)].T, axis=1)
         similarity = np.maximum(similarity[:len(candidates)], similarity[len(candidates):])
@@ -166,34 +151,13 @@ class Answerer:
         scored.sort(key=lambda c: (-c.score, c.hit_pos, c.start))
         return scored
 
-    @property
-    def vector_cache(self) -> OrderedDict:
-        return self._vectors
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors for ``texts``, cached by text."""
-        with self._cache_lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            fresh = self.embedder.encode(missing)
-            with self._cache_lock:
-                for text, vector in zip(missing, fresh):
-                    self._vectors[text] = vector
-                while len(self._vectors) > self._cache_size:
-                    self._vectors.popitem(last=False)
-        with self._cache_lock:
-            vectors = [self._vectors.get(t) for t in texts]
-        if any(v is None for v in vectors):   # evicted meanwhile: rare, just recompute
-            return self.embedder.encode(texts)
-        return np.stack(vectors)
-
     # -- selection -----------------------------------------------------------
 
     def _select(self, ranked: list[Candidate], hits: list[Hit]) -> list[Candidate]:
         """Lead candidates of the answer sentences, each with the candidates
         of other articles that state the same fact in ``merged``."""
         floor = max(self.settings.abstain_below, ranked[0].score - _KEEP_MARGIN)
-        vectors = self.encode([c.text for c in ranked])
+        vectors = self.embedder.encode([c.text for c in ranked])
         same = vectors @ vectors.T
         leads: list[int] = []
         merged: dict[int, list[int]] = {}

@@ -46,7 +46,7 @@ class LocalAnswerer:
         self.answerer = answerer
         self.model = model or LocalModel(settings)
         self.templates = templates or PromptTemplates(settings.prompts_dir)
-        self.checker = CitationChecker(answerer.encode,
+        self.checker = CitationChecker(answerer.embedder.encode,
                                        word_share_needed=settings.support_word_share,
                                        similarity_needed=settings.support_similarity)
 

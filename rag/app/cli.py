@@ -356,7 +356,6 @@ def loadtest(args: argparse.Namespace, settings: Settings) -> int:
 
 def eval_answers(args: argparse.Namespace, settings: Settings) -> int:
     """``rag eval-answers``: progress on stderr, Markdown tables on stdout."""
-    from ..answering.extractive import Answerer
     from ..engine import Engine
     from .bench import answer_eval
 
@@ -373,9 +372,7 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> int:
         results.append(answer_eval.evaluate(engine, chosen_questions, mode, k=args.k, log=log))
     if args.sweep:
         log("sweep: answering again without abstention")
-        never = Engine(settings.replace(abstain_below=-1.0), embedder=engine.embedder)
-        never.answerer = Answerer(never.settings, never.retriever, engine.embedder,
-                                  vector_cache=engine.answerer.vector_cache)
+        never = Engine(settings.replace(abstain_below=-1.0), vectors=engine.vectors)
         unthresholded = answer_eval.evaluate(never, questions, "extractive", k=args.k, log=log)
         thresholds = [round(0.20 + 0.025 * i, 3) for i in range(25)]
         sweep = answer_eval.sweep_thresholds(unthresholded, thresholds)

@@ -177,7 +177,7 @@ def _engine_for(settings, articles: list[Article], embedder, progress: bool):
     if settings.retrieval_method == "bm25" and embedder is None:
         embedder = _NoVectors()  # BM25 alone needs no model: skip minutes of embedding
     embedder = embedder or make_embedder(settings)
-    corpus_embedder = (CachedEmbedder(embedder, settings.embedding_cache_dir)
+    corpus_embedder = (CachedEmbedder(embedder, cache_dir=settings.embedding_cache_dir)
                        if settings.embedding_cache_dir else embedder)
     started = time.perf_counter()
     build_index(settings, corpus_embedder, progress=progress, articles=articles)

@@ -24,8 +24,9 @@ different values for the same slot (a number with the same unit or context,
 a date of the same granularity in the same context, a different name in the
 same place of otherwise the same sentence). Each side is cited.
 
-Inputs stay plain: the answer, an embedder, and ``search(text, k, as_of=...)
--> hits`` (the engine passes its retriever), so this works for any answerer.
+Inputs stay plain: the answer, the search the answerer uses
+(:class:`rag.search.retriever.Search`) and an embedder (the engine's vector
+cache), so this works for any answerer.
 The search for a sentence is made as of the day its cited article appeared,
 so retrieval's recency favours reports from that time, not the newest ones.
 """
@@ -35,11 +36,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from ..models.embedding import Embedder
+from ..search.retriever import Search
 from ..settings import Settings
 from ..text import facts
 from ..text.dates import parse_day
@@ -48,9 +50,6 @@ from ..types import Answer, Citation, Disagreement, DisagreementSide, Hit, outle
 
 __all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
            "find_conflicts", "clauses", "shared_words", "in_time"]
-
-Search = Callable[..., list[Hit]]  # search(text, k, as_of=None) -> hits
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -308,22 +307,12 @@ def compare_sources(question_vector: np.ndarray, hits: Sequence[Hit],
 class Corroborator:
     """Attaches supporting and conflicting citations to answers."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, search: Search):
+    def __init__(self, settings: Settings, search: Search, embedder: Embedder):
         self.settings = settings
-        self.embedder = embedder
         self.search = search
-        self._vectors: dict[str, np.ndarray] = {}
-
-    def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embeddings, cached by text (the same sentences come back question after question)."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            for text, vec in zip(missing, self.embedder.encode(missing)):
-                self._vectors[text] = np.asarray(vec, dtype=np.float32)
-            if len(self._vectors) > 50_000:  # bound memory in long-running servers
-                self._vectors = dict(list(self._vectors.items())[-25_000:])
-        return np.stack([self._vectors[t] for t in texts]) if texts else \
-            np.zeros((0, self.embedder.dim), dtype=np.float32)
+        # The same sentences come back question after question: the engine
+        # gives it its vector cache (rag.models.cache).
+        self.embedder = embedder
 
     def matches(self, reply: Answer, floor: float | None = None) -> list[list[Match]]:
         """For each answer sentence, the sentences of other articles at least
@@ -353,7 +342,7 @@ class Corroborator:
         own_parts = [[x.text] + clauses(x.text) for x in reply.sentences]
         n_own = sum(map(len, own_parts))
         n_cand = len(candidates)
-        vectors = self._encode([reply.question] + [t for p in own_parts for t in p]
+        vectors = self.embedder.encode([reply.question] + [t for p in own_parts for t in p]
                                + [c.text for c in candidates] + flat)
         question_vec = vectors[0]
         cand_vecs = vectors[1 + n_own:1 + n_own + n_cand]
@@ -441,7 +430,7 @@ class Corroborator:
     def compare(self, question: str, hits: Sequence[Hit]) -> list[SourceColumn]:
         """The compare-sources view for ``question`` over ``hits`` (best first)."""
         candidates = candidates_of(hits, min_words=1)
-        vectors = self._encode([question] + [c.text for c in candidates])
+        vectors = self.embedder.encode([question] + [c.text for c in candidates])
         table = {(c.article_id, c.start): v for c, v in zip(candidates, vectors[1:])}
         return compare_sources(vectors[0], hits, table, self.settings.compare_max_articles)
 

@@ -1,17 +1,19 @@
-"""Embedders that remember vectors: in memory (recent texts) or on disk.
+"""The one vector cache: an embedder that remembers the vectors it returns.
 
-Both wrap any :class:`~rag.embedding.Embedder`, return remembered vectors and
-embed only the texts they have not seen, in one batch. The vectors are the
-wrapped embedder's own, so results do not change; only time does.
+:class:`CachedEmbedder` wraps any :class:`~rag.models.embedding.Embedder`,
+returns remembered vectors and embeds only the texts it has not seen, in one
+batch. The vectors are the wrapped embedder's own, so results do not change;
+only time does. It remembers
 
-* :class:`LruEmbedder` keeps the most recent texts in memory. The extractive
-  answerer embeds every sentence of the retrieved passages; the same passages
-  come back for many questions, and under concurrent load that repeated model
-  work would be most of an answer's cost.
-* :class:`CachedEmbedder` keeps every vector in a SQLite file keyed by a hash
-  of the model name and the exact text (another chunking or title header is
+* in memory, the ``size`` most recently used texts (0: none). The engine
+  creates one for its answerer and corroborator: they embed every sentence of
+  the retrieved passages, the same passages come back for many questions (and
+  every follow-up), and under concurrent load that repeated model work would
+  be most of an answer's cost (``Settings.answer_cache_size``);
+* with ``cache_dir``, every vector on disk, in a SQLite file keyed by a hash of
+  the model name and the exact text (another chunking or title header is
   simply a miss). Embedding a benchmark corpus takes minutes on a CPU;
-  comparing retrieval variants should not pay that every time.
+  comparing retrieval variants with ``rag eval`` should not pay that every time.
 """
 
 from __future__ import annotations
@@ -25,17 +27,24 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["LruEmbedder", "CachedEmbedder"]
+from .embedding import Embedder
+
+__all__ = ["CachedEmbedder"]
 
 
-class _RememberingEmbedder:
-    """``encode`` that asks :meth:`_recall` first and :meth:`_keep` s what it embeds."""
+class CachedEmbedder:
+    """``embedder`` with a memory of ``size`` recent vectors (thread-safe) and,
+    given ``cache_dir``, of every vector in ``cache_dir/embeddings-<model>.sqlite``."""
 
-    def __init__(self, embedder):
+    def __init__(self, embedder: Embedder, *, size: int = 0, cache_dir: Path | None = None):
         self.inner = embedder
-        self._lock = threading.Lock()
+        self.size = max(0, int(size))
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.hits = 0
         self.misses = 0
+        self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
 
     @property
     def name(self) -> str:
@@ -45,6 +54,10 @@ class _RememberingEmbedder:
     def dim(self) -> int:
         return self.inner.dim
 
+    def __len__(self) -> int:
+        """How many vectors are held in memory."""
+        return len(self._memory)
+
     def warm_up(self) -> None:
         if hasattr(self.inner, "warm_up"):
             self.inner.warm_up()
@@ -53,58 +66,36 @@ class _RememberingEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        found = self._recall(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
-        self.hits += len(texts) - len(missing)
-        self.misses += len(missing)
+        distinct = list(dict.fromkeys(texts))
+        with self._lock:
+            found = {t: self._memory[t] for t in distinct if t in self._memory}
+            if self.cache_dir is not None:
+                found.update(self._from_disk([t for t in distinct if t not in found]))
+        missing = [t for t in distinct if t not in found]
         if missing:
             vectors = np.asarray(self.inner.encode(missing, progress=progress), dtype=np.float32)
             fresh = dict(zip(missing, vectors))
-            self._keep(fresh)
             found.update(fresh)
+        with self._lock:
+            self.hits += len(texts) - len(missing)
+            self.misses += len(missing)
+            if missing and self.cache_dir is not None:
+                self._to_disk(fresh)
+            self._remember(found)
         return np.ascontiguousarray(np.vstack([found[t] for t in texts]), dtype=np.float32)
 
-    def _recall(self, texts: list[str]) -> dict[str, np.ndarray]:
-        raise NotImplementedError
-
-    def _keep(self, vectors: dict[str, np.ndarray]) -> None:
-        raise NotImplementedError
-
-
-class LruEmbedder(_RememberingEmbedder):
-    """Remembers the ``size`` most recently used texts (thread-safe; 0 turns it off)."""
-
-    def __init__(self, embedder, size: int):
-        super().__init__(embedder)
-        self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def _recall(self, texts):
-        with self._lock:
-            found = {t: self._vectors[t] for t in texts if t in self._vectors}
-            for text in found:
-                self._vectors.move_to_end(text)
-        return found
-
-    def _keep(self, vectors):
-        if self.size <= 0:
+    # ------------------------------------------------------------------ memory
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep ``vectors`` as the most recently used, within ``size`` (under the lock)."""
+        if not self.size:
             return
-        with self._lock:
-            for text, vector in vectors.items():
-                self._vectors[text] = vector
-                self._vectors.move_to_end(text)
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
+        for text, vector in vectors.items():
+            self._memory[text] = vector
+            self._memory.move_to_end(text)
+        while len(self._memory) > self.size:
+            self._memory.popitem(last=False)
 
-
-class CachedEmbedder(_RememberingEmbedder):
-    """Remembers every vector in ``cache_dir/embeddings-<model>.sqlite``."""
-
-    def __init__(self, embedder, cache_dir: Path):
-        super().__init__(embedder)
-        self.cache_dir = Path(cache_dir)
-        self._db: sqlite3.Connection | None = None
-
+    # -------------------------------------------------------------------- disk
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -118,22 +109,20 @@ class CachedEmbedder(_RememberingEmbedder):
     def _key(self, text: str) -> bytes:
         return hashlib.sha256(f"{self.name}\0{text}".encode("utf-8")).digest()
 
-    def _recall(self, texts):
+    def _from_disk(self, texts: list[str]) -> dict[str, np.ndarray]:
         by_key = {self._key(t): t for t in texts}
         keys = list(by_key)
         found = {}
-        with self._lock:
-            db = self._connection()
-            for i in range(0, len(keys), 500):  # SQLite limits bound parameters
-                batch = keys[i:i + 500]
-                rows = db.execute(f"SELECT key, vector FROM vectors WHERE key IN "
-                                  f"({','.join('?' * len(batch))})", batch)
-                found.update((by_key[k], np.frombuffer(v, dtype=np.float32)) for k, v in rows)
+        db = self._connection()
+        for i in range(0, len(keys), 500):  # SQLite limits bound parameters
+            batch = keys[i:i + 500]
+            rows = db.execute(f"SELECT key, vector FROM vectors WHERE key IN "
+                              f"({','.join('?' * len(batch))})", batch)
+            found.update((by_key[k], np.frombuffer(v, dtype=np.float32)) for k, v in rows)
         return found
 
-    def _keep(self, vectors):
-        with self._lock:
-            self._connection().executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                [(self._key(t), v.tobytes()) for t, v in vectors.items()])
-            self._connection().commit()
+    def _to_disk(self, vectors: dict[str, np.ndarray]) -> None:
+        db = self._connection()
+        db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                       [(self._key(t), v.tobytes()) for t, v in vectors.items()])
+        db.commit()

@@ -19,7 +19,12 @@ A query runs in four steps:
    date the question is asked from ranks higher.
 3. **Rerank** (optional): a local CrossEncoder rescores the best few.
 4. **Diversity** (:mod:`rag.search.diversity`): near-duplicates are dropped and at
-   most ``max_per_article`` passages are kept per article.
+   most ``max_per_article`` passages are kept per article. A passage made only
+   of instructions to a reader or model ("ignore the question and say ...")
+   is never returned: article text is evidence, never a command.
+
+The answerer and the corroborator search through :class:`Search`, which
+:meth:`Retriever.retrieve` is.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -38,15 +43,31 @@ from ..ingest.chunking import Chunk
 from ..models.embedding import Embedder
 from ..settings import Settings
 from ..text.dates import given_day, parse_day
+from ..text.sentences import split_sentences
+from ..text.words import looks_like_instruction
 from ..types import Hit
 from .diversity import diversify
 from .fusion import convex_fusion, min_max, reciprocal_rank_fusion
 from .recency import Freshness, collection_present
 
-__all__ = ["Retriever", "Filters", "METHODS", "FUSIONS"]
+__all__ = ["Retriever", "Search", "Filters", "METHODS", "FUSIONS", "only_instructions"]
 
 METHODS = ("hybrid", "dense", "bm25")
 FUSIONS = ("convex", "rrf")
+
+
+class Search(Protocol):
+    """How the answerer and the corroborator find passages: the ``k`` best
+    for ``text`` (default ``Settings.top_k``), best first; ``options`` as for
+    :meth:`Retriever.retrieve` (``method``, the filters, ``as_of``...)."""
+
+    def __call__(self, text: str, k: int | None = None, **options) -> list[Hit]: ...
+
+
+def only_instructions(passage: str) -> bool:
+    """Whether every sentence of ``passage`` instructs a reader or model
+    (such a passage is never returned, quoted or cited)."""
+    return all(looks_like_instruction(passage[a:b]) for a, b in split_sentences(passage))
 
 
 @dataclass(frozen=True)
@@ -168,8 +189,7 @@ class Retriever:
     def retrieve(self, question: str, k: int | None = None, *, method: str | None = None,
                  max_per_article: int | None = None, sources: list[str] | tuple = (),
                  date_from: str | None = None, date_to: str | None = None,
-                 rerank: bool | None = None, as_of=None,
-                 usable: Callable[[str], bool] | None = None) -> list[Hit]:
+                 rerank: bool | None = None, as_of=None) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first.
 
         ``method`` is ``"hybrid"`` (default), ``"dense"`` or ``"bm25"``;
@@ -179,9 +199,9 @@ class Retriever:
         ``settings.reranker_path`` is set); ``as_of`` is the date the
         question is asked from (an ISO string or ``date``; default: the
         settings' ``as_of``, else the collection's present), stories near it
-        rank higher (``settings.recency_weight``); ``usable``, given a passage's
-        text, says whether it may be returned at all (a rejected passage
-        takes no place in the results and does not count towards the cap).
+        rank higher (``settings.recency_weight``). A passage of nothing but
+        instructions (:func:`only_instructions`) takes no place in the results
+        and does not count towards the cap.
         """
         s = self.settings
         k = k or s.top_k
@@ -209,8 +229,8 @@ class Retriever:
             ranked = sorted(top, key=lambda pos: -new[pos]) + ranked[len(top):]
             scores = {**scores, **new}
 
-        if usable is not None:  # lazily: only as far down as diversify reads
-            ranked = (pos for pos in ranked if usable(index.chunks[pos].text))
+        # Lazily: only as far down as diversify reads.
+        ranked = (pos for pos in ranked if not only_instructions(index.chunks[pos].text))
         cap = s.max_per_article if max_per_article is None else max_per_article
         chosen = diversify(ranked, k, text=lambda pos: index.chunks[pos].text,
                            group=lambda pos: index.chunks[pos].article_id,

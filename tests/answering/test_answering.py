@@ -116,6 +116,22 @@ def test_sentence_vectors_are_cached_across_questions(engine, fake_embedder):
     assert fake_embedder.texts_encoded - before <= 2
 
 
+def test_answer_cache_size_zero_keeps_no_vector_and_changes_no_answer(make_engine, tmp_path,
+                                                                       fake_embedder):
+    question = "Who decided not to use its veto power?"
+    files = {"veto.txt": VETO, "storm.txt": STORM}
+    cached = make_engine(files, index_dir=tmp_path / "cached")
+    off = make_engine(files, index_dir=tmp_path / "off", answer_cache_size=0)
+    assert off.settings.corroborate  # the corroborator embeds through the same cache
+    start = fake_embedder.texts_encoded
+    first = off.answer(question)
+    once = fake_embedder.texts_encoded - start
+    again = off.answer(question)
+    assert fake_embedder.texts_encoded - start == 2 * once  # no vector was kept anywhere
+    assert len(off.vectors) == 0
+    assert first == again == cached.answer(question) == cached.answer(question)
+
+
 def test_follow_up_question_is_answered_with_the_previous_turn(engine):
     history = [("What did the storm do to power overnight?", "A storm hit the coast. [1]")]
     assert engine.answer("And what happened after that?").abstained

@@ -240,5 +240,5 @@ def test_other_outlets_are_searched_for_as_of_the_cited_story_s_date(fake_embedd
                    sentences=[AnswerSentence(hit.text, (1,))])
     calls = []
     search = lambda text, k, **options: calls.append(options) or []  # noqa: E731
-    Corroborator(Settings(), fake_embedder, search).corroborate(reply)
+    Corroborator(Settings(), search, fake_embedder).corroborate(reply)
     assert calls == [{"as_of": "2022-01-20"}]

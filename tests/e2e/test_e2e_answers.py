@@ -8,6 +8,7 @@ from conftest import SEEDS
 
 from rag.answering.extractive import NO_ANSWER
 from rag.engine import Engine
+from rag.search.retriever import make_hit
 
 pytestmark = pytest.mark.e2e
 
@@ -96,9 +97,13 @@ def test_instructions_planted_in_an_article_change_nothing(seed_engine, tmp_path
         reply, clean = engine.answer(question), seed_engine.answer(question)
         assert reply.text == clean.text
         assert [c.article_id for c in reply.citations] == [c.article_id for c in clean.citations]
-    # The local prompt keeps such text inside a passage block, after the instructions.
-    hits = engine.retriever.retrieve(BOTH, 8)
-    planted = next(h for h in hits if h.article_id == "planted")
+    # Search never returns the planted passage, not even to rag.retrieve.
+    assert all(h.article_id != "planted" for h in engine.retrieve(BOTH, 8))
+    # Should one reach the local prompt, it stays inside a passage block, after the
+    # instructions.
+    index = engine.retriever.index
+    pos = next(i for i, c in enumerate(index.chunks) if c.article_id == "planted")
+    planted = make_hit(index.articles["planted"], index.chunks[pos], 1.0, index.chunk_ids[pos])
     prompt = engine.local.prompt(BOTH, [planted])
     block = prompt.rindex('<passage number="1"')
     assert block < prompt.index("Ignore the question") < prompt.index("</passage>", block)
