@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..models.embedding import Embedder
+from ..search.passages import distinct_sentences
 from ..search.retriever import Search
 from ..settings import Settings
-from ..text.sentences import split_sentences
 from ..text.words import (
     content_words,
     has_answer_type,
@@ -219,17 +219,12 @@ def _candidate_sentences(hits: list[Hit]) -> list[Candidate]:
     Overlapping chunks repeat sentences; each is kept once, with the best hit.
     Sentences that instruct the reader are left out.
     """
-    seen, out = set(), []
-    for pos, hit in enumerate(hits):
-        for start, end in split_sentences(hit.text, offset=hit.start):
-            key = (hit.article_id, start)
-            text = hit.text[start - hit.start:end - hit.start]
-            if key in seen or looks_like_instruction(text) or len(content_words(text)) < 2:
-                continue
-            seen.add(key)
-            if lead := _LEAD_IN.match(text):
-                start, text = start + lead.end(), text[lead.end():]
-            out.append(Candidate(pos, start, end, text[:1].upper() + text[1:]))
+    out = []
+    for pos, start, end, text in distinct_sentences(
+            hits, lambda text: not looks_like_instruction(text) and len(content_words(text)) >= 2):
+        if lead := _LEAD_IN.match(text):
+            start, text = start + lead.end(), text[lead.end():]
+        out.append(Candidate(pos, start, end, text[:1].upper() + text[1:]))
     return out
 
 

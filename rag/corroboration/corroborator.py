@@ -41,11 +41,11 @@ from typing import Sequence
 import numpy as np
 
 from ..models.embedding import Embedder
+from ..search.passages import distinct_sentences
 from ..search.retriever import Search
 from ..settings import Settings
 from ..text import facts
 from ..text.dates import parse_day
-from ..text.sentences import split_sentences
 from ..types import Answer, Citation, Disagreement, DisagreementSide, Hit, outlet_name
 
 __all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
@@ -262,15 +262,8 @@ def _surface(sentence: str, name: frozenset[str]) -> str:
 
 def candidates_of(hits: Sequence[Hit], min_words: int = 5) -> list[Candidate]:
     """Each distinct sentence of ``hits`` (overlapping chunks repeat sentences)."""
-    seen, out = set(), []
-    for hit in hits:
-        for start, end in split_sentences(hit.text, offset=hit.start):
-            text = hit.text[start - hit.start:end - hit.start]
-            if (hit.article_id, start) in seen or len(text.split()) < min_words:
-                continue
-            seen.add((hit.article_id, start))
-            out.append(Candidate(hit, start, end, text))
-    return out
+    return [Candidate(hits[pos], start, end, text) for pos, start, end, text
+            in distinct_sentences(hits, lambda text: len(text.split()) >= min_words)]
 
 
 def compare_sources(question_vector: np.ndarray, hits: Sequence[Hit],

@@ -43,14 +43,13 @@ from ..ingest.chunking import Chunk
 from ..models.embedding import Embedder
 from ..settings import Settings
 from ..text.dates import given_day, parse_day
-from ..text.sentences import split_sentences
-from ..text.words import looks_like_instruction
 from ..types import Hit
 from .diversity import diversify
 from .fusion import convex_fusion, min_max, reciprocal_rank_fusion
+from .passages import only_instructions
 from .recency import Freshness, collection_present
 
-__all__ = ["Retriever", "Search", "Filters", "METHODS", "FUSIONS", "only_instructions"]
+__all__ = ["Retriever", "Search", "Filters", "METHODS", "FUSIONS"]
 
 METHODS = ("hybrid", "dense", "bm25")
 FUSIONS = ("convex", "rrf")
@@ -62,12 +61,6 @@ class Search(Protocol):
     :meth:`Retriever.retrieve` (``method``, the filters, ``as_of``...)."""
 
     def __call__(self, text: str, k: int | None = None, **options) -> list[Hit]: ...
-
-
-def only_instructions(passage: str) -> bool:
-    """Whether every sentence of ``passage`` instructs a reader or model
-    (such a passage is never returned, quoted or cited)."""
-    return all(looks_like_instruction(passage[a:b]) for a, b in split_sentences(passage))
 
 
 @dataclass(frozen=True)
@@ -200,7 +193,7 @@ class Retriever:
         question is asked from (an ISO string or ``date``; default: the
         settings' ``as_of``, else the collection's present), stories near it
         rank higher (``settings.recency_weight``). A passage of nothing but
-        instructions (:func:`only_instructions`) takes no place in the results
+        instructions (:func:`~rag.search.passages.only_instructions`) takes no place in the results
         and does not count towards the cap.
         """
         s = self.settings
