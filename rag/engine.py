@@ -41,11 +41,13 @@ class Engine:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
                  vectors: CachedEmbedder | None = None):
         self.settings = settings or Settings.from_env()
-        self.embedder = embedder or (vectors.inner if vectors else make_embedder(self.settings))
+        if embedder is None:
+            embedder = vectors.inner if vectors is not None else make_embedder(self.settings)
+        self.embedder = embedder
         # Sentence vectors are remembered across questions and sessions: the
         # answerer and the corroborator embed the same passages' sentences.
-        self.vectors = vectors or CachedEmbedder(self.embedder,
-                                                 size=self.settings.answer_cache_size)
+        self.vectors = vectors if vectors is not None else \
+            CachedEmbedder(self.embedder, size=self.settings.answer_cache_size)
         self.retriever = Retriever(self.settings, self.embedder)
         self.answerer = Answerer(self.settings, self.retriever.retrieve, self.vectors)
         self.index = Index(self.settings, self.embedder)

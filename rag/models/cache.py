@@ -54,7 +54,8 @@ class CachedEmbedder:
     def dim(self) -> int:
         return self.inner.dim
 
-    def __len__(self) -> int:
+    @property
+    def in_memory(self) -> int:
         """How many vectors are held in memory."""
         return len(self._memory)
 

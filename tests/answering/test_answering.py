@@ -116,6 +116,20 @@ def test_sentence_vectors_are_cached_across_questions(engine, fake_embedder):
     assert fake_embedder.texts_encoded - before <= 2
 
 
+def test_an_engine_given_another_engine_s_vector_cache_reuses_its_sentence_vectors(
+        engine, fake_embedder):
+    from rag.engine import Engine
+
+    question = "Who decided not to use its veto power?"
+    expected = engine.answer(question)
+    before = fake_embedder.texts_encoded
+    engine.answer(question)
+    searches_only = fake_embedder.texts_encoded - before   # retrieval embeds its queries
+    other = Engine(engine.settings, vectors=engine.vectors)
+    before = fake_embedder.texts_encoded
+    assert other.answer(question) == expected
+    assert fake_embedder.texts_encoded - before == searches_only
+
 def test_answer_cache_size_zero_keeps_no_vector_and_changes_no_answer(make_engine, tmp_path,
                                                                        fake_embedder):
     question = "Who decided not to use its veto power?"
@@ -128,7 +142,7 @@ def test_answer_cache_size_zero_keeps_no_vector_and_changes_no_answer(make_engin
     once = fake_embedder.texts_encoded - start
     again = off.answer(question)
     assert fake_embedder.texts_encoded - start == 2 * once  # no vector was kept anywhere
-    assert len(off.vectors) == 0
+    assert off.vectors.in_memory == 0
     assert first == again == cached.answer(question) == cached.answer(question)
 
 

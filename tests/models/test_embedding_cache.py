@@ -28,7 +28,7 @@ def test_least_recently_used_texts_are_forgotten_beyond_the_size(fake_embedder):
 def test_size_zero_turns_the_memory_off(fake_embedder):
     cached = CachedEmbedder(fake_embedder, size=0)
     cached.encode(["x"]), cached.encode(["x"])
-    assert fake_embedder.texts_encoded == 2 and len(cached) == 0
+    assert fake_embedder.texts_encoded == 2 and cached.in_memory == 0
 
 
 def test_disk_cache_serves_a_new_process_without_embedding_again(fake_embedder, tmp_path):
@@ -46,7 +46,7 @@ def test_memory_and_disk_together_keep_fresh_vectors_on_disk_and_serve_the_model
     CachedEmbedder(fake_embedder, cache_dir=tmp_path).encode(["a b"])
     both = CachedEmbedder(fake_embedder, size=10, cache_dir=tmp_path)
     first = both.encode(["a b", "c d"])
-    assert fake_embedder.texts_encoded == 2 and len(both) == 2  # "a b" came from disk
+    assert fake_embedder.texts_encoded == 2 and both.in_memory == 2  # "a b" came from disk
     CachedEmbedder(fake_embedder, cache_dir=tmp_path).encode(["c d"])
     assert fake_embedder.texts_encoded == 2                      # "c d" was written there
     assert np.array_equal(first, fake_embedder.encode(["a b", "c d"]))
