@@ -8,12 +8,11 @@ Vectors are L2-normalised, so inner product equals cosine similarity.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
-
-from .loading import LoadOnce, hub_offline
 
 __all__ = ["Embedder", "SentenceEmbedder", "OnnxEmbedder", "default_model_path", "make_embedder"]
 
@@ -44,27 +43,32 @@ class SentenceEmbedder:
         self.name = name
         self.path = path
         self.batch_size = batch_size
-        self._model = LoadOnce(self._load)
-
-    def _load(self):
-        hub_offline()
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(str(self.path or default_model_path()), device="cpu")
-        self.dim = model.get_embedding_dimension()
-        return model
+        self._model = None
+        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the model now (the first ``encode`` does it otherwise)."""
-        self._model()
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    # Belt and braces: the path is local, but make sure the
+                    # hub libraries never try the network for metadata.
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    from sentence_transformers import SentenceTransformer
+
+                    model = SentenceTransformer(str(self.path or default_model_path()),
+                                                device="cpu")
+                    self.dim = model.get_embedding_dimension()
+                    self._model = model
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        model = self._model()
+        self.warm_up()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = model.encode(list(texts), batch_size=self.batch_size,
-                               normalize_embeddings=True, convert_to_numpy=True,
-                               show_progress_bar=progress)
+        vectors = self._model.encode(list(texts), batch_size=self.batch_size,
+                                     normalize_embeddings=True, convert_to_numpy=True,
+                                     show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -100,7 +104,9 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self.int8 = int8
         self.cache_dir = Path(cache_dir or Path.home() / ".cache" / "newsroom-rag")
-        self._runtime = LoadOnce(self._load)
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------ model files
     def model_file(self) -> Path:
@@ -128,28 +134,30 @@ class OnnxEmbedder:
             os.replace(tmp, int8)
         return int8 if self.int8 else fp32
 
-    def _load(self):
-        """The ONNX Runtime session, the tokenizer and the session's input names."""
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        max_len = json_field(self.path / "sentence_bert_config.json", "max_seq_length", 256)
-        tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
-        tokenizer.enable_truncation(max_len)
-        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        options = ort.SessionOptions()
-        # Threads that spin while idle steal the CPU from other
-        # work on a shared machine; sleeping costs little here.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(str(self.model_file()), options,
-                                       providers=["CPUExecutionProvider"])
-        return session, tokenizer, {i.name for i in session.get_inputs()}
-
     def warm_up(self) -> None:
-        self._runtime()
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    import onnxruntime as ort
+                    from tokenizers import Tokenizer
+
+                    max_len = json_field(self.path / "sentence_bert_config.json",
+                                         "max_seq_length", 256)
+                    tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+                    tokenizer.enable_truncation(max_len)
+                    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                    options = ort.SessionOptions()
+                    # Threads that spin while idle steal the CPU from other
+                    # work on a shared machine; sleeping costs little here.
+                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                    session = ort.InferenceSession(str(self.model_file()), options,
+                                                   providers=["CPUExecutionProvider"])
+                    self._inputs = {i.name for i in session.get_inputs()}
+                    self._tokenizer = tokenizer
+                    self._session = session
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        session, tokenizer, inputs = self._runtime()
+        self.warm_up()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # Longest first in batches of similar length: little padding, as
@@ -158,12 +166,13 @@ class OnnxEmbedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), self.batch_size):
             rows = order[start:start + self.batch_size]
-            encoded = tokenizer.encode_batch([texts[i] for i in rows])
+            encoded = self._tokenizer.encode_batch([texts[i] for i in rows])
             ids = np.array([e.ids for e in encoded], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask,
                      "token_type_ids": np.zeros_like(ids)}
-            hidden = session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0]
+            hidden = self._session.run(None, {k: v for k, v in feeds.items()
+                                              if k in self._inputs})[0]
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
             out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Iterator
 
 from ..settings import Settings
-from .loading import LoadOnce
 
 __all__ = ["LocalModel", "ModelUnavailable", "default_model_file", "DEFAULT_MODEL_FILE"]
 
@@ -54,8 +53,8 @@ class LocalModel:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._llm = LoadOnce(self._load)
-        self._lock = threading.Lock()   # one generation at a time
+        self._llm = None
+        self._lock = threading.Lock()
 
     @property
     def path(self) -> Path:
@@ -67,22 +66,25 @@ class LocalModel:
         return default_model_file(self.settings.llm_cache_dir)
 
     def load(self):
-        return self._llm()
-
-    def _load(self):
-        try:
-            from llama_cpp import Llama
-        except ImportError as exc:
-            raise ModelUnavailable("llama-cpp-python is not installed; "
-                                   "run `pip install .[llm]`") from exc
-        try:
-            return Llama(model_path=str(self.path), n_ctx=self.settings.llm_context_tokens,
-                         n_threads=self.settings.llm_threads,
-                         n_threads_batch=self.settings.llm_threads, seed=0, verbose=False)
-        except ModelUnavailable:
-            raise
-        except Exception as exc:  # llama.cpp reports load errors as ValueError etc.
-            raise ModelUnavailable(f"the model could not be loaded: {exc}") from exc
+        if self._llm is None:
+            with self._lock:
+                if self._llm is None:
+                    try:
+                        from llama_cpp import Llama
+                    except ImportError as exc:
+                        raise ModelUnavailable("llama-cpp-python is not installed; "
+                                               "run `pip install .[llm]`") from exc
+                    try:
+                        self._llm = Llama(model_path=str(self.path),
+                                          n_ctx=self.settings.llm_context_tokens,
+                                          n_threads=self.settings.llm_threads,
+                                          n_threads_batch=self.settings.llm_threads, seed=0,
+                                          verbose=False)
+                    except ModelUnavailable:
+                        raise
+                    except Exception as exc:  # llama.cpp reports load errors as ValueError etc.
+                        raise ModelUnavailable(f"the model could not be loaded: {exc}") from exc
+        return self._llm
 
     warm_up = load
 

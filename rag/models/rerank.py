@@ -9,10 +9,10 @@ directory (``Settings.reranker_path`` / ``--reranker``) and is off by default.
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Sequence
-
-from .loading import LoadOnce, hub_offline
 
 __all__ = ["Reranker"]
 
@@ -23,23 +23,27 @@ class Reranker:
     def __init__(self, path: Path, batch_size: int = 32):
         self.path = Path(path)
         self.batch_size = batch_size
-        self._model = LoadOnce(self._load)
-
-    def _load(self):
-        if not self.path.is_dir():
-            raise FileNotFoundError(f"reranker model directory not found: {self.path}")
-        hub_offline()
-        from sentence_transformers import CrossEncoder
-
-        return CrossEncoder(str(self.path), device="cpu")
+        self._model = None
+        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
-        self._model()
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    if not self.path.is_dir():
+                        raise FileNotFoundError(f"reranker model directory not found: "
+                                                f"{self.path}")
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    from sentence_transformers import CrossEncoder
+
+                    self._model = CrossEncoder(str(self.path), device="cpu")
 
     def scores(self, question: str, passages: Sequence[str]) -> list[float]:
         """Relevance of each passage to ``question`` (higher is better)."""
         if not passages:
             return []
-        out = self._model().predict([(question, p) for p in passages],
+        self.warm_up()
+        out = self._model.predict([(question, p) for p in passages],
                                   batch_size=self.batch_size, show_progress_bar=False)
         return [float(x) for x in out]
