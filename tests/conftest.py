@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -77,6 +78,17 @@ def seed_engine(tmp_path_factory):
     engine = Engine(settings)
     engine.build(progress=False)
     return engine
+
+
+@pytest.fixture(scope="session")
+def product_wheel(tmp_path_factory) -> Path:
+    """The product's wheel, built once from this checkout (offline: no build isolation)."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+                    "--no-build-isolation", "-q", "-w", str(out)],
+                   check=True, capture_output=True)
+    (wheel,) = out.glob("*.whl")
+    return wheel
 
 
 def free_port() -> int:

@@ -62,8 +62,11 @@ def _iso_day(value: str) -> str | None:
 
 
 def _add_collection_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--articles", metavar="DIR", help="articles directory (default: seeds/)")
-    parser.add_argument("--index", metavar="DIR", help="index directory (default: index/)")
+    parser.add_argument("--articles", metavar="DIR",
+                        help="articles directory (default: the seed articles)")
+    parser.add_argument("--index", metavar="DIR",
+                        help="index directory (default: index/ in a checkout, else in the "
+                             "user data directory; `rag status` shows it)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -95,7 +98,10 @@ def make_parser() -> argparse.ArgumentParser:
     _add_collection_flags(remove)
     remove.add_argument("ids", nargs="+", metavar="ARTICLE_ID")
 
-    ask = commands.add_parser("ask", help="answer a question with citations")
+    ask = commands.add_parser("ask", help="answer a question with citations",
+                              description="Answer a question with citations. The first run "
+                                          "builds a missing index from the articles "
+                                          "directory.")
     _add_collection_flags(ask)
     ask.add_argument("question")
     ask.add_argument("-k", type=int, help="passages to retrieve (default: 5)")
@@ -454,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             status = engine.status()
             print(json.dumps(status, indent=2) if args.json else format_status(status))
         elif args.command == "ask":
+            engine.build_if_missing()  # a first run answers, as the chat and the API do
             reply = engine.answer(args.question, args.k, mode=args.mode,
                                   sources=args.sources or (), date_from=args.date_from,
                                   date_to=args.date_to)

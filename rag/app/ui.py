@@ -235,7 +235,7 @@ def build_ui(engine):
     import gradio as gr
 
     from ..ingest.uploads import UploadRejected, accepted_suffixes, store_upload
-    from ..settings import PROJECT_ROOT
+    from ..settings import seeds_dir, uploads_root
 
     settings = engine.settings
     catalog = engine.catalog()
@@ -301,7 +301,8 @@ def build_ui(engine):
         stored, problems = [], []
         for path in files or []:
             try:
-                stored.append(store_upload(path, Path(path).name, settings.articles_dir,
+                stored.append(store_upload(path, Path(path).name,
+                                           uploads_root(settings.articles_dir),
                                            subdir=settings.upload_subdir,
                                            max_bytes=settings.upload_max_bytes))
             except UploadRejected as exc:
@@ -359,8 +360,7 @@ def build_ui(engine):
                 with gr.Row():
                     send = gr.Button("Ask", variant="primary", elem_id="ask", scale=3)
                     clear = gr.Button("Clear", elem_id="clear", scale=1)
-                examples = example_questions(catalog, settings.articles_dir,
-                                             PROJECT_ROOT / "seeds",
+                examples = example_questions(catalog, settings.articles_dir, seeds_dir(),
                                              settings.example_questions)
                 if examples:
                     gr.Examples(examples, inputs=question, label="Try")
