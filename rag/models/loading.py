@@ -31,8 +31,10 @@ class LazyModel:
             with self._lock:
                 if self._model is None:
                     # Belt and braces: the files are local, but make sure the
-                    # hub libraries never try the network for metadata.
+                    # hub libraries never try the network for metadata, and
+                    # keep their "Loading weights" bars off the user's stderr.
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                     self._model = self._load()
         return self._model
