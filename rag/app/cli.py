@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
 
 from ..settings import Settings
 
@@ -466,10 +465,7 @@ def main(argv: list[str] | None = None) -> int:
                                   date_to=args.date_to)
             for note in reply.notes:
                 print(f"rag: note: {note}", file=sys.stderr)
-            if args.json:
-                print(json.dumps(asdict(reply), indent=2, ensure_ascii=False))
-            else:
-                print(reply.to_markdown())
+            print(reply.to_json() if args.json else reply.to_markdown())
     except (IndexError_, IndexBusy, FileNotFoundError, ValueError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 2
