@@ -7,6 +7,8 @@ import pytest
 
 from rag.settings import PROJECT_ROOT, SettingError, Settings, load, specs
 
+DOCS = PROJECT_ROOT / "docs" / "configuration.md"
+
 
 def test_defaults_point_into_the_project_not_the_working_directory():
     settings = Settings()
@@ -120,3 +122,16 @@ def test_load_says_where_each_value_came_from():
     assert loaded.sources["top_k"] == "flag --top-k"
     assert loaded.sources["fusion"] == "env RAG_FUSION"
     assert loaded.sources["port"] == "default"
+
+
+def test_every_setting_is_in_docs_configuration():
+    text = DOCS.read_text(encoding="utf-8")
+    missing = [name for name in specs() if f"| `{name}` |" not in text]
+    assert not missing, f"docs/configuration.md lacks {missing}: run `rag config --docs`"
+
+
+def test_docs_configuration_is_up_to_date_with_the_settings():
+    from rag.app.config import reference
+
+    assert DOCS.read_text(encoding="utf-8") == reference(), \
+        "docs/configuration.md is out of date: rag config --docs > docs/configuration.md"
