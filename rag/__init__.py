@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .settings import Settings
 from .types import Answer, AnswerSentence, Citation, Hit
 
+if TYPE_CHECKING:  # the real imports are lazy (see __getattr__): importing rag stays cheap
+    from .engine import Engine
+
 __all__ = ["retrieve", "answer", "Engine", "Index", "Hit", "Answer", "AnswerSentence",
            "Citation", "Settings"]
 
-_engines: dict[Path, "Engine"] = {}
+_engines: dict[Path, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def _engine(index_dir: str | Path | None) -> "Engine":
+def _engine(index_dir: str | Path | None) -> Engine:
     """One shared engine per index directory, created on first use; an index
     directory that holds no index yet is built first (one line on stderr)."""
     from .engine import Engine
@@ -53,7 +57,7 @@ def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None,
     ``method``: ``"hybrid"`` (default: BM25 and dense search, fused), ``"dense"``
     or ``"bm25"``. ``max_per_article`` caps passages per article; ``sources``,
     ``date_from`` and ``date_to`` (ISO dates, inclusive) filter the articles;
-    ``rerank`` switches the optional CrossEncoder stage (``RAG_RERANKER_PATH``);
+    ``rerank`` switches the optional CrossEncoder stage (``RAG_RERANKER``);
     ``as_of`` is the ISO date the question is asked from: stories published
     near it rank higher (default: the newest article's date, at most today).
     """
