@@ -71,7 +71,7 @@ class Settings:
     top_k: int = 5
     #: Below this support score (question-sentence cosine similarity plus a
     #: small bonus for covering the question's words) of the best candidate
-    #: sentence, answers abstain. Chosen on news-dev with ``rag eval-answers
+    #: sentence, answers abstain. Chosen on news-dev with ``rag eval answers
     #: --sweep``: the highest threshold that loses at most one point of the
     #: gold share (one answer of 145); it abstains on 43% of the unanswerable
     #: questions (README, "Answers", "Measured").
