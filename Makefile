@@ -46,4 +46,4 @@ loadtest: setup
 	$(VENV)/bin/rag-bench load --clients 20 --total 100
 
 clean:
-	rm -rf $(VENV) index/CURRENT index/v-* index/.partial-*
+	rm -rf $(VENV) build *.egg-info benchmarks/*.egg-info index/CURRENT index/v-* index/.partial-*
