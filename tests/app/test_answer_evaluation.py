@@ -69,3 +69,28 @@ def test_a_bad_line_in_the_questions_file_is_named_by_file_and_line(tmp_path):
         load_questions(path)
     path.write_text('{"question": "Who won?"}\n')
     assert load_questions(path) == [{"question": "Who won?"}]
+
+
+def test_evaluating_answers_with_the_sweep_answers_every_question_again_without_abstaining(
+        build_engine):
+    from conftest import STORM, VETO
+
+    from rag.app.answer_evaluation import evaluate_answers
+
+    engine = build_engine({"veto.txt": VETO, "storm.txt": STORM}, abstain_below=0.3)
+    questions = [{"question": "Who decided not to use its veto?", "answers": ["The US"]},
+                 {"question": "What hit the coast?", "answers": ["a storm"]},
+                 {"question": "What is the boiling point of tungsten?", "answers": [],
+                  "answer_in_corpus": False}]
+    report = evaluate_answers(engine, questions, sample_size=2, sweep=True)
+    (summary,) = report.to_json()["modes"]
+    assert summary["questions"] == 2 and summary["mode"] == "extractive"
+    assert report.threshold == 0.3 and report.chosen in report.sweep
+    # The sweep covers all three questions, answered once without abstention:
+    # a higher threshold can only answer fewer and abstain on more.
+    answered = [row["answered_answerable"] for row in report.sweep]
+    abstained = [row["abstained_unanswerable"] for row in report.sweep]
+    assert answered == sorted(answered, reverse=True) and abstained == sorted(abstained)
+    assert answered[0] == 1.0 and abstained[-1] == 1.0
+    assert "| extractive | 2 |" in report.to_markdown()
+    assert "| # | question |" in report.to_markdown(table=True)
