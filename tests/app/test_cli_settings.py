@@ -50,7 +50,6 @@ def test_the_flags_users_know_keep_working():
     serve = settings_from_args(parse(["serve", "--host", "0.0.0.0", "--port", "8000",
                                       "--auth", "a:b", "--no-uploads"]))
     assert (serve.host, serve.port, serve.auth, serve.uploads) == ("0.0.0.0", 8000, "a:b", False)
-    assert settings_from_args(parse(["bench", "--backend", "onnx"])).embed_backend == "onnx"
 
 
 def test_config_shows_each_value_and_where_it_came_from(monkeypatch, capsys):
