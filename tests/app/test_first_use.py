@@ -53,7 +53,7 @@ def test_without_articles_to_build_from_the_missing_index_error_stays(tmp_path, 
 
 def test_api_builds_the_missing_index_on_first_use(tmp_path, write_articles, monkeypatch,
                                                     fake_model, capsys):
-    monkeypatch.setenv("RAG_ARTICLES_DIR", str(write_articles({"veto.txt": VETO,
+    monkeypatch.setenv("RAG_ARTICLES", str(write_articles({"veto.txt": VETO,
                                                                "storm.txt": STORM})))
     hits = rag.retrieve("Who decided not to use its veto?", k=1, index_dir=tmp_path / "idx")
     assert [h.article_id for h in hits] == ["veto"]
