@@ -15,11 +15,13 @@ setup: $(VENV)/.installed
 
 # torch first, pinned: it comes from the machine's local CPU wheel; an unpinned
 # torch would pull gigabytes of CUDA packages.
-$(VENV)/.installed: pyproject.toml
+# The benchmarks (`rag-bench`) are a package of their own, installed beside the product.
+$(VENV)/.installed: pyproject.toml benchmarks/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e ".[test,llm]"
+	$(PY) -m pip install --quiet -e benchmarks
 	touch $@
 
 index: setup
@@ -41,7 +43,7 @@ screenshot: setup browser
 
 # p50/p95 latency of 20 concurrent API clients asking 100 questions (README figure).
 loadtest: setup
-	$(VENV)/bin/rag loadtest --clients 20 --total 100
+	$(VENV)/bin/rag-bench load --clients 20 --total 100
 
 clean:
-	rm -rf $(VENV) index/CURRENT index/v-* index/.partial-*
+	rm -rf $(VENV) build *.egg-info benchmarks/*.egg-info index/CURRENT index/v-* index/.partial-*

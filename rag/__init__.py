@@ -3,30 +3,37 @@
 Quick use::
 
     from rag import retrieve, answer
-    hits = retrieve("Who decided not to use its veto?", k=5)
+    hits = retrieve("Who decided not to use its veto?", k=5)   # the first call builds a missing index
     reply = answer("Who decided not to use its veto?")
     print(reply.text, [c.hit.citation for c in reply.citations])
 
 Importing this package is cheap: the model and the index load on first use.
+A missing index is built then from the articles directory (default: the seed
+articles; see :class:`Settings` for where the index lives).
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .settings import Settings
 from .types import Answer, AnswerSentence, Citation, Hit
 
+if TYPE_CHECKING:  # the real imports are lazy (see __getattr__): importing rag stays cheap
+    from .engine import Engine
+
 __all__ = ["retrieve", "answer", "Engine", "Index", "Hit", "Answer", "AnswerSentence",
            "Citation", "Settings"]
 
-_engines: dict[Path, "Engine"] = {}
+_engines: dict[Path, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def _engine(index_dir: str | Path | None) -> "Engine":
-    """One shared engine per index directory, created on first use."""
+def _engine(index_dir: str | Path | None) -> Engine:
+    """One shared engine per index directory, created on first use; an index
+    directory that holds no index yet is built first (one line on stderr)."""
     from .engine import Engine
 
     settings = Settings.from_env()
@@ -35,7 +42,9 @@ def _engine(index_dir: str | Path | None) -> "Engine":
     with _engines_lock:
         if settings.index_dir not in _engines:
             _engines[settings.index_dir] = Engine(settings)
-        return _engines[settings.index_dir]
+        engine = _engines[settings.index_dir]
+    engine.build_if_missing()  # outside the lock: other collections need not wait
+    return engine
 
 
 def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None,
@@ -48,7 +57,7 @@ def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None,
     ``method``: ``"hybrid"`` (default: BM25 and dense search, fused), ``"dense"``
     or ``"bm25"``. ``max_per_article`` caps passages per article; ``sources``,
     ``date_from`` and ``date_to`` (ISO dates, inclusive) filter the articles;
-    ``rerank`` switches the optional CrossEncoder stage (``RAG_RERANKER_PATH``);
+    ``rerank`` switches the optional CrossEncoder stage (``RAG_RERANKER``);
     ``as_of`` is the ISO date the question is asked from: stories published
     near it rank higher (default: the newest article's date, at most today).
     """

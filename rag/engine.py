@@ -11,14 +11,17 @@ engine and pass it down.
 from __future__ import annotations
 
 import importlib.util
+import sys
 import threading
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Iterator
 
 from .answering.conversation import History
 from .answering.extractive import Answerer
 from .corroboration.corroborator import Corroborator, SourceColumn
 from .index.builder import BuildSummary, Index
+from .index.store import current_version_name
 from .ingest.articles import Article
 from .models.cache import CachedEmbedder
 from .models.embedding import Embedder, make_embedder
@@ -53,7 +56,7 @@ class Engine:
         self.index = Index(self.settings, self.embedder)
         self._local = None
         self._local_lock = threading.Lock()
-        self._build_lock = threading.Lock()
+        self._build_lock = threading.RLock()  # build_if_missing holds it around build
         self._corroborator: Corroborator | None = None
 
     @property
@@ -178,6 +181,25 @@ class Engine:
     def ensure_index(self, *, progress: bool = True) -> BuildSummary | None:
         """Build the index if it is missing or stale; return the summary if built."""
         return self.build(progress=progress) if self.status()["stale"] else None
+
+    def build_if_missing(self) -> BuildSummary | None:
+        """On first use, build the index when its directory holds none yet, as
+        the chat does at start, saying so in one line on stderr (with a progress
+        bar on a terminal); return the summary if built.
+
+        Only a missing index is built, from the configured articles directory
+        (when it exists). A stale, mismatched or damaged index is left alone:
+        loading it raises the error that says how to rebuild it.
+        """
+        s = self.settings
+        if current_version_name(s.index_dir) is not None or not Path(s.articles_dir).exists():
+            return None
+        with self._build_lock:  # one build, one message, when threads start together
+            if current_version_name(s.index_dir) is not None:
+                return None
+            print(f"rag: no index in {s.index_dir} yet; building it from {s.articles_dir}",
+                  file=sys.stderr, flush=True)
+            return self.build(progress=sys.stderr.isatty())
 
     def warm_up(self) -> None:
         self.retriever.warm_up()

@@ -7,10 +7,15 @@ UI, the CLI and API users never need to look anything up again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterable
 
 __all__ = ["Hit", "Citation", "Answer", "AnswerSentence", "Disagreement", "DisagreementSide",
-           "outlet_name"]
+           "outlet_name", "cited_text", "one_line", "UNSUPPORTED"]
+
+#: Follows a sentence, in plain text, that the passages it cites do not support.
+UNSUPPORTED = "[unsupported]"
 
 
 @dataclass(frozen=True)
@@ -124,14 +129,16 @@ class Answer:
     disagreements: list[Disagreement] = field(default_factory=list)
 
     def to_markdown(self) -> str:
-        """The answer followed by its numbered sources (used by the CLI and /ask)."""
+        """The answer as plain text with ``[n]`` markers, followed by its numbered
+        sources: what the CLI prints and the ``/ask`` API returns. (The chat's
+        escaped Markdown is :func:`rag.app.render.chat_message`.)"""
         lines = [self.text]
         if self.notes:
             lines += [""] + [f"Note: {note}" for note in self.notes]
         if self.citations:
             lines += ["", "Sources:"]
-            lines += [f"{c.label}: \"{_one_line(c.hit.text)}\"" for c in self.citations]
-        reported = [f"- \"{_one_line(s.text, 80)}\" {s.reported_by}"
+            lines += [f"{c.label}: \"{one_line(c.hit.text)}\"" for c in self.citations]
+        reported = [f"- \"{one_line(s.text, 80)}\" {s.reported_by}"
                     for s in self.sentences if len(s.outlets) > 1]
         if reported:
             lines += ["", "Corroboration:"] + reported
@@ -139,14 +146,30 @@ class Answer:
             lines += [""] + [d.describe() for d in self.disagreements]
         if self.corroborations:
             lines += ["", "Other sources:"]
-            lines += [f"{c.label}: \"{_one_line(c.hit.text)}\"" for c in self.corroborations]
+            lines += [f"{c.label}: \"{one_line(c.hit.text)}\"" for c in self.corroborations]
         elif self.abstained and self.hits:
             lines += ["", "Closest passages:"]
-            lines += [f"- {h.citation}: \"{_one_line(h.text)}\"" for h in self.hits[:3]]
+            lines += [f"- {h.citation}: \"{one_line(h.text)}\"" for h in self.hits[:3]]
         return "\n".join(lines)
 
+    def to_json(self) -> str:
+        """Every field of the answer as indented JSON (``rag ask --json``)."""
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
 
-def _one_line(text: str, limit: int = 300) -> str:
+
+def cited_text(sentences: Iterable[AnswerSentence], *, escape: Callable[[str], str] = str,
+               marker: str = "[{}]", unsupported: str = f" {UNSUPPORTED}") -> str:
+    """Answer sentences with their citation markers: ``"A sentence. [1][2] Next. [3]"``.
+
+    The one way sentences become text: plain for :attr:`Answer.text`, and with
+    ``escape``, ``marker`` and ``unsupported`` for the chat's Markdown.
+    """
+    return " ".join(f"{escape(s.text)} {''.join(marker.format(n) for n in s.citations)}".rstrip()
+                    + ("" if s.supported else unsupported) for s in sentences)
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line, clipped to ``limit`` characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +20,28 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from fakes import FakeEmbedder  # noqa: E402
 
 from rag.settings import Settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def product_wheel(tmp_path_factory) -> Path:
+    """The product's wheel, built once per run from a copy of what it is made of:
+    building in the checkout would leave build/ there, and a stale build/ puts
+    modules that no longer exist into the next wheel."""
+    import shutil
+
+    work = tmp_path_factory.mktemp("wheel")
+    source = work / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source)
+    for name in ("rag", "prompts", "seeds"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                            "--no-build-isolation", "-w", str(work / "dist"), str(source)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr
+    (wheel,) = (work / "dist").glob("newsroom_rag-*.whl")
+    return wheel
 
 
 @pytest.fixture

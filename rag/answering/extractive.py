@@ -33,7 +33,7 @@ from ..text.words import (
     question_kind,
     word_share,
 )
-from ..types import Answer, AnswerSentence, Citation, Hit
+from ..types import Answer, AnswerSentence, Citation, Hit, cited_text
 from .conversation import History, contextual_query, normalize_history
 
 __all__ = ["Answerer", "Candidate", "NO_ANSWER"]
@@ -202,14 +202,8 @@ def compose(question: str, hits: list[Hit], leads: list[Candidate], *,
         sentences.append(AnswerSentence(lead.text, tuple(cited)))
     citations = [Citation(number, hits[pos].article_id, hits[pos], tuple(quotes[pos]))
                  for pos, number in numbers.items()]
-    return Answer(question, render_text(sentences), citations, hits, mode=mode,
+    return Answer(question, cited_text(sentences), citations, hits, mode=mode,
                   notes=list(notes or []), sentences=sentences, support=support)
-
-
-def render_text(sentences: list[AnswerSentence]) -> str:
-    """``"Sentence. [1][2] Next sentence. [3]"``."""
-    return " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) if s.citations
-                    else s.text for s in sentences)
 
 
 def _candidate_sentences(hits: list[Hit]) -> list[Candidate]:

@@ -24,12 +24,9 @@ import numpy as np
 
 from ..text.sentences import split_sentences
 from ..text.words import content_words, word_share
-from ..types import AnswerSentence, Citation, Hit
+from ..types import UNSUPPORTED, AnswerSentence, Citation, Hit, cited_text
 
 __all__ = ["CitationChecker", "CheckResult", "split_cited_sentences", "UNSUPPORTED"]
-
-#: Appended to a sentence the cited passages do not support.
-UNSUPPORTED = "[unsupported]"
 
 _MARKER_GROUP = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 _NUMBER = re.compile(r"\d+")
@@ -50,12 +47,8 @@ class CheckResult:
 
     @property
     def text(self) -> str:
-        parts = []
-        for s in self.sentences:
-            marks = "".join(f"[{n}]" for n in s.citations)
-            flag = "" if s.supported else f" {UNSUPPORTED}"
-            parts.append(f"{s.text} {marks}".rstrip() + flag)
-        return " ".join(parts)
+        """The checked answer: sentences with their markers, unsupported ones flagged."""
+        return cited_text(self.sentences)
 
 
 def split_cited_sentences(text: str) -> list[tuple[str, list[int]]]:

@@ -1,4 +1,4 @@
-"""Measuring retrieval quality on a directory of data (``rag eval``).
+"""Measuring retrieval quality on a directory of data (``rag eval beir|news``).
 
 Two formats:
 
@@ -18,6 +18,8 @@ Two formats:
 
 The data is indexed into a fresh index directory with the settings given (so
 variants can be compared); an embedding cache makes repeated runs cheap.
+Answers are measured in :mod:`rag.app.answer_evaluation` (``rag eval
+answers``), with the same gold-answer matching (:func:`contains_answer`).
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def recall_at_k(ranked: Sequence[str], qrels: dict[str, int], k: int = 100) -> f
 
 def normalize_answer_text(text: str) -> str:
     """Lower-case, accents removed, every non-alphanumeric run folded to one
-    space: ``"U.S.-based"`` -> ``"u s based"``."""
+    space: ``"U.S.-based Café"`` -> ``"u s based cafe"``. Applied to both the
+    gold answer and the text searched, so "Brasilia" matches "Brasília" either
+    way round, and letters of any script are kept."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return " ".join(re.sub(r"[\W_]+", " ", text).split())

@@ -12,7 +12,7 @@ of *other* articles that state the same fact:
    words, neither is a question, and they share a name (``rag.facts.names``)
    when both have names, and their articles appeared at most
    ``corroborate_max_days_apart`` days apart (thresholds chosen on
-   hand-labelled news-dev pairs, see README);
+   hand-labelled news-dev pairs, see docs/corroboration.md);
 4. numbers: every number of the answer sentence that the candidate also talks
    about must have the same value after normalisation, and at least one must
    be there; a candidate with a different value for the same thing is a
@@ -81,7 +81,7 @@ class Match:
         numbers, enough words in common, published close enough in time. On
         news-dev, sentences close in meaning that shared fewer words, or came
         from articles months apart, were nearly always about the same story
-        or a like event, not the same fact (README)."""
+        or a like event, not the same fact (docs/corroboration.md)."""
         return (self.verdict == "support"
                 and self.similarity >= settings.corroborate_min_similarity
                 and self.shared_words >= settings.corroborate_min_shared_words

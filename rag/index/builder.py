@@ -155,7 +155,7 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
     """Chunk ``articles`` and embed their chunks, the two overlapped.
 
     The one place a build spends model time, so it stays close to what the
-    model alone achieves (``rag bench``): a thread chunks the articles while
+    model alone achieves (``rag-bench perf``): a thread chunks the articles while
     the model embeds the chunks already cut, in waves of a few thousand; each
     wave is embedded longest first, so a batch holds texts of similar length
     and little padding. Every chunk is tokenised by the model exactly once.

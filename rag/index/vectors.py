@@ -12,7 +12,7 @@ The index type follows the collection's size (:class:`VectorIndexPolicy`):
   ``nprobe`` of the ``nlist`` clusters. It must be trained (k-means), which
   :func:`build_vector_index` does on a sample of the vectors it indexes.
 
-``rag bench --scale N`` measures both (README, "Performance"); the defaults
+``rag-bench scale N`` measures both (docs/performance.md); the defaults
 below are chosen from those measurements.
 """
 

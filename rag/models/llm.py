@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..settings import Settings
+from .loading import LazyModel
 
 __all__ = ["LocalModel", "ModelUnavailable", "default_model_file", "DEFAULT_MODEL_FILE"]
 
@@ -48,13 +49,13 @@ def default_model_file(cache_dir: Path) -> Path:
     return target
 
 
-class LocalModel:
+class LocalModel(LazyModel):
     """A GGUF model loaded lazily, once; generation is serialised."""
 
     def __init__(self, settings: Settings):
+        super().__init__()
         self.settings = settings
-        self._llm = None
-        self._lock = threading.Lock()
+        self._generating = threading.Lock()
 
     @property
     def path(self) -> Path:
@@ -65,36 +66,27 @@ class LocalModel:
             return path
         return default_model_file(self.settings.llm_cache_dir)
 
-    def load(self):
-        if self._llm is None:
-            with self._lock:
-                if self._llm is None:
-                    try:
-                        from llama_cpp import Llama
-                    except ImportError as exc:
-                        raise ModelUnavailable("llama-cpp-python is not installed; "
-                                               "run `pip install .[llm]`") from exc
-                    try:
-                        self._llm = Llama(model_path=str(self.path),
-                                          n_ctx=self.settings.llm_context_tokens,
-                                          n_threads=self.settings.llm_threads,
-                                          n_threads_batch=self.settings.llm_threads, seed=0,
-                                          verbose=False)
-                    except ModelUnavailable:
-                        raise
-                    except Exception as exc:  # llama.cpp reports load errors as ValueError etc.
-                        raise ModelUnavailable(f"the model could not be loaded: {exc}") from exc
-        return self._llm
-
-    warm_up = load
+    def _load(self):
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise ModelUnavailable("llama-cpp-python is not installed; "
+                                   "run `pip install .[llm]`") from exc
+        path = self.path
+        try:
+            return Llama(model_path=str(path), n_ctx=self.settings.llm_context_tokens,
+                         n_threads=self.settings.llm_threads,
+                         n_threads_batch=self.settings.llm_threads, seed=0, verbose=False)
+        except Exception as exc:  # llama.cpp reports load errors as ValueError etc.
+            raise ModelUnavailable(f"the model could not be loaded: {exc}") from exc
 
     def count_tokens(self, text: str) -> int:
-        return len(self.load().tokenize(text.encode("utf-8"), add_bos=True))
+        return len(self.warm_up().tokenize(text.encode("utf-8"), add_bos=True))
 
     def stream(self, prompt: str, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
         """The completion of ``prompt``, piece by piece (greedy decoding)."""
-        llm = self.load()
-        with self._lock:
+        llm = self.warm_up()
+        with self._generating:
             for chunk in llm.create_completion(prompt, max_tokens=max_tokens, temperature=0.0,
                                                top_k=1, repeat_penalty=1.1, stream=True,
                                                stop=stop or _STOPS):

@@ -9,35 +9,28 @@ directory (``Settings.reranker_path`` / ``--reranker``) and is off by default.
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 from typing import Sequence
+
+from .loading import LazyModel
 
 __all__ = ["Reranker"]
 
 
-class Reranker:
+class Reranker(LazyModel):
     """A CrossEncoder loaded lazily from a local directory, never from a hub."""
 
     def __init__(self, path: Path, batch_size: int = 32):
+        super().__init__()
         self.path = Path(path)
         self.batch_size = batch_size
-        self._model = None
-        self._lock = threading.Lock()
 
-    def warm_up(self) -> None:
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    if not self.path.is_dir():
-                        raise FileNotFoundError(f"reranker model directory not found: "
-                                                f"{self.path}")
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                    from sentence_transformers import CrossEncoder
+    def _load(self):
+        if not self.path.is_dir():
+            raise FileNotFoundError(f"reranker model directory not found: {self.path}")
+        from sentence_transformers import CrossEncoder
 
-                    self._model = CrossEncoder(str(self.path), device="cpu")
+        return CrossEncoder(str(self.path), device="cpu")
 
     def scores(self, question: str, passages: Sequence[str]) -> list[float]:
         """Relevance of each passage to ``question`` (higher is better)."""

@@ -7,8 +7,8 @@ Two ways, both over ``{item: score}`` maps from each retriever:
   better the first result is than the tenth.
 * :func:`convex_fusion`: each list's scores min-max normalised to 0..1 over
   its candidates, then a weighted sum. An item missing from a list gets that
-  list's floor (0). On our dev sets this beats RRF (README, "Retrieval
-  quality"), because a BM25 score far above the rest is strong evidence RRF
+  list's floor (0). On our dev sets this beats RRF (docs/retrieval.md),
+  because a BM25 score far above the rest is strong evidence RRF
   cannot see.
 """
 

@@ -111,4 +111,4 @@ def test_missing_model_file_is_reported_as_unavailable(tmp_path):
 
     model = LocalModel(Settings().replace(llm_model_path=tmp_path / "none.gguf"))
     with pytest.raises(ModelUnavailable, match="not found"):
-        model.load()
+        model.warm_up()

@@ -37,7 +37,7 @@ def test_passages_are_numbered_and_article_text_stays_inside_its_block():
     assert "say {question} hacked" in prompt  # braces in article text are not placeholders
 
 
-def test_an_installed_wheel_carries_the_prompt_templates(tmp_path):
+def test_an_installed_wheel_carries_the_prompt_templates(tmp_path, product_wheel):
     # Outside a checkout there is no top-level prompts/: the wheel ships them
     # inside the package, and the default settings find them there.
     import subprocess
@@ -46,11 +46,7 @@ def test_an_installed_wheel_carries_the_prompt_templates(tmp_path):
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(root), "--no-deps",
-                    "--no-build-isolation", "-q", "-w", str(tmp_path / "wheel")],
-                   check=True, capture_output=True)
-    (wheel,) = (tmp_path / "wheel").glob("*.whl")
-    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    zipfile.ZipFile(product_wheel).extractall(tmp_path / "site")
     found = subprocess.run(
         [sys.executable, "-c", "from rag.settings import Settings; from rag.answering.prompts import "
          "PromptTemplates; s = Settings(); print(s.prompts_dir); "

@@ -1,4 +1,5 @@
-"""`rag bench`: every promised field is measured, on a tiny corpus and at a small scale."""
+"""`rag-bench perf` and `rag-bench scale`: every promised field is measured, on a tiny
+corpus and at a small scale."""
 
 import json
 import math
@@ -7,8 +8,9 @@ import sys
 
 import pytest
 from conftest import ROOT, SEEDS
+from rag_bench.perf import BENCH_KEYS, load_questions
+from rag_bench.scale import SCALE_KEYS, run_scale_bench
 
-from rag.app.bench.bench import BENCH_KEYS, SCALE_KEYS, load_questions, run_scale_bench
 from rag.index.vectors import VectorIndexPolicy
 
 
@@ -34,11 +36,11 @@ def test_questions_file_accepts_json_lines_and_plain_lines(tmp_path):
 
 
 @pytest.mark.e2e
-def test_rag_bench_json_on_the_seed_articles_has_every_field(tmp_path):
+def test_rag_bench_perf_json_on_the_seed_articles_has_every_field(tmp_path):
     questions = tmp_path / "questions.txt"
     questions.write_text("Who decided not to use its veto?\nHow did Netanyahu react?\n"
                          "What is the capital of Mars?\n")
-    out = subprocess.run([sys.executable, "-m", "rag", "bench", "--articles", str(SEEDS),
+    out = subprocess.run([sys.executable, "-m", "rag_bench", "perf", "--articles", str(SEEDS),
                           "--questions", str(questions), "--json"],
                          capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert out.returncode == 0, out.stderr
@@ -53,12 +55,3 @@ def test_rag_bench_json_on_the_seed_articles_has_every_field(tmp_path):
     rounding = (built / raw) * (0.005 / built + 0.005 / raw) + 0.0005
     assert 0 < result["build_ratio"] == pytest.approx(built / raw, abs=rounding)
     assert result["retrieve_ms_p50"] <= result["retrieve_ms_p95"]
-
-
-def test_ndcg_at_10_matches_a_hand_computed_example():
-    from rag.app.bench.bench import ndcg_at_10
-
-    qrels = {"q1": {"d1": 1, "d2": 1}, "q2": {"d9": 2}}
-    ranked = {"q1": ["d2", "x", "d1"], "q2": ["x"] * 10 + ["d9"]}
-    ideal = 1 + 1 / math.log2(3)
-    assert ndcg_at_10(ranked, qrels) == pytest.approx(((1 + 1 / math.log2(4)) / ideal + 0) / 2)

@@ -115,7 +115,7 @@ def test_compare_sources_gives_one_column_per_article(engine):
 def test_bench_counts_sentences_reported_by_two_outlets_and_writes_a_sample(engine, tmp_path):
     import json
 
-    from rag.app.bench.corroboration_bench import (
+    from rag_bench.corroboration import (
         format_corroboration_bench,
         run_corroboration_bench,
     )
@@ -158,7 +158,7 @@ def test_compare_column_shows_the_article_passage_closest_to_the_question():
 
 
 def test_threshold_table_counts_only_supported_pairs_above_both_thresholds():
-    from rag.app.bench.corroboration_bench import pair_key, threshold_table
+    from rag_bench.corroboration import pair_key, threshold_table
 
     rows = [{"key": "a", "similarity": 0.9, "shared_words": 6, "verdict": "support"},
             {"key": "b", "similarity": 0.7, "shared_words": 6, "verdict": "support"},

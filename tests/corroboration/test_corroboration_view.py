@@ -1,7 +1,6 @@
 """Rendering corroboration for the chat: escaping, counts, columns."""
 
-from rag.app.render_corroboration import render_comparison, render_corroboration
-from rag.app.ui import escape_markdown, render_answer, render_sources
+from rag.app.render import chat_message, comparison, sources_panel
 from rag.corroboration.corroborator import SourceColumn
 from rag.types import (
     Answer,
@@ -33,37 +32,33 @@ def _reply():
 
 
 def test_chat_message_names_the_outlets_escaped_with_their_markers():
-    text = render_corroboration(_reply())
-    assert "reported by 2 sources: Story &lt;A&gt;, Outlet &amp; Co [2]" in text
-    assert "Sources disagree (number, nations): Story &lt;A&gt;: 14 nations [1]" in text
-    assert "<A>" not in text and "**Other sources**" in text
-
-
-def test_chat_message_in_the_page_is_markdown_escaped():
-    text = render_corroboration(_reply(), escape_markdown)
-    assert r"Story \<A\>, Outlet \& Co \[2\]" in text
-    assert text in render_answer(_reply())
+    text = chat_message(_reply())
+    assert r"reported by 2 sources\: Story \<A\>, Outlet \& Co \[2\]" in text
+    assert r"Sources disagree \(number, nations\)\: Story \<A\>\: 14 nations \[1\]" in text
+    assert "<A>" not in text and "**Other sources**\n\n2\\. b" in text
 
 
 def test_single_source_sentences_say_nothing_extra():
     sentence = AnswerSentence(OWN.text, (1,), outlets=("Story <A>",))
     reply = Answer("Who?", OWN.text, [Citation(1, "a", OWN)], [OWN], sentences=[sentence])
-    assert render_corroboration(reply) == ""
+    text = chat_message(reply)
+    assert "reported by" not in text and "Corroboration" not in text
+    assert "Other sources" not in text
 
 
 def test_sources_panel_shows_corroborating_passages_too():
-    html = render_sources(_reply())
+    html = sources_panel(_reply())
     assert "[2]" in html and "Washington did not use its veto." in html
     assert 'data-cite="2"' in html
 
 
 def test_comparison_has_one_escaped_column_per_article_with_the_quote_marked():
-    html = render_comparison([SourceColumn("Story <A>", OWN, (4, 6), 0.8),
-                              SourceColumn("Outlet & Co", OTHER, (0, 10), 0.7)])
+    html = comparison([SourceColumn("Story <A>", OWN, (4, 6), 0.8),
+                       SourceColumn("Outlet & Co", OTHER, (0, 10), 0.7)])
     assert html.count('class="column"') == 2
     assert "Story &lt;A&gt;" in html and "<mark>Washington</mark>" in html
     assert "The <mark>US</mark> withheld" in html
 
 
 def test_comparison_without_articles_says_so():
-    assert "No article" in render_comparison([])
+    assert "No article" in comparison([])

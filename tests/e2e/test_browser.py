@@ -13,7 +13,7 @@ import pytest
 from conftest import SEEDS
 from servers import chromium, running_app
 
-from rag.app.ui import SEED_EXAMPLES
+from rag.app.handlers import SEED_EXAMPLES
 
 pytestmark = pytest.mark.e2e
 

@@ -119,15 +119,15 @@ def test_compare_sources_shows_each_article_once(engine):
     assert "Netanyahu" in article.text[best.quote[0]:best.quote[1]]
 
 
-def test_corroborate_bench_reports_precision_on_hand_labelled_pairs(engine, tmp_path, capsys):
-    from rag.app.cli import main
+def test_corroboration_bench_reports_precision_on_hand_labelled_pairs(engine, tmp_path, capsys):
+    from rag_bench.cli import main
 
     questions = tmp_path / "questions.jsonl"
     questions.write_text(json.dumps({"question": "Who decided not to use its veto?"}) + "\n")
     flags = ["--articles", str(engine.settings.articles_dir),
              "--index", str(engine.settings.index_dir)]
     out = tmp_path / "bench"
-    assert main(["corroborate-bench", *flags, "--out", str(out), "--calibrate", "0.4",
+    assert main(["corroboration", *flags, "--out", str(out), "--calibrate", "0.4",
                  str(questions)]) == 0
     pairs = [json.loads(x) for x in (out / "candidates.jsonl").open()]
     assert pairs and all(p["similarity"] >= 0.4 for p in pairs)
@@ -136,7 +136,7 @@ def test_corroborate_bench_reports_precision_on_hand_labelled_pairs(engine, tmp_
     labels.write_text("".join(json.dumps({"key": p["key"], "same_fact": "withhold its veto"
                                           in p["candidate"]}) + "\n" for p in pairs))
     capsys.readouterr()
-    assert main(["corroborate-bench", *flags, "--out", str(out), "--calibrate", "0.4",
+    assert main(["corroboration", *flags, "--out", str(out), "--calibrate", "0.4",
                  "--labels", str(labels), "--json", str(questions)]) == 0
     result = json.loads(capsys.readouterr().out)
     at_two_words = next(row for row in result["thresholds"] if row["min_shared_words"] == 2

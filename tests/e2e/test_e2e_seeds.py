@@ -75,8 +75,10 @@ def test_cli_build_and_ask_from_another_directory(tmp_path):
     assert cited and {c["hit"]["source"] for c in cited} == {"The Independent"}
 
 
-def test_cli_explains_a_missing_index(tmp_path):
-    result = _rag("ask", "--index", str(tmp_path / "none"), "anything")
+def test_cli_explains_a_missing_index_it_has_no_articles_to_build_from(tmp_path):
+    # With articles, `rag ask` builds a missing index (tests/test_first_use.py).
+    result = _rag("ask", "--articles", str(tmp_path / "no-articles"),
+                  "--index", str(tmp_path / "none"), "anything")
     assert result.returncode == 2 and "rag build" in result.stderr
     assert "Traceback" not in result.stderr
 

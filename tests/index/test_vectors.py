@@ -3,8 +3,8 @@ agrees with exact search."""
 
 import faiss
 import numpy as np
+from rag_bench.scale import synthetic_queries, synthetic_vectors
 
-from rag.app.bench.bench import synthetic_queries, synthetic_vectors
 from rag.engine import Engine
 from rag.index.vectors import (
     VectorIndexPolicy,

@@ -50,13 +50,6 @@ def test_a_malformed_date_is_refused_naming_the_option(engine, option, value):
         engine.retrieve("flood wall vote", 5, **{option: value})
 
 
-def test_the_chat_refuses_a_date_that_only_looks_like_one():
-    from rag.app.ui import _filters
-
-    assert _filters([], "2024-13-01", "", "") is None
-    assert _filters([], " 2024-03-05 ", "", "") == {"date_from": "2024-03-05"}
-
-
 def test_filters_that_match_nothing_make_the_answer_abstain(engine):
     reply = engine.answer("flood wall vote", 5, date_from="2030-01-01")
     assert reply.abstained and reply.hits == []

@@ -92,14 +92,6 @@ def test_the_catalog_names_the_default_as_of_day(reports):
     assert reports.catalog().as_of == "2023-01-24"
 
 
-def test_the_chat_controls_pass_as_of_and_reject_a_malformed_one():
-    from rag.app.ui import _filters
-
-    assert _filters([], "", "", "2022-02-01") == {"as_of": "2022-02-01"}
-    assert _filters([], "", "", "") == {}
-    assert _filters([], "", "", "last week") is None
-
-
 def test_a_dated_benchmark_question_is_asked_as_of_its_date_unless_settings_fix_one():
     from rag.search.recency import asked_on
 

@@ -1,6 +1,6 @@
-"""Benchmark of index maintenance: full build, incremental add, size on disk.
+"""``rag-bench indexing``: index maintenance: full build, incremental add, size on disk.
 
-    python -m rag.app.bench.bench_indexing ../shared/eval/news-dev/articles.jsonl --work /tmp/bench-index
+    rag-bench indexing ../shared/eval/news-dev/articles.jsonl --work /tmp/bench-index
 
 Steps, each timed on the real model:
 
@@ -13,13 +13,12 @@ Steps, each timed on the real model:
    must start Python and load the model first, then removing it again.
 
 With ``--built INDEX`` (an index of the same articles built earlier) step 1
-is replaced by a copy of it. Prints a Markdown table and writes
-``WORK/results.json``.
+is replaced by a copy of it. Prints a Markdown table (or the results as JSON)
+and writes ``WORK/results.json``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -28,12 +27,15 @@ import sys
 import time
 from pathlib import Path
 
-from ...index.builder import Index
-from ...index.store import StoredIndex, index_size_bytes
-from ...models.embedding import SentenceEmbedder
-from ...settings import PROJECT_ROOT, Settings
+from rag.index.builder import Index
+from rag.index.store import StoredIndex, index_size_bytes
+from rag.models.embedding import SentenceEmbedder
+from rag.settings import Settings
 
-DEFAULT_NEW = PROJECT_ROOT / "seeds" / "000_e223778168a361c0.txt"
+__all__ = ["DEFAULT_NEW", "run", "table"]
+
+#: A seed article that is not in news-dev (the checkout's seeds/, next to benchmarks/).
+DEFAULT_NEW = Path(__file__).resolve().parents[2] / "seeds" / "000_e223778168a361c0.txt"
 
 
 class CountingEmbedder:
@@ -128,24 +130,3 @@ def table(r: dict) -> str:
 def _steps(row: dict) -> str:
     """``read 0.3 s, chunk+embed 0.2 s, save 0.4 s`` from a row's step timings."""
     return ", ".join(f"{name} {seconds} s" for name, seconds in row["steps"].items())
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag.app.bench.bench_indexing",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("articles", type=Path, help="articles directory or .jsonl collection")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/bench-index"),
-                        help="where to build (default: /tmp/bench-index)")
-    parser.add_argument("--new", type=Path, default=DEFAULT_NEW,
-                        help="the article to add incrementally")
-    parser.add_argument("--built", type=Path, metavar="INDEX",
-                        help="an index of ARTICLES built before: copy it instead of the full "
-                             "build, to re-measure adding and removing in minutes")
-    args = parser.parse_args(argv)
-    built = args.built.resolve() if args.built else None
-    print(table(run(args.articles.resolve(), args.work.resolve(), args.new.resolve(), built)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

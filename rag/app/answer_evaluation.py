@@ -1,11 +1,13 @@
-"""Measuring answers: gold-answer accuracy, abstention and latency per mode.
+"""Measuring answers on one's own questions (``rag eval answers``).
 
-``rag eval-answers`` runs every question of a question file through the
+:func:`evaluate_answers` runs every question of a question file through the
 engine and reports, per answer mode, the share of answerable questions whose
-answer text contains a gold answer, the share of unanswerable ones that
-abstain, and the median answer latency. For the extractive mode it also
-sweeps the abstention threshold (``Settings.abstain_below``) over the support
-scores of the answers, which is how the default threshold was chosen.
+answer text contains a gold answer (matched as ``rag eval news`` matches
+passages: :func:`rag.app.evaluation.contains_answer`), the share of
+unanswerable ones that abstain, and the median answer latency. For the
+extractive mode it can also sweep the abstention threshold
+(``Settings.abstain_below``) over the support scores of the answers, which is
+how the default threshold was chosen.
 
 Question files are JSON lines with ``question``, ``answers`` (gold strings)
 and ``answer_in_corpus`` (the news-dev format); seed questions may add
@@ -16,19 +18,22 @@ and ``answer_in_corpus`` (the news-dev format); seed questions may add
 from __future__ import annotations
 
 import json
-import re
 import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ...engine import Engine
-from ...search.recency import asked_on
-from ...types import Answer
+from ..engine import Engine
+from ..search.recency import asked_on
+from ..types import Answer
+from .evaluation import contains_answer
 
-__all__ = ["load_questions", "evaluate", "sweep_thresholds", "choose_threshold",
-           "format_report", "format_table", "contains_gold"]
+__all__ = ["AnswerReport", "evaluate_answers", "load_questions", "sample", "evaluate",
+           "sweep_thresholds", "choose_threshold", "format_report", "format_table"]
+
+#: Abstention thresholds the sweep tries: 0.2 to 0.8 in steps of 0.025.
+SWEEP_THRESHOLDS = [round(0.20 + 0.025 * i, 3) for i in range(25)]
 
 
 @dataclass
@@ -45,8 +50,8 @@ class Outcome:
 
     @property
     def contains_gold(self) -> bool:
-        return not self.answer.abstained and contains_gold(self.answer.text,
-                                                           self.question.get("answers", []))
+        return not self.answer.abstained and contains_answer(self.answer.text,
+                                                             self.question.get("answers", []))
 
     @property
     def cites_expected(self) -> bool:
@@ -88,20 +93,74 @@ class ModeResult:
         }
 
 
+@dataclass
+class AnswerReport:
+    """What ``rag eval answers`` prints: one summary per mode, then the sweep."""
+
+    results: list[ModeResult]
+    threshold: float                        # the abstention threshold in use
+    sweep: list[dict] | None = None         # one row per threshold tried
+    chosen: dict | None = None              # the sweep's row :func:`choose_threshold` picks
+    sources: dict[str, str] = field(default_factory=dict)  # cited article id -> outlet
+
+    def to_json(self) -> dict:
+        return {"abstain_below": self.threshold, "modes": [r.summary() for r in self.results],
+                "sweep": self.sweep,
+                "chosen_threshold": self.chosen["threshold"] if self.chosen else None}
+
+    def to_markdown(self, table: bool = False) -> str:
+        """The summary table (and sweep); with ``table``, one row per question."""
+        text = format_report([r.summary() for r in self.results], self.sweep, self.chosen,
+                             self.threshold)
+        if table:
+            text += "\n\n" + format_table(self.results, lambda a: self.sources.get(a, a))
+        return text
+
+
+def evaluate_answers(engine: Engine, questions: list[dict], modes=("extractive",), *,
+                     sample_size: int | None = None, sweep: bool = False, k: int | None = None,
+                     log: Callable[[str], None] = lambda _: None) -> AnswerReport:
+    """Answer ``questions`` (or ``sample_size`` of them) in each of ``modes``;
+    with ``sweep``, answer all of them again without abstaining to see what
+    each extractive abstention threshold would give."""
+    if not questions:
+        raise ValueError("no questions to answer")
+    results = [evaluate(engine, sample(questions, sample_size), mode, k=k, log=log)
+               for mode in modes]
+    swept = chosen = None
+    if sweep:
+        log("sweep: answering again without abstention")
+        unthresholded = evaluate(_never_abstaining(engine), questions, "extractive", k=k, log=log)
+        swept = sweep_thresholds(unthresholded, SWEEP_THRESHOLDS)
+        chosen = choose_threshold(swept)
+    articles = engine.retriever.index.articles
+    cited = {c.article_id for r in results for o in r.outcomes for c in o.answer.citations}
+    sources = {a: articles[a].source for a in cited if a in articles and articles[a].source}
+    return AnswerReport(results, engine.settings.abstain_below, swept, chosen, sources)
+
+
+def _never_abstaining(engine: Engine) -> Engine:
+    """An engine like ``engine`` that never abstains, sharing its model and its
+    vector cache (so answering again embeds nothing new)."""
+    return Engine(engine.settings.replace(abstain_below=-1.0), vectors=engine.vectors)
+
+
 def load_questions(path: Path) -> list[dict]:
+    """JSON lines with at least a ``question``; a bad line stops with its
+    ``file:line``."""
+    questions = []
     with open(path, encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
-
-
-def _normalise(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split()) + " "
-
-
-def contains_gold(text: str, answers: list[str]) -> bool:
-    """Whether ``text`` contains one of the gold ``answers`` as whole words
-    (case and punctuation ignored)."""
-    haystack = _normalise(text)
-    return any(_normalise(a).strip() and _normalise(a) in haystack for a in answers)
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if not isinstance(record, dict) or not isinstance(record.get("question"), str):
+                raise ValueError(f"{path}:{n}: not a JSON object with a question")
+            questions.append(record)
+    return questions
 
 
 def sample(questions: list[dict], n: int | None) -> list[dict]:
@@ -137,9 +196,9 @@ def sweep_thresholds(unthresholded: ModeResult, thresholds: list[float]) -> list
     answerable = [o for o in unthresholded.outcomes if o.answerable]
     unanswerable = [o for o in unthresholded.outcomes if not o.answerable]
     for t in thresholds:
-        gold = sum(o.answering.support >= t and o.contains_gold for o in answerable)
-        answered = sum(o.answering.support >= t for o in answerable)
-        abstained = sum(o.answering.support < t for o in unanswerable)
+        gold = sum(o.answer.support >= t and o.contains_gold for o in answerable)
+        answered = sum(o.answer.support >= t for o in answerable)
+        abstained = sum(o.answer.support < t for o in unanswerable)
         gold_share = gold / len(answerable) if answerable else 0.0
         abstain_share = abstained / len(unanswerable) if unanswerable else 0.0
         rows.append({"threshold": round(t, 3), "gold_in_answer": gold_share,

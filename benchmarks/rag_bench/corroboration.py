@@ -1,4 +1,4 @@
-"""``rag corroborate-bench``: how often answers are corroborated on a real collection.
+"""``rag-bench corroboration``: how often answers are corroborated on a real collection.
 
 For every question of a quiz file (news-dev's ``questions.jsonl``), answer it,
 corroborate it, and count the answer sentences that more than one outlet
@@ -21,9 +21,9 @@ import random
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ...corroboration.corroborator import in_time
-from ...search.recency import asked_on
-from ...types import outlet_name
+from rag.corroboration.corroborator import in_time
+from rag.search.recency import asked_on
+from rag.types import outlet_name
 
 __all__ = ["run_corroboration_bench", "format_corroboration_bench", "pair_key",
            "load_labels", "threshold_table", "format_threshold_table"]

@@ -1,14 +1,8 @@
-"""What the chat page shows: escaped, cited, highlighted; and its load gate."""
+"""What the chat page shows: escaped, cited, highlighted."""
 
 import re
 
-from rag.app.ui import (
-    SlotGate,
-    escape_markdown,
-    render_answer,
-    render_article,
-    render_sources,
-)
+from rag.app.render import article_view, chat_message, escape_markdown, sources_panel
 from rag.types import Answer, AnswerSentence, Citation, Hit
 
 PAYLOAD = "<img src=x onerror=alert(1)> [x](javascript:alert(2)) <script>alert(3)</script>"
@@ -36,7 +30,7 @@ def test_markdown_escaping_leaves_no_tag_or_link_syntax():
 def test_answer_message_escapes_article_text_and_keeps_citation_markers():
     hit = _hit(text="Before. " + PAYLOAD + " After.")
     reply = _answer(hit, (108, 108 + len(PAYLOAD)))
-    message = render_answer(reply)
+    message = chat_message(reply)
     assert "\\[1\\]" in message and "\\<img" in message and "<img" not in message.replace(
         "\\<img", "")
 
@@ -45,26 +39,26 @@ def test_unsupported_sentences_are_flagged_in_the_message():
     hit = _hit()
     reply = _answer(hit)
     reply.sentences[0] = AnswerSentence(reply.sentences[0].text, (1,), supported=False)
-    assert "unsupported" in render_answer(reply)
+    assert "unsupported" in chat_message(reply)
 
 
 def test_sources_panel_escapes_everything_and_highlights_the_quote():
     hit = _hit(title="<script>alert(1)</script>", source="<b>Gazette</b>",
                url="javascript:alert(1)")
-    panel = render_sources(_answer(hit))
+    panel = sources_panel(_answer(hit))
     assert "<script>" not in panel and "<b>" not in panel and "javascript:" not in panel
     assert "&lt;script&gt;" in panel and "<mark>The wall was approved.</mark>" in panel
     assert 'data-cite="1"' in panel
 
 
 def test_http_urls_become_links_that_open_a_new_tab():
-    panel = render_sources(_answer(_hit()))
+    panel = sources_panel(_answer(_hit()))
     assert '<a href="https://example.org/wall" target="_blank"' in panel
 
 
 def test_abstained_answer_shows_the_closest_passages_without_open_buttons():
     hit = _hit()
-    panel = render_sources(Answer("q", "No.", [], [hit], abstained=True))
+    panel = sources_panel(Answer("q", "No.", [], [hit], abstained=True))
     assert "closest" in panel and "data-cite" not in panel
 
 
@@ -73,26 +67,6 @@ def test_article_view_outlines_the_cited_passage_in_the_whole_text():
         id, title, source, date, url = "a1", "Wall <vote>", None, None, None
         text = "Intro & more. The wall was approved. The end."
 
-    view = render_article(Article, 2, 14, 37, [(14, 36)])
+    view = article_view(Article, 2, 14, 37, [(14, 36)])
     assert '<span class="target"><mark>The wall was approved.</mark> </span>' in view
     assert "Intro &amp; more." in view and "Wall &lt;vote&gt;" in view
-
-
-def test_slot_gate_refuses_beyond_slots_plus_waiting():
-    gate = SlotGate(slots=1, waiting=0)
-    with gate.enter() as first:
-        with gate.enter() as second:
-            assert (first, second) == (True, False)
-    with gate.enter() as again:
-        assert again
-
-
-def test_example_questions_come_from_settings_then_seeds_then_titles(tmp_path):
-    from rag.app.ui import SEED_EXAMPLES, example_questions
-    from rag.engine import Catalog
-
-    catalog = Catalog(2, [], None, None, ["Old story", "Flood wall vote"])
-    assert example_questions(catalog, tmp_path, tmp_path, "One? | Two?") == ["One?", "Two?"]
-    assert example_questions(catalog, tmp_path, tmp_path) == SEED_EXAMPLES
-    assert example_questions(catalog, tmp_path / "news", tmp_path)[-1] == \
-        "What happened: Flood wall vote?"

@@ -1,6 +1,6 @@
-"""Load test for a running chat: many concurrent API clients, latency figures.
+"""``rag-bench load``: many concurrent API clients against a running chat; latency figures.
 
-``rag loadtest URL`` starts ``--clients`` threads, each with its own
+``rag-bench load URL`` starts ``--clients`` threads, each with its own
 ``gradio_client.Client``, that together ask ``--total`` questions through the
 ``/ask`` endpoint. Every reply is checked twice: it must contain the expected
 words, and it must equal the reply the same question got when asked alone

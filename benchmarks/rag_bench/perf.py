@@ -1,0 +1,212 @@
+"""``rag-bench perf``: how fast a real collection is built and answered, and what it costs.
+
+:func:`run_bench` measures raw model throughput (the embedding model alone
+encoding the collection's chunks, the limit a build cannot beat), ``rag
+build`` throughput and the ratio of the two, ``retrieve`` and extractive
+``answer`` latency one query at a time after warm-up, and, in a separate
+serving process, cold start (process start to first answer) and peak memory,
+plus the index size on disk.
+
+Timings depend on the machine and on whatever else runs on it, so every result
+carries the load average at the time; nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from rag.settings import Settings
+
+from .measure import machine_load, percentiles_ms, time_each
+
+__all__ = ["BENCH_KEYS", "DEFAULT_QUESTIONS", "run_bench", "load_questions", "format_bench",
+           "serve_questions"]
+
+#: Keys of the ``rag-bench perf --json`` object (more may follow them).
+BENCH_KEYS = ("raw_chunks_per_s", "build_chunks_per_s", "build_ratio", "retrieve_ms_p50",
+              "retrieve_ms_p95", "answer_ms_p50", "answer_ms_p95", "rss_mb", "index_mb",
+              "cold_start_s")
+#: Questions used when none are given: general news questions, so the latency
+#: measurement exercises both answers and abstentions on any collection.
+DEFAULT_QUESTIONS = (
+    "Who decided not to use its veto?",
+    "What did the government announce this week?",
+    "How many people were killed or injured?",
+    "Which company reported record profits?",
+    "What did the prime minister say about the economy?",
+    "Where did the storm make landfall?",
+    "Who won the election?",
+    "What caused the power outage?",
+    "Which team won the championship game?",
+    "What are the new rules for travellers?",
+    "Why did the central bank raise interest rates?",
+    "Who was arrested and what were they charged with?",
+    "What did the court rule?",
+    "How did markets react to the news?",
+    "What did the president say at the press conference?",
+    "Which countries agreed to the deal?",
+    "When will the new law take effect?",
+    "What did scientists discover?",
+    "How much will the project cost?",
+    "Who resigned and why?",
+)
+
+
+def load_questions(path: Path) -> list[str]:
+    """Questions from a file: JSON lines with a ``question`` field (the
+    news-dev format) or plain text, one question per line."""
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line:
+            out.append(json.loads(line)["question"] if line.startswith("{") else line)
+    return out
+
+
+def _dir_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20
+
+
+def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
+              progress: bool = False, embedder=None, log: Callable[[str], None] | None = None
+              ) -> dict:
+    """Benchmark ``settings.articles_dir`` (a directory, or one ``.jsonl``
+    collection file). The index is built in a temporary directory; the
+    collection's own index is never touched."""
+    from rag.engine import Engine
+    from rag.index.builder import embedding_text
+    from rag.index.store import live_version
+    from rag.ingest.articles import load_articles
+    from rag.ingest.chunking import chunk_article
+    from rag.models.embedding import make_embedder
+
+    log = log or (lambda message: None)
+    questions = list(questions or DEFAULT_QUESTIONS)
+    work = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    try:
+        source = Path(settings.articles_dir)
+        if source.is_file():  # a single collection file: give the build a folder
+            (work / "articles").mkdir()
+            (work / "articles" / source.name).symlink_to(source.resolve())
+            source = work / "articles"
+        settings = settings.replace(articles_dir=source, index_dir=work / "index")
+        embedder = embedder or make_embedder(settings)
+        result: dict = {"articles": str(settings.articles_dir), "backend": settings.embed_backend,
+                        "load_before": machine_load()}
+
+        # Raw model throughput: the model alone on exactly the texts a build embeds.
+        articles = load_articles(settings.articles_dir)
+        texts = [embedding_text(a, c) for a in articles for c in chunk_article(
+            a, settings.chunk_tokens, settings.chunk_overlap_tokens, settings.encoding)]
+        embedder.encode(texts[:8])  # load and warm the model outside the timing
+        log(f"raw model: encoding {len(texts)} chunks of {len(articles)} articles")
+        started, cpu = time.perf_counter(), time.process_time()
+        embedder.encode(texts, progress=progress)
+        raw_seconds, raw_cpu = time.perf_counter() - started, time.process_time() - cpu
+        del articles
+
+        # Build throughput: the real `rag build`, same process, same warm model.
+        log("build: rag build into a temporary index")
+        engine = Engine(settings, embedder)
+        started, cpu = time.perf_counter(), time.process_time()
+        summary = engine.build(progress=progress)
+        build_seconds, build_cpu = time.perf_counter() - started, time.process_time() - cpu
+        raw = len(texts) / raw_seconds
+        built = summary.chunks / build_seconds
+        result.update(raw_chunks_per_s=round(raw, 2), build_chunks_per_s=round(built, 2),
+                      build_ratio=round(built / raw, 3), chunks=summary.chunks,
+                      raw_seconds=round(raw_seconds, 2), build_seconds=round(build_seconds, 2),
+                      # CPU seconds of this process: what the work costs, much
+                      # less disturbed than wall time by other work on the machine.
+                      raw_cpu_seconds=round(raw_cpu, 2), build_cpu_seconds=round(build_cpu, 2),
+                      build_ratio_cpu=round((summary.chunks / build_cpu) / (len(texts) / raw_cpu), 3))
+
+        # Query latency, one at a time, after warm-up.
+        log(f"latency: {len(questions)} questions")
+        engine.warm_up()
+        for q in questions[:3]:
+            engine.answer(q)
+        cpu: list[float] = []
+        result["retrieve_ms_p50"], result["retrieve_ms_p95"] = percentiles_ms(
+            time_each(lambda q: engine.retrieve(q, 5), questions, cpu, time.process_time))
+        result["retrieve_cpu_ms_p50"], _ = percentiles_ms(cpu)
+        cpu = []
+        result["answer_ms_p50"], result["answer_ms_p95"] = percentiles_ms(
+            time_each(lambda q: engine.answer(q, 5), questions, cpu, time.process_time))
+        result["answer_cpu_ms_p50"], _ = percentiles_ms(cpu)
+        result["index_mb"] = round(_dir_mb(live_version(settings.index_dir)), 2)
+        engine = embedder = None  # free the model and index before the child starts
+
+        log("serving process: cold start and peak memory")
+        result.update(_measure_serving_process(settings, questions))
+        result["load_after"] = machine_load()
+        return {**{k: result[k] for k in BENCH_KEYS}, **result}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _measure_serving_process(settings: Settings, questions: Sequence[str]) -> dict:
+    """Start a fresh process that loads the index and answers ``questions``:
+    seconds from process start to the first answer, and its peak RSS. The
+    child gets ``settings`` whole (pickled on its stdin), so it measures the
+    same configuration whatever the environment says."""
+    code = "import sys; from rag_bench.perf import serve_questions; serve_questions(sys.argv[1:])"
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", code, *questions],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    child.stdin.write(pickle.dumps(settings))
+    child.stdin.close()
+    first = child.stdout.readline().decode()
+    cold_start = time.perf_counter() - started
+    rest = child.stdout.read().decode()
+    child.wait()
+    if child.returncode or not first.startswith("first-answer"):
+        raise RuntimeError(f"the serving process failed (exit {child.returncode})")
+    return {"cold_start_s": round(cold_start, 2), **json.loads(rest.strip().splitlines()[-1])}
+
+
+def serve_questions(questions: Sequence[str]) -> None:
+    """The serving process of :func:`run_bench`: read the settings (pickled)
+    from stdin, answer the first question, report it, answer all of them, then
+    print the peak RSS as JSON."""
+    import resource
+
+    from rag.engine import Engine
+
+    engine = Engine(pickle.load(sys.stdin.buffer))
+    engine.answer(questions[0])
+    print("first-answer", flush=True)
+    for q in questions:
+        engine.answer(q)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(json.dumps({"rss_mb": round(peak_kb / 1024, 1)}), flush=True)
+
+
+def format_bench(result: dict) -> str:
+    rows = [
+        ("raw model throughput", f"{result['raw_chunks_per_s']:.1f} chunks/s"),
+        ("rag build throughput", f"{result['build_chunks_per_s']:.1f} chunks/s"),
+        ("build / raw", f"{result['build_ratio']:.3f}  (in CPU time: "
+                        f"{result['build_ratio_cpu']:.3f})"),
+        ("retrieve p50 / p95", f"{result['retrieve_ms_p50']:.1f} / {result['retrieve_ms_p95']:.1f} ms"
+                               f"  (CPU p50 {result['retrieve_cpu_ms_p50']:.1f} ms)"),
+        ("answer p50 / p95", f"{result['answer_ms_p50']:.1f} / {result['answer_ms_p95']:.1f} ms"
+                             f"  (CPU p50 {result['answer_cpu_ms_p50']:.1f} ms)"),
+        ("serving process peak RSS", f"{result['rss_mb']:.0f} MB"),
+        ("index size on disk", f"{result['index_mb']:.1f} MB"),
+        ("cold start (to first answer)", f"{result['cold_start_s']:.1f} s"),
+        ("chunks", f"{result['chunks']}"),
+        ("load average before / after", f"{result['load_before']} / {result['load_after']}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
