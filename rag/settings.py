@@ -244,8 +244,8 @@ class Settings:
     max_answer_sentences: int = setting("answer", 3, low=1)
     """Sentences in an extractive answer, at most."""
     answer_cache_size: int = setting("answer", 20_000, low=0)
-    """Sentence vectors remembered across questions (about 1.5 kB each; 0 turns the memory
-    off)."""
+    """Sentence vectors the answerer and the corroborator share across questions (about
+    1.5 kB each); 0 keeps none: every answer embeds its sentences again (slow; for measuring)."""
     max_question_chars: int = setting("answer", 1000, low=1)
     """Questions longer than this are cut, with a note in the answer. The model reads at
     most 256 word pieces anyway."""
