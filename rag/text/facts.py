@@ -3,9 +3,9 @@
 Pure text functions used by :mod:`rag.corroboration.corroborator` for its lexical checks:
 
 - numbers are normalised to values ("32,000", "32 thousand" and "thirty-two
-  thousand" are all 32000.0), with the words around them ("backed by 14
-  nations" -> unit ``nation``, context ``{back, nation}``) so two mentions can
-  be recognised as being about the same thing;
+  thousand" are all 32000.0), with the words around them as :func:`term` s
+  ("backed by 14 nations" -> unit ``member``, context ``{back, member}``) so
+  two mentions can be recognised as being about the same thing;
 - dates become ``YYYY-MM-DD`` / ``MM-DD`` / weekday / year values;
 - names are runs of capitalised words, with a few aliases ("United States",
   "U.S." -> "US") so outlets that spell them differently still match.
