@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Set
 
 __all__ = ["tokenize", "stem", "content_words", "word_share", "STOP_WORDS", "BM25_STOP_WORDS",
            "looks_like_instruction", "question_kind", "has_answer_type"]
@@ -91,7 +92,7 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def word_share(words: set[str] | frozenset[str], reference: set[str] | frozenset[str]) -> float:
+def word_share(words: Set[str], reference: Set[str]) -> float:
     """Share of ``words`` that also occur in ``reference`` (0 when empty)."""
     return len(words & reference) / len(words) if words else 0.0
 
