@@ -27,7 +27,6 @@ import numpy as np
 
 from rag.app.evaluation import answer_rank, read_news
 from rag.engine import Engine
-from rag.index.lexical import tokenize
 from rag.index.vectors import index_vectors
 from rag.models.embedding import make_embedder
 from rag.search import recency
@@ -35,6 +34,7 @@ from rag.search.diversity import diversify
 from rag.search.fusion import convex_fusion, min_max
 from rag.settings import Settings
 from rag.text.sentences import split_sentences
+from rag.text.words import tokenize
 
 settings = Settings.from_env().replace(index_dir=Path(sys.argv[1]))
 embedder = make_embedder(settings)

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from rag.app.evaluation import answer_rank, read_news
 from rag.engine import Engine
-from rag.index.lexical import _WORD, STOPWORDS, tokenize
 from rag.models.embedding import make_embedder
 from rag.settings import Settings
+from rag.text.words import _BM25_WORD as _WORD
+from rag.text.words import BM25_STOP_WORDS as STOPWORDS
+from rag.text.words import tokenize
 
 s = Settings.from_env().replace(index_dir=Path(sys.argv[1]))
 engine = Engine(s, make_embedder(s))

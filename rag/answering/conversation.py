@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Union
 
+from ..text.sentences import split_sentences
 from ..text.words import content_words
 
 __all__ = ["Turn", "History", "normalize_history", "needs_context", "contextual_query",
@@ -72,9 +73,9 @@ def needs_context(question: str) -> bool:
 
 
 def _first_sentence(answer: str, limit: int = 200) -> str:
-    answer = _MARKERS.sub("", answer.split("\n\n")[0])
-    first = re.split(r"(?<=[.!?])\s", answer, maxsplit=1)[0]
-    return first[:limit]
+    answer = _MARKERS.sub("", answer)
+    spans = split_sentences(answer)
+    return answer[spans[0][0]:spans[0][1]][:limit] if spans else ""
 
 
 def contextual_query(question: str, history: History, *, with_answer: bool = True) -> str:

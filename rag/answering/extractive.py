@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..models.embedding import Embedder
-from ..search.passages import distinct_sentences
 from ..search.retriever import Search
 from ..settings import Settings
+from ..text.sentences import clause_spans, passage_sentences
 from ..text.words import (
     content_words,
     has_answer_type,
@@ -46,11 +46,12 @@ _KEEP_MARGIN = 0.1
 _REPEAT_PENALTY = 0.2
 _LEAD_IN = re.compile(r"^(?:in addition|nonetheless|nevertheless|however|meanwhile|moreover|"
                       r"furthermore|separately|still|also|but|and|so)\b,?\s+", re.IGNORECASE)
-# Where a long sentence may be cut into clauses; clauses sharing no word with
-# the question are dropped from its ends.
-_SIDE_CLAUSE = re.compile(r"[.,]\s+(?=(?:adding|saying|noting|which|where|even as|as well as|"
-                          r"while|although|though)\b)|;\s+|\s+[—–]\s+")
-_INDEPENDENT = re.compile(r";\s+|\s+[—–]\s+")
+# Where a long sentence may be cut: between clauses (``clause_spans``) at a
+# semicolon or dash (what follows is an independent clause) or at a comma before
+# a side clause; clauses sharing no word with the question are dropped from its ends.
+_INDEPENDENT = re.compile(r"[;—–]")
+_SIDE_CLAUSE = re.compile(r"(?:adding|saying|noting|which|where|even as|as well as|while|"
+                          r"although|though)\b")
 _LONG_SENTENCE_WORDS = 30
 
 
@@ -214,26 +215,26 @@ def _candidate_sentences(hits: list[Hit]) -> list[Candidate]:
     Sentences that instruct the reader are left out.
     """
     out = []
-    for pos, start, end, text in distinct_sentences(
-            hits, lambda text: not looks_like_instruction(text) and len(content_words(text)) >= 2):
+    for sentence in passage_sentences(hits):
+        start, text = sentence.start, sentence.text
+        if looks_like_instruction(text) or len(content_words(text)) < 2:
+            continue
         if lead := _LEAD_IN.match(text):
             start, text = start + lead.end(), text[lead.end():]
-        out.append(Candidate(pos, start, end, text[:1].upper() + text[1:]))
+        out.append(Candidate(sentence.hit_pos, start, sentence.end, text[:1].upper() + text[1:]))
     return out
 
 
-# Clause boundaries for a sentence's focus: punctuation, dashes, quotation marks.
-_CLAUSE = re.compile(r"[,;:]\s+|\s+[—–]\s+|[\"“”]\s*")
 _FOCUS_MIN_WORDS = 4
 
 
 def _focus(text: str, asked: set[str]) -> str | None:
     """The span of ``text`` from its first to its last clause that shares a
     word with the question, when that is a real part of the sentence (at
-    least a few words, not all of it); else ``None``."""
-    bounds = [0] + [i for m in _CLAUSE.finditer(text) for i in (m.start(), m.end())] \
-        + [len(text)]
-    clauses = [(a, b) for a, b in zip(bounds[::2], bounds[1::2]) if text[a:b].strip()]
+    least a few words, not all of it); else ``None``. Clauses end at
+    punctuation only: a reading cut at every "and" or "as" is a fragment that
+    can look closer to the question than the sentence that answers it."""
+    clauses = clause_spans(text, at_conjunctions=False)
     relevant = [(a, b) for a, b in clauses if content_words(text[a:b]) & asked]
     if len(clauses) < 2 or not relevant:
         return None
@@ -241,6 +242,23 @@ def _focus(text: str, asked: set[str]) -> str | None:
     if (a, b) == (clauses[0][0], clauses[-1][1]) or len(text[a:b].split()) < _FOCUS_MIN_WORDS:
         return None
     return text[a:b]
+
+
+def _cuttable_parts(text: str) -> list[tuple[int, int, bool]]:
+    """``text`` in the parts a long sentence may be cut into: ``(start, end,
+    independent)``, ``independent`` when a semicolon or dash comes before it."""
+    parts, start, independent = [], 0, False
+    spans = clause_spans(text)
+    for (_, end), (following, _) in zip(spans, spans[1:]):
+        gap = text[end:following]
+        cut = _INDEPENDENT.search(gap) or \
+            (re.search(r"[.,]", gap) if _SIDE_CLAUSE.match(text, following) else None)
+        if cut:
+            parts.append((start, end + cut.start(), independent))
+            start = end + cut.end() + len(gap[cut.end():]) - len(gap[cut.end():].lstrip())
+            independent = bool(_INDEPENDENT.match(cut.group()))
+    parts.append((start, len(text), independent))
+    return parts
 
 
 def _trim(cand: Candidate, asked: set[str], kind: str | None, question: str) -> Candidate:
@@ -251,18 +269,16 @@ def _trim(cand: Candidate, asked: set[str], kind: str | None, question: str) -> 
     text = cand.text
     if len(text.split()) <= _LONG_SENTENCE_WORDS:
         return cand
-    bounds = [0] + [i for m in _SIDE_CLAUSE.finditer(text) for i in (m.start(), m.end())] \
-        + [len(text)]
-    clauses = list(zip(bounds[::2], bounds[1::2]))       # (start, end) in text
-    relevant = [n for n, (a, b) in enumerate(clauses) if content_words(text[a:b]) & asked]
-    if len(clauses) < 2 or not relevant:
+    parts = _cuttable_parts(text)
+    relevant = [n for n, (a, b, _) in enumerate(parts) if content_words(text[a:b]) & asked]
+    if len(parts) < 2 or not relevant:
         return cand
     # Only an independent clause (after ";" or a dash) may start the quote:
     # "which has used ..." would read as a fragment.
     first = relevant[0]
-    while first > 0 and not _INDEPENDENT.match(text, clauses[first - 1][1]):
+    while first > 0 and not parts[first][2]:
         first -= 1
-    a, b = clauses[first][0], clauses[relevant[-1]][1]
+    a, b = parts[first][0], parts[relevant[-1]][1]
     kept = text[a:b].rstrip(" ,;")
     if (a, b) == (0, len(text)) or len(kept.split()) < 8:
         return cand

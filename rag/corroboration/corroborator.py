@@ -41,15 +41,16 @@ from typing import Sequence
 import numpy as np
 
 from ..models.embedding import Embedder
-from ..search.passages import distinct_sentences
 from ..search.retriever import Search
 from ..settings import Settings
 from ..text import facts
 from ..text.dates import parse_day
+from ..text.sentences import clauses, passage_sentences
+from ..text.words import content_words, stem
 from ..types import Answer, Citation, Disagreement, DisagreementSide, Hit, outlet_name
 
 __all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
-           "find_conflicts", "clauses", "shared_words", "in_time"]
+           "find_conflicts", "shared_words", "in_time"]
 
 @dataclass(frozen=True)
 class Candidate:
@@ -119,33 +120,6 @@ class SourceColumn:
 
 
 # ---------------------------------------------------------------- pure checks
-_CLAUSE_BREAK = re.compile(r"\s*[,;:\u2014\u2013]\s+|\s+\u2014\s*|\s+(?=(?:after|while|as|because|"
-                           r"but|which|who|allowing|adding|although|and|where)\s)")
-
-
-def clauses(sentence: str, min_words: int = 4) -> list[str]:
-    """The clauses of a sentence (pieces shorter than ``min_words`` are merged).
-
-    A news sentence often packs several facts ("The council passed the
-    resolution ... after the US withheld its veto"); matching an answer
-    sentence against the clauses finds the one that states its fact.
-    """
-    pieces, cursor = [], 0
-    for m in _CLAUSE_BREAK.finditer(sentence):
-        pieces.append(sentence[cursor:m.start()])
-        cursor = m.end()
-    pieces.append(sentence[cursor:])
-    out: list[str] = []
-    for piece in (p.strip() for p in pieces):
-        if not piece:
-            continue
-        if out and (len(piece.split()) < min_words or len(out[-1].split()) < min_words):
-            out[-1] = f"{out[-1]} {piece}"
-        else:
-            out.append(piece)
-    return [c for c in out if len(c.split()) >= min_words and c != sentence]
-
-
 def match_fact(sentence: str, other: str, evidence: str | None = None) -> str:
     """Lexical verdict on two sentences already close in meaning.
 
@@ -187,7 +161,7 @@ def match_fact(sentence: str, other: str, evidence: str | None = None) -> str:
 
 def shared_words(a: str, b: str) -> int:
     """How many content words (stems) two sentences share."""
-    return len(facts.content_stems(a) & facts.content_stems(b))
+    return len(content_words(a) & content_words(b))
 
 
 def _days_apart(a: str | None, b: str | None) -> int | None:
@@ -241,9 +215,9 @@ def _name_conflicts(a: str, b: str) -> list[Conflict]:
     only_b = [m for m in names_b if not any(facts.names_match(m, n) for n in names_a)]
     if len(only_a) != 1 or len(only_b) != 1:
         return []
-    name_words = set().union(*names_a, *names_b)
-    rest_a = {s for s in facts.content_stems(a) if s not in name_words}
-    rest_b = {s for s in facts.content_stems(b) if s not in name_words}
+    name_words = {stem(w) for w in set().union(*names_a, *names_b)}
+    rest_a = content_words(a) - name_words
+    rest_b = content_words(b) - name_words
     union = rest_a | rest_b
     if not union or len(rest_a & rest_b) / len(union) < 0.6:
         return []
@@ -262,8 +236,8 @@ def _surface(sentence: str, name: frozenset[str]) -> str:
 
 def candidates_of(hits: Sequence[Hit], min_words: int = 5) -> list[Candidate]:
     """Each distinct sentence of ``hits`` (overlapping chunks repeat sentences)."""
-    return [Candidate(hits[pos], start, end, text) for pos, start, end, text
-            in distinct_sentences(hits, lambda text: len(text.split()) >= min_words)]
+    return [Candidate(hits[s.hit_pos], s.start, s.end, s.text)
+            for s in passage_sentences(hits) if len(s.text.split()) >= min_words]
 
 
 def compare_sources(question_vector: np.ndarray, hits: Sequence[Hit],

@@ -3,7 +3,7 @@
 Each passage is indexed under its article's title, so a passage deep in a story
 still matches the words of the headline. Text is lower-cased, split into
 words, stripped of English stop words and stemmed with the Snowball stemmer
-(``PyStemmer``); questions go through the same pipeline.
+(:func:`rag.text.words.tokenize`); questions go through the same pipeline.
 
 The BM25 indexes are kept in every index version as one file, ``bm25.zip``
 (:data:`BM25_FILE`, which the builder and the retriever pass to the store:
@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..text.words import tokenize
 from .store import VersionFile
 
 __all__ = ["LexicalIndex", "LexicalIndexes", "tokenize", "top_positions", "VERSION_FILE",
@@ -31,31 +31,6 @@ __all__ = ["LexicalIndex", "LexicalIndexes", "tokenize", "top_positions", "VERSI
 
 #: The file in each index version that holds the BM25 indexes.
 VERSION_FILE = "bm25.zip"
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-@functools.cache
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-#: English stop words: the list of ``bm25s.stopwords.STOPWORDS_EN`` (Lucene's
-#: English stop set), copied because importing that module runs
-#: ``bm25s/__init__``, which imports SciPy: a third of a second on every
-#: ``rag add``. ``tests/test_lexical.py`` checks the two lists agree.
-STOPWORDS = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into",
-    "is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then",
-    "there", "these", "they", "this", "to", "was", "will", "with",
-})
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stop-word-free, stemmed words of ``text``."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-    return _stemmer().stemWords(words)
 
 
 class LexicalIndex:

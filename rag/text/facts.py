@@ -3,9 +3,9 @@
 Pure text functions used by :mod:`rag.corroboration.corroborator` for its lexical checks:
 
 - numbers are normalised to values ("32,000", "32 thousand" and "thirty-two
-  thousand" are all 32000.0), with the words around them ("backed by 14
-  nations" -> unit ``nation``, context ``{back, nation}``) so two mentions can
-  be recognised as being about the same thing;
+  thousand" are all 32000.0), with the words around them as :func:`term` s
+  ("backed by 14 nations" -> unit ``member``, context ``{back, member}``) so
+  two mentions can be recognised as being about the same thing;
 - dates become ``YYYY-MM-DD`` / ``MM-DD`` / weekday / year values;
 - names are runs of capitalised words, with a few aliases ("United States",
   "U.S." -> "US") so outlets that spell them differently still match.
@@ -17,20 +17,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Mention", "numbers", "dates", "names", "people", "content_stems", "stem", "names_match",
+from .words import STOP_WORDS, stem
+
+__all__ = ["Mention", "numbers", "dates", "names", "people", "term", "names_match",
            "values_agree", "same_slot", "parse_number"]
 
-_STOP = set("""
-a about above after again against all also am an and any are as at be because been before
-being below between both but by can could did do does doing down during each few for from
-further had has have having he her here hers herself him himself his how i if in into is it
-its itself just me more most my myself no nor not now of off on once only or other our ours
-out over own same she should so some such than that the their theirs them themselves then
-there these they this those through to too under until up very was we were what when where
-which while who whom why will with would you your yours said says say told according also
-would could may might must shall one ones new last first mr mrs ms dr year years week
-weeks day days time times since still like
-""".split())
+#: Words that never say what a figure counts or which figure it is, besides
+#: the stop words: spans of time and the adjectives that order events.
+_VAGUE = frozenset("new last first year years week weeks day days time times".split())
 
 _UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -49,7 +43,7 @@ _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _APPROX = re.compile(r"\b(more than|over|about|around|nearly|almost|some|roughly|at least|"
                      r"up to|approximately|close to|passe[sd]|exceed(?:s|ed)?|topp?(?:s|ed)|"
                      r"fewer than|less than|under|estimated|an estimated)\s+$", re.IGNORECASE)
-#: Units that name the same thing in different words.
+#: Units that name the same thing in different words (by stem: see :func:`term`).
 _SYNONYMS = {"nation": "member", "country": "member", "state": "member", "member": "member",
              "percent": "%", "cent": "%", "people": "person", "person": "person",
              "dead": "death", "killed": "death", "kill": "death", "died": "death",
@@ -88,27 +82,21 @@ class Mention:
     approx: bool = False
 
 
-def stem(word: str) -> str:
-    """A crude, dependable stem: lower case, common English suffixes removed."""
-    w = word.lower().strip("'’").replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    if re.search(r"(ss|[sxz]|ch|sh)es$", w) and len(w) > 5:
-        w = w[:-2]
-    else:
-        for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
-            if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
-                w = w[: -len(suffix)] + keep
-                break
-    return _SYNONYMS.get(w, w)
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, str]:
+    return {stem(word): same for word, same in _SYNONYMS.items()}
 
 
-@lru_cache(maxsize=4096)
-def content_stems(text: str) -> frozenset[str]:
-    """Stems of the content words (no stop words, no numbers). Cached: the
-    same candidate sentences are compared with every answer sentence."""
-    return frozenset(stem(t) for t in re.findall(r"[A-Za-z][A-Za-z'’]+", text)
-                     if t.lower() not in _STOP and len(t) > 2)
+def term(word: str) -> str:
+    """``word`` as a unit or context word: its stem, or the stem all its
+    synonyms share ("nations", "countries" -> "member"; "killed" -> "death")."""
+    stemmed = stem(word)
+    return _synonyms().get(stemmed, stemmed)
+
+
+def _is_vague(word: str) -> bool:
+    lower = word.lower()
+    return lower in STOP_WORDS or lower in _VAGUE
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
@@ -167,7 +155,7 @@ def numbers(sentence: str) -> list[Mention]:
         last = i + used - 1
         j = last + 1
         role = "attr" if is_attr else "count"
-        unit = stem(tail) if is_attr else ""
+        unit = term(tail) if is_attr else ""
         if j < len(toks) and words[j].lower() in ("%", "percent", "per"):
             unit = "%"
         # "14 of the 15 members": the count's unit is the total's unit.
@@ -187,9 +175,9 @@ def numbers(sentence: str) -> list[Mention]:
                 if re.search(r"[,;:.()\u2014\u2013]", sentence[prev_end:s]):
                     break
                 prev_end = e
-                if w.lower() not in _STOP and not w[:1].isdigit() and w[:1].islower() \
+                if not _is_vague(w) and not w[:1].isdigit() and w[:1].islower() \
                         and parse_number([w]) is None:
-                    unit = stem(w)
+                    unit = term(w)
                     break
         phrase_end = toks[last][2]
         if unit == "%" and j < len(toks):
@@ -197,12 +185,12 @@ def numbers(sentence: str) -> list[Mention]:
                 else toks[j][2]
         elif unit and not is_attr:
             for t, _, e in toks[k:k + 3]:
-                if stem(t) == unit:
+                if term(t) == unit:
                     phrase_end = e
                     break
         window = words[max(0, i - 4):i] + words[last + 1:last + 5]
-        context = frozenset(stem(w) for w in window
-                            if w.lower() not in _STOP and not w[:1].isdigit() and len(w) > 2
+        context = frozenset(term(w) for w in window
+                            if not _is_vague(w) and not w[:1].isdigit() and len(w) > 2
                             and w.lower() not in _SCALES and parse_number([w]) is None
                             and w.lower() not in _MONTHS and w.lower() not in _WEEKDAYS)
         out.append(Mention("number", value, sentence[start:phrase_end], start, phrase_end,
@@ -254,8 +242,8 @@ def dates(sentence: str) -> list[Mention]:
             taken.append((m.start(), m.end()))
             words = re.findall(r"[A-Za-z']+", sentence[max(0, m.start() - 60):m.start()])[-5:] \
                 + re.findall(r"[A-Za-z']+", sentence[m.end():m.end() + 60])[:5]
-            context = frozenset(stem(w) for w in words
-                                if w.lower() not in _STOP and w.lower() not in _MONTHS
+            context = frozenset(term(w) for w in words
+                                if not _is_vague(w) and w.lower() not in _MONTHS
                                 and w.lower() not in _WEEKDAYS and len(w) > 2)
             out.append(Mention(kind, value, m.group(0), m.start(), m.end(), "date", "",
                                context))
@@ -388,7 +376,7 @@ def same_slot(a: Mention, b: Mention) -> bool:
             return False
         if a.unit == "%":   # "%" says nothing of what is counted: the words must
             return overlap >= 0.5
-        return bool(shared - {stem(a.unit)})
+        return bool(shared - {a.unit})
     # Without a unit, only the words around the values say what they are:
     # most of them must be the same ("accepting returns on January 24" is
     # not "the deadline to file returns is April 18").

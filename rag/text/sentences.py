@@ -1,15 +1,22 @@
-"""Splitting text into sentences, with character offsets.
+"""Splitting text into sentences and sentences into clauses, with character offsets.
 
 The one sentence splitter: chunking cuts passages on these boundaries, the
 answerer quotes these sentences, the citation checker and corroboration
-compare them.
+compare them. The one clause splitter: the answerer reads a long sentence by
+the clauses that share words with the question (and may cut the others),
+corroboration matches facts clause by clause.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Sequence
 
-__all__ = ["split_sentences"]
+from ..types import Hit
+
+__all__ = ["split_sentences", "clause_spans", "clauses", "PassageSentence",
+           "passage_sentences"]
 
 
 # Words whose trailing period does not end a sentence.
@@ -51,3 +58,70 @@ def _add_span(text: str, start: int, end: int, offset: int, spans: list) -> None
     if stripped:
         lead = len(piece) - len(piece.lstrip())
         spans.append((offset + start + lead, offset + start + lead + len(stripped)))
+
+
+# Where a clause ends: a comma, semicolon or colon, a dash, a quotation mark;
+# and (unless told otherwise) the space before a conjunction that starts another clause.
+_PUNCTUATION = r"""\s*[,;:]\s+|\s*[—–]\s+|\s+[—–]\s*|\s*[,;:]?["“”]\s*"""
+_CONJUNCTION = (r"\s+(?=(?:after|while|as|because|but|which|who|allowing|adding|although|and"
+                r"|where)\s)")
+_BREAKS = {True: re.compile(f"{_PUNCTUATION}|{_CONJUNCTION}"), False: re.compile(_PUNCTUATION)}
+
+
+def clause_spans(sentence: str, *, at_conjunctions: bool = True) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the clauses of ``sentence``; the
+    text between two spans is what separates them (", ", "; ", " — ", a
+    quotation mark, or a space before "and", "which", "after", ...; with
+    ``at_conjunctions=False`` only punctuation separates clauses)."""
+    spans, start = [], 0
+    for match in _BREAKS[at_conjunctions].finditer(sentence):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = max(start, match.end())
+    if start < len(sentence):
+        spans.append((start, len(sentence)))
+    return spans
+
+
+def clauses(sentence: str, min_words: int = 4) -> list[str]:
+    """The clauses of ``sentence`` as text, a piece shorter than ``min_words``
+    joined to its neighbour; a piece that is the whole sentence is left out.
+
+    A news sentence often packs several facts ("The council passed the
+    resolution ... after the US withheld its veto"); matching an answer
+    sentence against the clauses finds the one that states its fact.
+    """
+    spans = clause_spans(sentence)
+    groups: list[list[int]] = []
+    for a, b in spans:
+        if groups and (len(sentence[a:b].split()) < min_words
+                       or len(sentence[slice(*groups[-1])].split()) < min_words):
+            groups[-1][1] = b
+        else:
+            groups.append([a, b])
+    whole = [spans[0][0], spans[-1][1]] if spans else None
+    return [sentence[a:b] for a, b in groups
+            if len(sentence[a:b].split()) >= min_words and [a, b] != whole]
+
+
+@dataclass(frozen=True)
+class PassageSentence:
+    """One sentence of a retrieved passage."""
+
+    hit_pos: int        # position of its passage in the list of hits
+    start: int          # character offsets in the article text
+    end: int
+    text: str
+
+
+def passage_sentences(hits: Sequence[Hit]) -> list[PassageSentence]:
+    """Each distinct sentence of ``hits`` once, with the first passage that
+    holds it (overlapping chunks repeat sentences)."""
+    seen, out = set(), []
+    for pos, hit in enumerate(hits):
+        for start, end in split_sentences(hit.text, offset=hit.start):
+            if (hit.article_id, start) not in seen:
+                seen.add((hit.article_id, start))
+                out.append(PassageSentence(pos, start, end,
+                                           hit.text[start - hit.start:end - hit.start]))
+    return out

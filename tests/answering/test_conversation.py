@@ -26,6 +26,12 @@ def test_follow_up_is_searched_with_previous_question_and_answer():
     assert "veto" in query and "Israel's ally" in query and "[1]" not in query and "More" not in query
 
 
+def test_follow_up_takes_the_whole_first_sentence_past_abbreviations():
+    history = [("Who abstained?", "The U.S. envoy Linda Thomas-Greenfield abstained. [1] More.")]
+    query = contextual_query("Why did she do it?", history)
+    assert "The U.S. envoy Linda Thomas-Greenfield abstained." in query and "More" not in query
+
+
 def test_abstention_adds_nothing_to_the_follow_up_query():
     history = [("Who won?", "The articles do not answer this question.")]
     assert "do not answer" not in contextual_query("And then?", history)

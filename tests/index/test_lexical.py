@@ -7,9 +7,10 @@ import bm25s
 import numpy as np
 from conftest import QUAKE, STORM, VETO
 
-from rag.index.lexical import LexicalIndex, LexicalIndexes, tokenize
+from rag.index.lexical import LexicalIndex, LexicalIndexes
 from rag.ingest.articles import Article
 from rag.ingest.chunking import Chunk
+from rag.text.words import tokenize
 
 TEXTS = [VETO, STORM, QUAKE, "The storm hit the storm-battered coast again.",
          "Council members voted on the resolution about the storm relief.", ""]
@@ -79,10 +80,3 @@ def test_file_of_the_earlier_bm25s_format_reads_as_none(tmp_path):
         old.writestr("passages/params.index.json", "{}")
     assert LexicalIndexes.read_file(tmp_path / "bm25.zip") is None
 
-
-def test_stop_words_are_those_of_bm25s():
-    from bm25s.stopwords import STOPWORDS_EN
-
-    from rag.index.lexical import STOPWORDS
-
-    assert STOPWORDS == frozenset(STOPWORDS_EN)

@@ -5,8 +5,9 @@ import json
 import pytest
 
 from rag.engine import Engine
-from rag.index.lexical import LexicalIndex, tokenize
+from rag.index.lexical import LexicalIndex
 from rag.index.store import live_version
+from rag.text.words import tokenize
 
 ARTICLES = {
     "veto.txt": "UN vote on Gaza\n\nThe US decided not to use its veto. The resolution passed.",

@@ -83,9 +83,11 @@ def test_names_use_aliases_and_skip_the_sentence_start():
     assert facts.names_match(frozenset({"benjamin", "netanyahu"}), frozenset({"netanyahu"}))
 
 
-def test_stems_merge_inflections():
-    assert facts.stem("backed") == facts.stem("backs") == "back"
-    assert facts.stem("cancelled") == "cancell" and facts.stem("countries") == "member"
+def test_unit_words_merge_inflections_and_synonyms():
+    assert facts.term("backed") == facts.term("backs") == "back"
+    assert facts.term("cancelled") == facts.term("canceled")
+    assert facts.term("countries") == facts.term("nations") == facts.term("member") == "member"
+    assert facts.term("killed") == facts.term("died") == "death"
 
 
 def test_a_number_joined_to_a_name_is_not_a_quantity():
