@@ -26,10 +26,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from ..text.facts import content_stems, dates, numbers
+from ..text.facts import content_stems, dates, numbers, people, stem
 from ..text.normalize import normalize_answer_text
 from ..text.sentences import split_sentences
-from ..text.words import STOP_WORDS, content_words, word_share
+from ..text.words import STOP_WORDS, content_words
 from ..types import Answer, Citation, Hit, ShortAnswer, ShortAnswerSpan, outlet_name
 
 __all__ = ["Target", "Phrase", "question_target", "candidates", "vote", "short_answer",
@@ -37,6 +37,8 @@ __all__ = ["Target", "Phrase", "question_target", "candidates", "vote", "short_a
 
 #: What each further occurrence of a candidate in the same article adds to its vote.
 _REPEAT_SHARE = 0.3
+#: Characters either side of a candidate that count as near it.
+_WINDOW = 40
 #: How many passages' occurrences a short answer cites at most.
 MAX_CITED_PASSAGES = 3
 
@@ -66,6 +68,10 @@ _MONTHS_AND_DAYS = frozenset("""
 january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday
 jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+""".split())
+_TIME_UNITS = frozenset("""
+year years month months week weeks day days hour hours minute minutes second seconds
+decade decades century centuries
 """.split())
 _NUMBER_WORD = re.compile(r"^\S+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
                           re.IGNORECASE)
@@ -113,7 +119,7 @@ def question_target(question: str) -> Target:
         return Target("percent")
     how = re.match(r"how (many|much|long|old|far|big|large|tall|high|often|fast|few|deep|"
                    r"heavy)\b", q)
-    if how or re.match(r"(?:what|which) (?:number|amount|figure|price|sum|total)\b", q):
+    if how or re.match(r"(?:what|which) (?:number|amount|price|sum|total)\b", q):
         return Target("number", noun=how.group(1) if how else "",
                       unit_asked=bool(how) and how.group(1) in ("many", "old", "few"))
     when = re.match(r"(?:what|which) (year|day|date|month|time|decade|century)\b", q)
@@ -131,6 +137,8 @@ def question_target(question: str) -> Target:
                 word.endswith("ed") or word.endswith("ly"))) or len(words) == 3:
             break
         words.append(word)
+    if {"number", "amount", "price", "total"} & set(words):
+        return Target("number", noun=words[-1])    # "which three-digit phone number"
     for word in reversed(words):
         for nouns, kind in ((_PLACE_NOUNS, "place"), (_PERSON_NOUNS, "person"),
                             (_ORG_NOUNS, "name")):
@@ -164,7 +172,9 @@ def _name_runs(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
                            or current[-1][2].lower() in _COMPANY_SUFFIXES):
             current.pop()
         while current and (current[0][2].lower() in STOP_WORDS
-                           or current[0][2].lower() in _LEADING_TITLES):
+                           or current[0][2].lower() in _LEADING_TITLES
+                           # "Struggling Bed Bath & Beyond"
+                           or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
             current.pop(0)
         # A lone capitalised first word is usually just the start of the sentence.
         lone_first = len(current) == 1 and current[0][0] == 0 and not current[0][2].isupper() \
@@ -176,7 +186,7 @@ def _name_runs(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
 
     last_end = 0
     for match in _NAME_TOKEN.finditer(sentence):
-        word = match.group().rstrip(".")
+        word = match.group().rstrip(".'’")
         if len(word) > 1 and word[-1] in ".-":
             word = word.rstrip(".-")
         possessive = re.search(r"['’]s$", word)
@@ -198,13 +208,25 @@ def _name_runs(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
     return runs
 
 
+def _place_part(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The place in a name: "Mike Gallagher of Wisconsin" -> "Wisconsin",
+    "California Republican" -> "California"."""
+    text = sentence[start:end]
+    start += re.search(r"^(?:.* of )?", text).end()
+    words = list(re.finditer(r"\S+", sentence[start:end]))
+    while len(words) > 1 and (words[-1].group().lower() in _PERSON_NOUNS
+                              or words[-1].group().lower().rstrip("s") in _PERSON_NOUNS):
+        words.pop()
+    return start, start + words[-1].end() if words else end
+
+
 def _name_bonus(sentence: str, start: int, text: str, target: Target) -> float:
     """More votes for a name shaped like what is asked: a person's two or three
     words, a place after "in" / "from", a name holding the question's noun
     ("Southwest Airlines" for "which airline")."""
     words = text.split()
-    if target.kind == "person":
-        return 1.3 if 2 <= len(words) <= 3 and not any(w.isupper() for w in words) else 1.0
+    if target.kind == "person":     # ("by ": people() skips a name's first word as the sentence's)
+        return 1.3 if people(f"by {text}") and len(words) <= 3 else 1.0
     if target.kind == "place":
         return 1.5 if _PLACE_BEFORE.search(sentence[:start]) else 1.0
     noun = target.noun.rstrip("s")
@@ -221,9 +243,14 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
         if start and sentence[start - 1] in "$£€":     # "$500": the currency is the unit
             start, text = start - 1, sentence[start - 1] + _NUMBER_WORD.match(text).group()
             bonus_money = 1.5 if target.noun == "much" else 1.0
-        elif target.unit_asked:      # "how many nations": "14", the unit is asked
-            text = _NUMBER_WORD.match(text).group()
-        bonus = 1.0 + 0.5 * (m.unit in asked_stems) + 0.5 * bool(m.context & asked_stems)
+        else:       # the number, and its unit when it follows: "14", "600 years", "12%"
+            number = _NUMBER_WORD.match(text).group()
+            rest = text[len(number):].split()
+            unit = rest[0] if rest and (rest[0] == "%" or stem(rest[0]) == m.unit
+                                        or rest[0].lower() in _TIME_UNITS) else ""
+            text = number if target.unit_asked or not unit else \
+                text[:text.index(unit, len(number)) + len(unit)]
+        bonus = 1.0 + (m.unit in asked_stems) + 0.5 * bool(m.context & asked_stems)
         bonus *= bonus_money
         if m.role == "total":
             bonus *= 0.5
@@ -281,18 +308,30 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     asked_names = {normalize_answer_text(question[a:b], drop_articles=True)
                    for a, b in _name_runs(question)}
     known = frozenset(w.rstrip(".") for h in hits for w in _MID_SENTENCE_CAPS.findall(h.text))
-    out: list[Phrase] = []
-    seen = set()
+    sentences, seen = [], set()
     for pos, hit in enumerate(hits):
-        rank_weight = 1 / math.sqrt(1 + pos)
         for s_start, s_end in split_sentences(hit.text, offset=hit.start):
-            if (hit.article_id, s_start) in seen:
-                continue        # overlapping chunks repeat sentences
-            seen.add((hit.article_id, s_start))
-            sentence = hit.text[s_start - hit.start:s_end - hit.start]
-            near = word_share(asked, content_words(sentence))
-            if near == 0:
-                continue
+            if (hit.article_id, s_start) not in seen:   # overlapping chunks repeat sentences
+                seen.add((hit.article_id, s_start))
+                sentences.append((pos, s_start, s_end,
+                                  hit.text[s_start - hit.start:s_end - hit.start]))
+    # The question's rarer words say more: "Best Director" more than the
+    # "Golden Globes" every retrieved sentence mentions.
+    holding = [content_words(sentence) & asked for *_, sentence in sentences]
+    rarity = {w: math.log(1 + len(sentences) / (1 + sum(w in h for h in holding)))
+              for w in asked}
+    total = sum(rarity.values()) or 1.0
+
+    def nearness(text: str) -> float:
+        return sum(rarity[w] for w in content_words(text) & asked) / total
+
+    out: list[Phrase] = []
+    for (pos, s_start, s_end, sentence), held in zip(sentences, holding):
+        if not held:
+            continue
+        rank_weight = 1 / math.sqrt(1 + pos)
+        if True:
+            near = nearness(sentence)
             found = []
             if target.kind in ("number", "percent"):
                 found = _number_phrases(sentence, target, asked_stems, asked_values)
@@ -300,27 +339,33 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
                 found = _date_phrases(sentence, target, asked_values)
             else:
                 runs = _name_runs(sentence, known)
-                if target.kind == "place":     # "Mike Gallagher of Wisconsin": Wisconsin
-                    runs = [(a + m.end(), b) for a, b in runs
-                            for m in [re.search(r"^(?:.* of )?", sentence[a:b])]]
+                if target.kind == "place":
+                    runs = [_place_part(sentence, a, b) for a, b in runs]
                 for a, b in runs:
                     text = sentence[a:b]
                     words = content_words(text)
                     key = normalize_answer_text(text, drop_articles=True)
                     if not words or words <= asked or key in asked_names:
                         continue
-                    found.append((a, b, text, key, _name_bonus(sentence, a, text, target)))
+                    # Partly the question's words ("Golden Globe Awards" for a
+                    # question on the Golden Globes): less likely its answer.
+                    echo = 1 - 0.5 * len(words & asked) / len(words)
+                    found.append((a, b, text, key,
+                                  echo * _name_bonus(sentence, a, text, target)))
                 if target.kind == "thing" and target.noun:
                     found += _noun_phrases(sentence, target.noun, asked)
-            weight = rank_weight * (0.1 + near) * (1.5 if (pos, s_start) in quoted else 1.0)
+            weight = rank_weight * (1.5 if (pos, s_start) in quoted else 1.0)
+            # Near the question's words: in the sentence, and within a few words.
             out += [Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
-                           weight * bonus) for a, b, text, key, bonus in found]
+                           weight * bonus * (0.1 + (near + nearness(
+                               sentence[max(0, a - _WINDOW):b + _WINDOW])) / 2))
+                    for a, b, text, key, bonus in found]
     return out
 
 
 # -------------------------------------------------------------------- vote
-def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozenset()
-         ) -> tuple[str, float] | None:
+def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozenset(),
+         share_for_longer: float = 0.5) -> tuple[str, float] | None:
     """The winning candidate's key and score.
 
     A candidate's score is the sum, over articles, of the article's votes for
@@ -353,7 +398,7 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
     scores = {key: sum(votes.values()) for key, votes in supports.items()}
     root = max(scores, key=lambda k: (scores[k], len(tokens[k]), k))
     longer = [k for k in scores if tokens[root] <= tokens[k]
-              and len(supports[k]) >= len(supports[root]) / 2]
+              and len(supports[k]) >= len(supports[root]) * share_for_longer]
     shown = max(longer, key=lambda k: (len(tokens[k]), scores[k], k))
     return shown, scores[root]
 
@@ -363,7 +408,10 @@ def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = 
     """The short answer's text, score and occurrences (best passage first)."""
     phrases = candidates(question, hits, quoted)
     asked = frozenset(normalize_answer_text(" ".join(content_words(question))).split())
-    won = vote(phrases, hits, asked)
+    # A place is named in full by (nearly) everyone, or it is a part of it
+    # ("Northern California" is not "California").
+    kind = question_target(question).kind
+    won = vote(phrases, hits, asked, share_for_longer=0.9 if kind == "place" else 0.5)
     if won is None:
         return None
     key, score = won
