@@ -165,8 +165,9 @@ class Answer:
     #: Passages of other articles cited by corroboration, numbered after ``citations``.
     corroborations: list[Citation] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
-    #: The exact answer phrase, shown first; ``None`` when the answer abstains
-    #: or the question asks for an explanation (why / how did ...).
+    #: The exact answer phrase, shown first; ``None`` when the answer abstains,
+    #: the question asks for an explanation (why / how did ...) or a statement
+    #: (what did X say), or names no kind of thing to look for.
     short: ShortAnswer | None = None
 
     def to_markdown(self) -> str:

@@ -6,7 +6,9 @@ retrieved passage.
    person (who), a place (where, which country), an organisation or other
    name (which company, which team), or a thing named by the noun after
    "which" ("which seed" -> "sesame seeds"). Why / how-did questions want an
-   explanation: they get no short answer.
+   explanation, what-did-X-say questions a statement, and a question naming no
+   kind of thing ("what is the book titled?") is not typed: these get no short
+   answer, only the sentence answer.
 2. **Candidates** (:func:`candidates`) of that kind from every sentence of
    every retrieved passage: numbers and dates as the facts parser reads them
    (:mod:`rag.text.facts`), names as runs of capitalised words, things as
@@ -109,12 +111,15 @@ def question_target(question: str) -> Target:
     who were impacted? " is not a "who" question when it starts "Which airline")."""
     q = " ".join(question.lower().replace("’", "'").split())
     asking = [s for s in re.split(r"(?<=[.?!:])\s+", q) if _WH.search(s)]
-    if not asking:
-        return Target("thing")
+    if not asking:      # "... previously held by:": no kind of thing asked for
+        return Target(None)
     q = asking[-1][_WH.search(asking[-1]).start():]
     if re.match(r"why\b|how\b(?!\s+(?:many|much|long|old|far|big|large|tall|high|often|"
                 r"fast|few|deep|heavy)\b)", q):
         return Target(None)
+    if re.match(r"what (?:did|does|do|has|have|will)\b[^?]*\b(?:say|tell|call|claim|announce|"
+                r"demand|write|describe)\b", q):
+        return Target(None)     # a statement: the sentence answer is the answer
     if re.match(r"(?:what|which) (?:percentage|percent|share|proportion)\b", q):
         return Target("percent")
     how = re.match(r"how (many|much|long|old|far|big|large|tall|high|often|fast|few|deep|"
@@ -137,15 +142,18 @@ def question_target(question: str) -> Target:
                 word.endswith("ed") or word.endswith("ly"))) or len(words) == 3:
             break
         words.append(word)
-    if {"number", "amount", "price", "total"} & set(words):
-        return Target("number", noun=words[-1])    # "which three-digit phone number"
+    if {"number", "amount", "price", "total", "age"} & set(words):
+        # "which three-digit phone number", "what age was she" (just the number)
+        return Target("number", noun=words[-1], unit_asked="age" in words)
     for word in reversed(words):
         for nouns, kind in ((_PLACE_NOUNS, "place"), (_PERSON_NOUNS, "person"),
                             (_ORG_NOUNS, "name")):
             if word in nouns or word.rstrip("s") in nouns:
                 return Target(kind, noun=word)
     # A third word is more often the verb ("which type of renewable energy hit").
-    return Target("thing", noun=words[min(len(words), 2) - 1] if words else "")
+    # Without a noun ("what is the book titled?") no kind of phrase is asked for:
+    # the sentence answer alone.
+    return Target("thing", noun=words[min(len(words), 2) - 1]) if words else Target(None)
 
 
 # -------------------------------------------------------------- candidates
@@ -171,7 +179,7 @@ def _name_runs(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
         while current and (not current[-1][2][0].isupper()
                            or current[-1][2].lower() in _COMPANY_SUFFIXES):
             current.pop()
-        while current and (current[0][2].lower() in STOP_WORDS
+        while current and (current[0][2].lower() in STOP_WORDS and not current[0][2].isupper()
                            or current[0][2].lower() in _LEADING_TITLES
                            # "Struggling Bed Bath & Beyond"
                            or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
@@ -305,8 +313,8 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     asked = content_words(question)
     asked_stems = content_stems(question)
     asked_values = {m.value for m in numbers(question)} | {m.value for m in dates(question)}
-    asked_names = {normalize_answer_text(question[a:b], drop_articles=True)
-                   for a, b in _name_runs(question)}
+    asked_names = {token for a, b in _name_runs(question)
+                   for token in normalize_answer_text(question[a:b], drop_articles=True).split()}
     known = frozenset(w.rstrip(".") for h in hits for w in _MID_SENTENCE_CAPS.findall(h.text))
     sentences, seen = [], set()
     for pos, hit in enumerate(hits):
@@ -345,8 +353,8 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
                     text = sentence[a:b]
                     words = content_words(text)
                     key = normalize_answer_text(text, drop_articles=True)
-                    if not words or words <= asked or key in asked_names:
-                        continue
+                    if not words or words <= asked or set(key.split()) & asked_names:
+                        continue    # a name of the question's own is not its answer
                     # Partly the question's words ("Golden Globe Awards" for a
                     # question on the Golden Globes): less likely its answer.
                     echo = 1 - 0.5 * len(words & asked) / len(words)

@@ -25,6 +25,10 @@ def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
     ("Which seed did the FDA add to its list of allergens?", "thing", "seed"),
     ("Why did the US abstain?", None, ""),
     ("How did Netanyahu react to the UN vote?", None, ""),
+    ("What did Matthew Miller call the statements?", None, ""),
+    ("What is the book titled?", None, ""),
+    ("What age was she?", "number", "age"),
+    ("Which three-digit phone number is going out of service?", "number", "number"),
 ])
 def test_question_target_reads_what_the_question_asks_for(question, kind, noun):
     target = question_target(question)
