@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .settings import Settings
-from .types import Answer, AnswerSentence, Citation, Hit
+from .types import Answer, AnswerSentence, Citation, Hit, ShortAnswer, ShortAnswerSpan
 
 if TYPE_CHECKING:  # the real imports are lazy (see __getattr__): importing rag stays cheap
     from .engine import Engine
 
 __all__ = ["retrieve", "answer", "Engine", "Index", "Hit", "Answer", "AnswerSentence",
-           "Citation", "Settings"]
+           "ShortAnswer", "ShortAnswerSpan", "Citation", "Settings"]
 
 _engines: dict[Path, Engine] = {}
 _engines_lock = threading.Lock()

@@ -19,6 +19,7 @@ from typing import Iterator
 
 from .answering.conversation import History
 from .answering.extractive import Answerer
+from .answering.short import with_short_answer
 from .corroboration.corroborator import Corroborator, SourceColumn
 from .index.builder import BuildSummary, Index
 from .index.store import current_version_name
@@ -128,7 +129,7 @@ class Engine:
                 if query.notes:
                     part = replace(part, question=str(question),
                                    notes=[*query.notes, *part.notes])
-                part = self.corroborate(part)
+                part = self.corroborate(with_short_answer(part))
                 if mode != "local":
                     text = ""
                     for sentence in part.sentences:

@@ -11,7 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
-__all__ = ["Hit", "Citation", "Answer", "AnswerSentence", "Disagreement", "DisagreementSide",
+__all__ = ["Hit", "Citation", "Answer", "AnswerSentence", "ShortAnswer", "ShortAnswerSpan",
+           "Disagreement", "DisagreementSide",
            "outlet_name", "cited_text", "one_line", "UNSUPPORTED"]
 
 #: Follows a sentence, in plain text, that the passages it cites do not support.
@@ -84,6 +85,43 @@ class AnswerSentence:
 
 
 @dataclass(frozen=True)
+class ShortAnswerSpan:
+    """Where a short answer occurs: ``article.text[start:end]`` of the article
+    behind citation ``citation`` (a number of :attr:`Answer.citations`)."""
+
+    citation: int
+    article_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The answer phrase itself ("14", "Kevin McCarthy", "January 6, 2023").
+
+    ``kind`` is what the question asked for (``"number"``, ``"date"``,
+    ``"person"``, ``"place"``, ``"name"``, ``"thing"``); ``score`` the
+    cross-source vote that chose it; ``outlets`` every outlet stating it;
+    ``spans`` where it occurs in the cited articles.
+    """
+
+    text: str
+    kind: str
+    spans: tuple[ShortAnswerSpan, ...]
+    score: float = 0.0
+    outlets: tuple[str, ...] = ()
+
+    @property
+    def citations(self) -> tuple[int, ...]:
+        """The citation numbers stating it, in order, once each."""
+        return tuple(dict.fromkeys(s.citation for s in self.spans))
+
+    @property
+    def markers(self) -> str:
+        return "".join(f"[{n}]" for n in self.citations)
+
+
+@dataclass(frozen=True)
 class DisagreementSide:
     """One value given for a disputed fact, by one outlet, with its passage."""
 
@@ -127,12 +165,18 @@ class Answer:
     #: Passages of other articles cited by corroboration, numbered after ``citations``.
     corroborations: list[Citation] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
+    #: The exact answer phrase, shown first; ``None`` when the answer abstains,
+    #: the question asks for an explanation (why / how did ...) or a statement
+    #: (what did X say), or names no kind of thing to look for.
+    short: ShortAnswer | None = None
 
     def to_markdown(self) -> str:
         """The answer as plain text with ``[n]`` markers, followed by its numbered
         sources: what the CLI prints and the ``/ask`` API returns. (The chat's
         escaped Markdown is :func:`rag.app.render.chat_message`.)"""
         lines = [self.text]
+        if self.short:
+            lines = [f"Answer: {self.short.text} {self.short.markers}", ""] + lines
         if self.notes:
             lines += [""] + [f"Note: {note}" for note in self.notes]
         if self.citations:

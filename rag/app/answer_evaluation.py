@@ -4,7 +4,10 @@
 engine and reports, per answer mode, the share of answerable questions whose
 answer text contains a gold answer (matched as ``rag eval news`` matches
 passages: :func:`rag.app.evaluation.contains_answer`), the share of
-unanswerable ones that abstain, and the median answer latency. For the
+unanswerable ones that abstain, the short answer's SQuAD exact match and
+token F1 over all questions (an abstention scores 0;
+:func:`rag.app.evaluation.exact_match`, :func:`rag.app.evaluation.token_f1`),
+and the median answer latency. For the
 extractive mode it can also sweep the abstention threshold
 (``Settings.abstain_below``) over the support scores of the answers, which is
 how the default threshold was chosen.
@@ -27,7 +30,7 @@ from typing import Callable
 from ..engine import Engine
 from ..search.recency import asked_on
 from ..types import Answer
-from .evaluation import contains_answer
+from .evaluation import contains_answer, exact_match, token_f1
 
 __all__ = ["AnswerReport", "evaluate_answers", "load_questions", "sample", "evaluate",
            "sweep_thresholds", "choose_threshold", "format_report", "format_table"]
@@ -50,8 +53,23 @@ class Outcome:
 
     @property
     def contains_gold(self) -> bool:
-        return not self.answer.abstained and contains_answer(self.answer.text,
-                                                             self.question.get("answers", []))
+        """A gold answer inside the sentence answer or the short answer."""
+        answers = self.question.get("answers", [])
+        short = self.answer.short.text if self.answer.short else ""
+        return not self.answer.abstained and (contains_answer(self.answer.text, answers)
+                                              or contains_answer(short, answers))
+
+    @property
+    def short_em(self) -> float:
+        """SQuAD exact match of the short answer (0 when there is none)."""
+        return exact_match(self.answer.short and self.answer.short.text,
+                           self.question.get("answers", []))
+
+    @property
+    def short_f1(self) -> float:
+        """SQuAD token F1 of the short answer (0 when there is none)."""
+        return token_f1(self.answer.short and self.answer.short.text,
+                        self.question.get("answers", []))
 
     @property
     def cites_expected(self) -> bool:
@@ -87,6 +105,10 @@ class ModeResult:
             "abstained_unanswerable": self.share(lambda o: o.answer.abstained,
                                                  lambda o: not o.answerable),
             "correct": self.share(lambda o: o.correct, lambda o: True),
+            # Over all questions, as the RealTime QA anchors are: an abstention
+            # (or an unanswerable question's short answer) scores 0.
+            "short_em": self.share(lambda o: o.short_em, lambda o: True),
+            "short_f1": self.share(lambda o: o.short_f1, lambda o: True),
             "fell_back": sum(o.answer.mode != self.mode for o in self.outcomes),
             "median_seconds": statistics.median(o.seconds for o in self.outcomes)
             if self.outcomes else None,
@@ -229,15 +251,21 @@ def _pct(value) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
+def _ratio(value) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
 def format_report(summaries: list[dict], sweep: list[dict] | None = None,
                   chosen: dict | None = None, threshold: float | None = None) -> str:
     lines = ["| mode | questions | answerable with a gold answer in the answer | answered "
-             "(answerable) | abstained (unanswerable) | correct | fell back | median latency |",
-             "|---|---|---|---|---|---|---|---|"]
+             "(answerable) | abstained (unanswerable) | correct | short answer EM | short answer F1 | fell back | median latency |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for s in summaries:
         lines.append(f"| {s['mode']} | {s['questions']} | {_pct(s['gold_in_answer'])} | "
                      f"{_pct(s['answered_answerable'])} | {_pct(s['abstained_unanswerable'])} | "
-                     f"{_pct(s['correct'])} | {s['fell_back']} | {s['median_seconds']:.2f} s |")
+                     f"{_pct(s['correct'])} | {_ratio(s.get('short_em'))} | "
+                     f"{_ratio(s.get('short_f1'))} | {s['fell_back']} | "
+                     f"{s['median_seconds']:.2f} s |")
     if threshold is not None:
         lines.insert(0, f"Abstention threshold in use: {threshold:g}\n")
     if sweep:

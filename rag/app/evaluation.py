@@ -27,19 +27,20 @@ from __future__ import annotations
 import csv
 import json
 import math
-import re
 import statistics
 import tempfile
 import time
-import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..ingest.articles import Article, article_from_record, read_jsonl_articles
 from ..search.recency import asked_on
+from ..text.normalize import normalize_answer_text
 
 __all__ = ["ndcg_at_k", "recall_at_k", "normalize_answer_text", "contains_answer",
+           "exact_match", "token_f1",
            "answer_rank", "read_beir", "read_news", "BeirData", "NewsData", "EvalReport",
            "evaluate_beir", "evaluate_news", "RETRIEVAL_SETTINGS"]
 
@@ -70,21 +71,37 @@ def recall_at_k(ranked: Sequence[str], qrels: dict[str, int], k: int = 100) -> f
     return len(relevant & set(ranked[:k])) / len(relevant)
 
 
-def normalize_answer_text(text: str) -> str:
-    """Lower-case, accents removed, every non-alphanumeric run folded to one
-    space: ``"U.S.-based Café"`` -> ``"u s based cafe"``. Applied to both the
-    gold answer and the text searched, so "Brasilia" matches "Brasília" either
-    way round, and letters of any script are kept."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[\W_]+", " ", text).split())
-
-
 def contains_answer(passage: str, answers: Iterable[str]) -> bool:
     """Whether a gold answer occurs in ``passage`` as whole words, after
     :func:`normalize_answer_text` on both."""
     text = f" {normalize_answer_text(passage)} "
     return any(norm and f" {norm} " in text for norm in map(normalize_answer_text, answers))
+
+
+def exact_match(prediction: str | None, answers: Iterable[str]) -> float:
+    """SQuAD exact match: 1.0 when ``prediction`` equals a gold answer after
+    :func:`normalize_answer_text` (articles dropped); 0.0 for no prediction."""
+    if not prediction:
+        return 0.0
+    norm = normalize_answer_text(prediction, drop_articles=True)
+    return float(any(norm == normalize_answer_text(a, drop_articles=True) for a in answers))
+
+
+def token_f1(prediction: str | None, answers: Iterable[str]) -> float:
+    """SQuAD F1: the best over gold answers of the harmonic mean of token
+    precision and recall (tokens of :func:`normalize_answer_text`, articles
+    dropped); 0.0 for no prediction."""
+    if not prediction:
+        return 0.0
+    predicted = normalize_answer_text(prediction, drop_articles=True).split()
+    best = 0.0
+    for answer in answers:
+        gold = normalize_answer_text(answer, drop_articles=True).split()
+        common = sum((Counter(predicted) & Counter(gold)).values())
+        if common:
+            precision, recall = common / len(predicted), common / len(gold)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
 
 
 def answer_rank(passages: Sequence[str], answers: Sequence[str]) -> int | None:

@@ -87,6 +87,9 @@ def chat_message(reply: Answer) -> str:
     body = (cited_text(reply.sentences, escape=escape_markdown, marker="\\[{}\\]",
                        unsupported=" ⚠️ *unsupported by the cited passages*")
             if reply.sentences else escape_markdown(reply.text))
+    if reply.short:   # the exact answer first, in bold
+        markers = escape_markdown(reply.short.markers)
+        body = f"**{escape_markdown(reply.short.text)}** {markers}".rstrip() + f"\n\n{body}"
     notes = "".join(f"\n\n*{escape_markdown(n)}*" for n in reply.notes)
     corroboration = _corroboration(reply)
     return f"{body}{notes}\n\n**Sources**\n\n{_references(reply.citations)}" + \

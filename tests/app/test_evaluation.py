@@ -8,11 +8,13 @@ import pytest
 from rag.app.evaluation import (
     answer_rank,
     contains_answer,
+    exact_match,
     ndcg_at_k,
     normalize_answer_text,
     read_beir,
     read_news,
     recall_at_k,
+    token_f1,
 )
 
 
@@ -100,3 +102,20 @@ def test_eval_news_asks_each_dated_question_as_of_its_date(tmp_path, fake_embedd
     # As of the collection's newest date the 2023 report comes first.
     assert undated.metrics["ar@1"] == 0.0 and undated.metrics["ar@5"] == 1.0
     assert undated.settings["as_of"] is None
+
+
+def test_exact_match_is_squad_normalised_and_best_over_gold_answers():
+    assert exact_match("The Buffalo Bills", ["Buffalo Bills"]) == 1.0     # article dropped
+    assert exact_match("$500", ["500"]) == 1.0                          # punctuation dropped
+    assert exact_match("Kevin McCarthy", ["McCarthy", "Kevin McCarthy"]) == 1.0
+    assert exact_match("McCarthy", ["Kevin McCarthy"]) == 0.0
+    assert exact_match(None, ["14"]) == 0.0                             # abstained
+
+
+def test_token_f1_is_the_harmonic_mean_of_token_precision_and_recall():
+    # "pope benedict" against "pope benedict xvi": precision 2/2, recall 2/3 -> 0.8
+    assert token_f1("Pope Benedict", ["Pope Benedict XVI"]) == pytest.approx(0.8)
+    # "600" against "600 years": precision 1, recall 1/2 -> 2/3; the best gold counts
+    assert token_f1("600", ["six centuries", "600 years"]) == pytest.approx(2 / 3)
+    assert token_f1("Ohio State", ["TCU"]) == 0.0
+    assert token_f1(None, ["TCU"]) == 0.0

@@ -1,9 +1,17 @@
 """What the chat page shows: escaped, cited, highlighted."""
 
 import re
+from dataclasses import replace
 
 from rag.app.render import article_view, chat_message, escape_markdown, sources_panel
-from rag.types import Answer, AnswerSentence, Citation, Hit
+from rag.types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Hit,
+    ShortAnswer,
+    ShortAnswerSpan,
+)
 
 PAYLOAD = "<img src=x onerror=alert(1)> [x](javascript:alert(2)) <script>alert(3)</script>"
 
@@ -33,6 +41,13 @@ def test_answer_message_escapes_article_text_and_keeps_citation_markers():
     message = chat_message(reply)
     assert "\\[1\\]" in message and "\\<img" in message and "<img" not in message.replace(
         "\\<img", "")
+
+
+def test_short_answer_comes_first_in_bold_with_its_citations_escaped():
+    reply = _answer(_hit())
+    short = ShortAnswer("*14*", "number", (ShortAnswerSpan(1, "a1", 112, 116),))
+    message = chat_message(replace(reply, short=short))
+    assert message.startswith("**\\*14\\*** \\[1\\]\n\nThe wall was approved")
 
 
 def test_unsupported_sentences_are_flagged_in_the_message():

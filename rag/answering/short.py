@@ -1,0 +1,470 @@
+"""The exact short answer: the phrase a question asks for, voted on by every
+retrieved passage.
+
+1. **What the question asks for** (:func:`question_target`): a number (how
+   many / how much / how old), a percentage, a date (when, what year), a
+   person (who), a place (where, which country), an organisation or other
+   name (which company, which team), or a thing named by the noun after
+   "which" ("which seed" -> "sesame seeds"). Why / how-did questions want an
+   explanation, what-did-X-say questions a statement, and a question naming no
+   kind of thing ("what is the book titled?") is not typed: these get no short
+   answer, only the sentence answer.
+2. **Candidates** (:func:`candidates`) of that kind from every sentence of
+   every retrieved passage: numbers and dates as the facts parser reads them
+   (:mod:`rag.text.facts`), names as runs of capitalised words, things as
+   "<word> <the question's noun>". The question's own words are not an answer.
+3. **The vote** (:func:`vote`): an occurrence counts by its passage's rank and
+   by how many of the question's words stand in its sentence (more if the
+   extractive answer quotes that sentence); each article counts once per
+   candidate, so a phrase that several outlets state near the question's words
+   wins. A short name ("McCarthy") lends its votes to the longer names that
+   contain it; the longest of them stated about as often is shown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from ..text.facts import content_stems, dates, numbers, people, stem
+from ..text.normalize import normalize_answer_text
+from ..text.sentences import split_sentences
+from ..text.words import STOP_WORDS, content_words
+from ..types import Answer, Citation, Hit, ShortAnswer, ShortAnswerSpan, outlet_name
+
+__all__ = ["Target", "Phrase", "question_target", "candidates", "vote", "short_answer",
+           "with_short_answer"]
+
+#: What each further occurrence of a candidate in the same article adds to its vote.
+_REPEAT_SHARE = 0.3
+#: Characters either side of a candidate that count as near it.
+_WINDOW = 40
+#: How many passages' occurrences a short answer cites at most.
+MAX_CITED_PASSAGES = 3
+
+_PLACE_NOUNS = frozenset("""
+country countries state states city cities nation region continent town island province
+capital county place area part location neighborhood neighbourhood territory where
+""".split())
+_ORG_NOUNS = frozenset("""
+company companies team teams group chain brand airline organization organisation agency
+network club party university firm retailer bank automaker carmaker outlet publication
+newspaper magazine studio band platform app website site service giant maker manufacturer
+business school college league union startup channel store restaurant government show
+streamer broadcaster
+""".split())
+_PERSON_NOUNS = frozenset("""
+person man woman leader player politician star actor actress singer president senator
+official member figure rapper pope ceo executive lawmaker candidate athlete celebrity author
+director governor judge artist musician quarterback coach prince princess king queen minister
+republican democrat billionaire founder comedian host musician royal
+""".split())
+_CATEGORY_SKIP = frozenset({"type", "kind", "sort", "form", "of"})
+_AUXILIARIES = frozenset("""
+is was are were did does do has have had will would can could should may might be been
+in on at to for from with by this that these those after before during recently now
+""".split())
+_MONTHS_AND_DAYS = frozenset("""
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+""".split())
+_TIME_UNITS = frozenset("""
+year years month months week weeks day days hour hours minute minutes second seconds
+decade decades century centuries
+""".split())
+_NUMBER_WORD = re.compile(r"^\S+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
+                          re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a question asks for: ``kind`` (``None`` for an explanation) and
+    ``noun``, the noun after "which" / "what" ("team"), if any."""
+
+    kind: str | None
+    noun: str = ""
+    unit_asked: bool = False     # "how many nations": the unit is the question's
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One occurrence of a candidate answer in a passage."""
+
+    text: str           # as shown
+    key: str            # what occurrences of the same answer share
+    hit_pos: int
+    start: int          # article offsets of the phrase
+    end: int
+    sentence: tuple[int, int]   # article offsets of its sentence
+    weight: float       # the occurrence's vote
+
+
+_WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b")
+
+
+def question_target(question: str) -> Target:
+    """What kind of phrase answers ``question``, read from its interrogative:
+    the first question word of its last sentence that has one ("... passengers
+    who were impacted? " is not a "who" question when it starts "Which airline")."""
+    q = " ".join(question.lower().replace("’", "'").split())
+    asking = [s for s in re.split(r"(?<=[.?!:])\s+", q) if _WH.search(s)]
+    if not asking:      # "... previously held by:": no kind of thing asked for
+        return Target(None)
+    q = asking[-1][_WH.search(asking[-1]).start():]
+    if re.match(r"why\b|how\b(?!\s+(?:many|much|long|old|far|big|large|tall|high|often|"
+                r"fast|few|deep|heavy)\b)", q):
+        return Target(None)
+    if re.match(r"what (?:did|does|do|has|have|will)\b[^?]*\b(?:say|tell|call|claim|announce|"
+                r"demand|write|describe)\b", q):
+        return Target(None)     # a statement: the sentence answer is the answer
+    if re.match(r"(?:what|which) (?:percentage|percent|share|proportion)\b", q):
+        return Target("percent")
+    how = re.match(r"how (many|much|long|old|far|big|large|tall|high|often|fast|few|deep|"
+                   r"heavy)\b", q)
+    if how or re.match(r"(?:what|which) (?:number|amount|price|sum|total)\b", q):
+        return Target("number", noun=how.group(1) if how else "",
+                      unit_asked=bool(how) and how.group(1) in ("many", "old", "few"))
+    when = re.match(r"(?:what|which) (year|day|date|month|time|decade|century)\b", q)
+    if when or q.startswith("when"):
+        return Target("date", noun=when.group(1) if when else "")
+    if re.match(r"who", q):
+        return Target("person")
+    if q.startswith("where"):
+        return Target("place")
+    words = []
+    for word in re.findall(r"[\w'-]+", q)[1:]:
+        if word in _CATEGORY_SKIP and not words or word == "us":   # "which US state"
+            continue
+        if word in _AUXILIARIES or word in STOP_WORDS or (words and (
+                word.endswith("ed") or word.endswith("ly"))) or len(words) == 3:
+            break
+        words.append(word)
+    if {"number", "amount", "price", "total", "age"} & set(words):
+        # "which three-digit phone number", "what age was she" (just the number)
+        return Target("number", noun=words[-1], unit_asked="age" in words)
+    for word in reversed(words):
+        for nouns, kind in ((_PLACE_NOUNS, "place"), (_PERSON_NOUNS, "person"),
+                            (_ORG_NOUNS, "name")):
+            if word in nouns or word.rstrip("s") in nouns:
+                return Target(kind, noun=word)
+    # A third word is more often the verb ("which type of renewable energy hit").
+    # Without a noun ("what is the book titled?") no kind of phrase is asked for:
+    # the sentence answer alone.
+    return Target("thing", noun=words[min(len(words), 2) - 1]) if words else Target(None)
+
+
+# -------------------------------------------------------------- candidates
+_NAME_TOKEN = re.compile(r"[\w&][\w'’.&-]*")
+_LINKS = frozenset({"&", "of", "de", "da", "von", "van", "del", "la"})
+_MID_SENTENCE_CAPS = re.compile(r"(?<=[a-z,] )[A-Z][\w'’&-]*")
+_COMPANY_SUFFIXES = frozenset({"inc", "corp", "co", "ltd", "llc", "plc", "group"})
+_LEADING_TITLES = frozenset({"former", "late", "then", "ex", "mr", "mrs", "ms", "dr", "rep",
+                             "sen", "gov", "gen"})
+_PLACE_BEFORE = re.compile(r"\b(?:in|from|to|across|near|at|into|of|throughout)\s+(?:the\s+)?$",
+                           re.IGNORECASE)
+
+
+def _name_runs(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Spans of runs of capitalised words ("Kevin McCarthy", "Bed Bath & Beyond",
+    "Three 6 Mafia") that nothing but single spaces separates, without a
+    leading stop word ("The") and never just a month or weekday. A lone
+    capitalised first word counts only when ``known`` holds it (it was seen
+    capitalised inside a sentence)."""
+    runs, current = [], []
+
+    def close():
+        while current and (not current[-1][2][0].isupper()
+                           or current[-1][2].lower() in _COMPANY_SUFFIXES):
+            current.pop()
+        while current and (current[0][2].lower() in STOP_WORDS and not current[0][2].isupper()
+                           or current[0][2].lower() in _LEADING_TITLES
+                           # "Struggling Bed Bath & Beyond"
+                           or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
+            current.pop(0)
+        # A lone capitalised first word is usually just the start of the sentence.
+        lone_first = len(current) == 1 and current[0][0] == 0 and not current[0][2].isupper() \
+            and current[0][2] not in known
+        if current and not lone_first \
+                and not all(t[2].lower() in _MONTHS_AND_DAYS for t in current):
+            runs.append((current[0][0], current[-1][1]))
+        current.clear()
+
+    last_end = 0
+    for match in _NAME_TOKEN.finditer(sentence):
+        word = match.group().rstrip(".'’")
+        if len(word) > 1 and word[-1] in ".-":
+            word = word.rstrip(".-")
+        possessive = re.search(r"['’]s$", word)
+        if possessive:
+            word = word[:possessive.start()]
+        if sentence[last_end:match.start()] != " ":
+            close()                       # punctuation between: another run
+        last_end = match.start() + len(word)
+        if word[:1].isupper():
+            current.append((match.start(), last_end, word))
+        elif current and (word in _LINKS or word[:1].isdigit()):
+            current.append((match.start(), last_end, word))
+        else:
+            close()
+        if possessive or last_end < match.end():
+            close()
+            last_end = match.end()
+    close()
+    return runs
+
+
+def _place_part(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The place in a name: "Mike Gallagher of Wisconsin" -> "Wisconsin",
+    "California Republican" -> "California"."""
+    text = sentence[start:end]
+    start += re.search(r"^(?:.* of )?", text).end()
+    words = list(re.finditer(r"\S+", sentence[start:end]))
+    while len(words) > 1 and (words[-1].group().lower() in _PERSON_NOUNS
+                              or words[-1].group().lower().rstrip("s") in _PERSON_NOUNS):
+        words.pop()
+    return start, start + words[-1].end() if words else end
+
+
+def _name_bonus(sentence: str, start: int, text: str, target: Target) -> float:
+    """More votes for a name shaped like what is asked: a person's two or three
+    words, a place after "in" / "from", a name holding the question's noun
+    ("Southwest Airlines" for "which airline")."""
+    words = text.split()
+    if target.kind == "person":     # ("by ": people() skips a name's first word as the sentence's)
+        return 1.3 if people(f"by {text}") and len(words) <= 3 else 1.0
+    if target.kind == "place":
+        return 1.5 if _PLACE_BEFORE.search(sentence[:start]) else 1.0
+    noun = target.noun.rstrip("s")
+    return 1.3 if noun and any(w.lower().rstrip("s") == noun for w in words) else 1.0
+
+
+def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
+                    asked_values: set) -> list[tuple[int, int, str, str, float]]:
+    out = []
+    for m in numbers(sentence):
+        if m.value in asked_values or (target.kind == "percent") != (m.unit == "%"):
+            continue
+        start, text, bonus_money = m.start, m.text, 1.0
+        if start and sentence[start - 1] in "$£€":     # "$500": the currency is the unit
+            start, text = start - 1, sentence[start - 1] + _NUMBER_WORD.match(text).group()
+            bonus_money = 1.5 if target.noun == "much" else 1.0
+        else:       # the number, and its unit when it follows: "14", "600 years", "12%"
+            number = _NUMBER_WORD.match(text).group()
+            rest = text[len(number):].split()
+            unit = rest[0] if rest and (rest[0] == "%" or stem(rest[0]) == m.unit
+                                        or rest[0].lower() in _TIME_UNITS) else ""
+            text = number if target.unit_asked or not unit else \
+                text[:text.index(unit, len(number)) + len(unit)]
+        bonus = 1.0 + (m.unit in asked_stems) + 0.5 * bool(m.context & asked_stems)
+        bonus *= bonus_money
+        if m.role == "total":
+            bonus *= 0.5
+        key = f"#{m.value}" + ("%" if m.unit == "%" else "")
+        out.append((start, start + len(text), text, key, bonus))
+    return out
+
+
+def _date_phrases(sentence: str, target: Target, asked_values: set
+                  ) -> list[tuple[int, int, str, str, float]]:
+    out = []
+    for m in dates(sentence):
+        if m.value in asked_values or (m.kind == "date:time") != (target.noun == "time"):
+            continue
+        start, end, value = m.start, m.end, str(m.value)
+        if target.noun == "year":
+            if m.kind not in ("date:year", "date:full"):
+                continue
+            year = re.search(r"\d{4}", m.text)
+            start, end, value = m.start + year.start(), m.start + year.end(), value[:4]
+        elif target.noun == "month":
+            month = re.search(r"[A-Z][a-z]+", m.text)
+            if not month or m.kind not in ("date:full", "date:md"):
+                continue
+            start, end = m.start + month.start(), m.start + month.end()
+            value = value[-5:-3]
+        bonus = {"date:full": 1.2, "date:md": 1.2}.get(m.kind, 1.0)
+        out.append((start, end, sentence[start:end], f"@{value}", bonus))
+    return out
+
+
+def _noun_phrases(sentence: str, noun: str, asked: set[str]
+                  ) -> list[tuple[int, int, str, str, float]]:
+    out = []
+    for m in re.finditer(rf"\b([A-Za-z][\w'’-]+)\s+{re.escape(noun)}(?:e?s)?\b", sentence,
+                         re.IGNORECASE):
+        modifier = m.group(1).lower()
+        if modifier in STOP_WORDS or content_words(modifier) <= asked:
+            continue
+        out.append((m.start(), m.end(), m.group(), normalize_answer_text(m.group()), 1.0))
+    return out
+
+
+def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset()
+               ) -> list[Phrase]:
+    """Every occurrence of a phrase of the kind ``question`` asks for in ``hits``,
+    with its vote. ``quoted`` holds article spans of the sentences the
+    extractive answer quotes (as ``(hit position, sentence start)``)."""
+    target = question_target(question)
+    if target.kind is None:
+        return []
+    asked = content_words(question)
+    asked_stems = content_stems(question)
+    asked_values = {m.value for m in numbers(question)} | {m.value for m in dates(question)}
+    asked_names = {token for a, b in _name_runs(question)
+                   for token in normalize_answer_text(question[a:b], drop_articles=True).split()}
+    known = frozenset(w.rstrip(".") for h in hits for w in _MID_SENTENCE_CAPS.findall(h.text))
+    sentences, seen = [], set()
+    for pos, hit in enumerate(hits):
+        for s_start, s_end in split_sentences(hit.text, offset=hit.start):
+            if (hit.article_id, s_start) not in seen:   # overlapping chunks repeat sentences
+                seen.add((hit.article_id, s_start))
+                sentences.append((pos, s_start, s_end,
+                                  hit.text[s_start - hit.start:s_end - hit.start]))
+    # The question's rarer words say more: "Best Director" more than the
+    # "Golden Globes" every retrieved sentence mentions.
+    holding = [content_words(sentence) & asked for *_, sentence in sentences]
+    rarity = {w: math.log(1 + len(sentences) / (1 + sum(w in h for h in holding)))
+              for w in asked}
+    total = sum(rarity.values()) or 1.0
+
+    def nearness(text: str) -> float:
+        return sum(rarity[w] for w in content_words(text) & asked) / total
+
+    out: list[Phrase] = []
+    for (pos, s_start, s_end, sentence), held in zip(sentences, holding):
+        if not held:
+            continue
+        rank_weight = 1 / math.sqrt(1 + pos)
+        if True:
+            near = nearness(sentence)
+            found = []
+            if target.kind in ("number", "percent"):
+                found = _number_phrases(sentence, target, asked_stems, asked_values)
+            elif target.kind == "date":
+                found = _date_phrases(sentence, target, asked_values)
+            else:
+                runs = _name_runs(sentence, known)
+                if target.kind == "place":
+                    runs = [_place_part(sentence, a, b) for a, b in runs]
+                for a, b in runs:
+                    text = sentence[a:b]
+                    words = content_words(text)
+                    key = normalize_answer_text(text, drop_articles=True)
+                    if not words or words <= asked or set(key.split()) & asked_names:
+                        continue    # a name of the question's own is not its answer
+                    # Partly the question's words ("Golden Globe Awards" for a
+                    # question on the Golden Globes): less likely its answer.
+                    echo = 1 - 0.5 * len(words & asked) / len(words)
+                    found.append((a, b, text, key,
+                                  echo * _name_bonus(sentence, a, text, target)))
+                if target.kind == "thing" and target.noun:
+                    found += _noun_phrases(sentence, target.noun, asked)
+            weight = rank_weight * (1.5 if (pos, s_start) in quoted else 1.0)
+            # Near the question's words: in the sentence, and within a few words.
+            out += [Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
+                           weight * bonus * (0.1 + (near + nearness(
+                               sentence[max(0, a - _WINDOW):b + _WINDOW])) / 2))
+                    for a, b, text, key, bonus in found]
+    return out
+
+
+# -------------------------------------------------------------------- vote
+def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozenset(),
+         share_for_longer: float = 0.5) -> tuple[str, float] | None:
+    """The winning candidate's key and score.
+
+    A candidate's score is the sum, over articles, of the article's votes for
+    it or for a longer name holding it ("McCarthy" gets the votes of "Kevin
+    McCarthy"; the question's own words, ``asked``, are left out of that
+    comparison: "Pope Francis" does not hold "Pope Benedict"). An article's
+    votes are its best occurrence plus a little for each further one, so
+    outlets count more than repetition. The winner is then shown in its longest form that at least half
+    of those votes state ("Kevin McCarthy", not "Speaker Kevin McCarthy").
+    """
+    if not phrases:
+        return None
+    tokens = {p.key: frozenset(p.key.split()) - asked or frozenset(p.key.split())
+              for p in phrases}
+    weights: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for p in phrases:
+        weights[p.key][hits[p.hit_pos].article_id].append(p.weight)
+    by_article = {key: {article: max(w) + _REPEAT_SHARE * (sum(w) - max(w))
+                        for article, w in votes.items()} for key, votes in weights.items()}
+
+    def support(key: str) -> dict[str, float]:
+        best: dict[str, float] = {}
+        for other, votes in by_article.items():
+            if tokens[key] <= tokens[other]:
+                for article, weight in votes.items():
+                    best[article] = max(best.get(article, 0.0), weight)
+        return best
+
+    supports = {key: support(key) for key in by_article}
+    scores = {key: sum(votes.values()) for key, votes in supports.items()}
+    root = max(scores, key=lambda k: (scores[k], len(tokens[k]), k))
+    longer = [k for k in scores if tokens[root] <= tokens[k]
+              and len(supports[k]) >= len(supports[root]) * share_for_longer]
+    shown = max(longer, key=lambda k: (len(tokens[k]), scores[k], k))
+    return shown, scores[root]
+
+
+def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset()
+                 ) -> tuple[str, float, list[Phrase]] | None:
+    """The short answer's text, score and occurrences (best passage first)."""
+    phrases = candidates(question, hits, quoted)
+    asked = frozenset(normalize_answer_text(" ".join(content_words(question))).split())
+    # A place is named in full by (nearly) everyone, or it is a part of it
+    # ("Northern California" is not "California").
+    kind = question_target(question).kind
+    won = vote(phrases, hits, asked, share_for_longer=0.9 if kind == "place" else 0.5)
+    if won is None:
+        return None
+    key, score = won
+    chosen = sorted((p for p in phrases if p.key == key), key=lambda p: (-p.weight, p.hit_pos))
+    # Shown as the best-voted occurrence writes it.
+    return chosen[0].text, score, chosen
+
+
+def with_short_answer(answer: Answer) -> Answer:
+    """``answer`` with :attr:`Answer.short` filled in (left ``None`` when it
+    abstains or the question wants an explanation). Passages stating the short
+    answer that the answer does not cite yet are cited after the others."""
+    if answer.abstained or not answer.hits:
+        return answer
+    hits = answer.hits
+    number_of = {}
+    for c in answer.citations:
+        pos = next((i for i, h in enumerate(hits) if h == c.hit), None)
+        if pos is not None:
+            number_of[pos] = c.number
+    quoted = set()
+    for c in answer.citations:
+        pos = next((p for p, n in number_of.items() if n == c.number), None)
+        for q_start, _ in c.quotes:
+            for s_start, s_end in split_sentences(c.hit.text, offset=c.hit.start):
+                if s_start <= q_start < s_end:
+                    quoted.add((pos, s_start))
+    found = short_answer(answer.question, hits, quoted)
+    if found is None:
+        return answer
+    text, score, occurrences = found
+    citations = list(answer.citations)
+    passages = list(dict.fromkeys(p.hit_pos for p in occurrences))
+    # The cited passages first, then the best uncited ones, at most a few in all.
+    passages = sorted(passages, key=lambda pos: pos not in number_of)[:max(
+        MAX_CITED_PASSAGES, sum(pos in number_of for pos in passages))]
+    for pos in passages:
+        if pos not in number_of:
+            number_of[pos] = len(citations) + 1
+            sentence = next(p.sentence for p in occurrences if p.hit_pos == pos)
+            citations.append(Citation(number_of[pos], hits[pos].article_id, hits[pos],
+                                      (sentence,)))
+    spans = tuple(ShortAnswerSpan(number_of[p.hit_pos], hits[p.hit_pos].article_id, p.start,
+                                  p.end) for p in occurrences if p.hit_pos in passages)
+    outlets = tuple(dict.fromkeys(outlet_name(hits[p.hit_pos]) for p in occurrences))
+    kind = question_target(answer.question).kind or ""
+    short = ShortAnswer(text, kind, spans, round(score, 4), outlets)
+    return replace(answer, short=short, citations=citations)

@@ -1,0 +1,141 @@
+"""The short answer: question typing, candidate phrases, the cross-source vote,
+and how it is attached to an answer (spans, citations)."""
+
+import pytest
+
+from rag.answering.short import candidates, question_target, vote, with_short_answer
+from rag.types import Answer, Citation, Hit
+
+
+def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
+    return Hit(text, 1.0, article, f"{article} story", source, "2024-03-26", None, start,
+               start + len(text), f"{article} story — {source}")
+
+
+@pytest.mark.parametrize("question, kind, noun", [
+    ("How many nations backed the resolution?", "number", "many"),
+    ("What percentage of voters backed him?", "percent", ""),
+    ("When was the ceasefire agreed?", "date", ""),
+    ("In what year did the war start?", "date", "year"),
+    ("Who is the White House spokesman?", "person", ""),
+    ("Which city did Israel plan to attack?", "place", "city"),
+    ("In which European country is Andrew Tate held?", "place", "country"),
+    ("Which company announced layoffs?", "name", "company"),
+    ("Which GOP leader sparked a dayslong stalemate?", "person", "leader"),
+    ("Which seed did the FDA add to its list of allergens?", "thing", "seed"),
+    ("Why did the US abstain?", None, ""),
+    ("How did Netanyahu react to the UN vote?", None, ""),
+    ("What did Matthew Miller call the statements?", None, ""),
+    ("What is the book titled?", None, ""),
+    ("What age was she?", "number", "age"),
+    ("Which three-digit phone number is going out of service?", "number", "number"),
+])
+def test_question_target_reads_what_the_question_asks_for(question, kind, noun):
+    target = question_target(question)
+    assert (target.kind, target.noun) == (kind, noun)
+
+
+def test_question_target_reads_the_interrogative_not_a_relative_who():
+    q = "Which airline will pay passengers who were impacted by its meltdown?"
+    assert question_target(q).kind == "name"
+    q = "The party argued over who should lead. Which Republican lost the votes?"
+    assert question_target(q).noun == "republican"
+
+
+def test_how_many_candidates_are_numbers_without_the_asked_unit():
+    hits = [hit("The resolution was backed by 14 nations on Monday.", "a", "Outlet A")]
+    found = candidates("How many nations backed the resolution?", hits)
+    assert [p.text for p in found] == ["14"]
+    assert hits[0].text[found[0].start:found[0].end] == "14"
+
+
+def test_how_much_candidates_keep_the_currency():
+    hits = [hit("The grant will rise by $500 next year.", "a", "Outlet A")]
+    found = candidates("How much will the grant rise by?", hits)
+    assert [p.text for p in found] == ["$500"]
+
+
+def test_names_from_the_question_are_not_candidates():
+    hits = [hit("Damar Hamlin plays for the Buffalo Bills, his coach said.", "a", "Outlet A")]
+    found = candidates("Damar Hamlin is a member of which team?", hits)
+    assert [p.text for p in found] == ["Buffalo Bills"]
+
+
+def test_which_noun_questions_find_the_word_before_the_noun():
+    hits = [hit("The FDA added sesame seeds to its list of allergens.", "a", "Outlet A")]
+    found = candidates("Which seed did the FDA add to its list of allergens?", hits)
+    assert "sesame seeds" in [p.text for p in found]
+
+
+def test_sentences_sharing_no_word_with_the_question_give_no_candidates():
+    hits = [hit("Paris hosted a jazz festival.", "a", "Outlet A")]
+    assert candidates("Which team did Damar Hamlin join?", hits) == []
+
+
+def test_explanation_questions_have_no_candidates():
+    hits = [hit("The US abstained because Joe Biden wanted a ceasefire.", "a", "Outlet A")]
+    assert candidates("Why did the US abstain?", hits) == []
+
+
+def winner(question: str, hits: list[Hit]) -> str:
+    """The key of the candidate the vote picks."""
+    return vote(candidates(question, hits), hits)[0]
+
+
+def test_vote_prefers_the_figure_two_outlets_state_over_one():
+    # Hand-computed: each occurrence weighs rank * (0.1 + share of the question's
+    # words in its sentence) * bonuses; 14 has two articles' votes, 12 one.
+    hits = [hit("The vote was backed by 12 nations.", "a", "Outlet A"),
+            hit("The resolution was backed by 14 nations.", "b", "Outlet B"),
+            hit("In all 14 nations backed the resolution.", "c", "Outlet C")]
+    assert winner("How many nations backed the resolution?", hits) == "#14.0"
+
+
+def test_vote_counts_each_article_once():
+    hits = [hit("Rafah was bombed. Rafah was bombed again. Rafah again.", "a", "Outlet A"),
+            hit("Israel plans to attack Khan Younis.", "b", "Outlet B"),
+            hit("The army will attack Khan Younis.", "c", "Outlet C")]
+    assert winner("Which city will Israel attack?", hits) == "khan younis"
+
+
+def test_a_short_name_lends_its_votes_to_the_full_name_stated_about_as_often():
+    hits = [hit("Speaker Kevin McCarthy lost the vote.", "a", "Outlet A"),
+            hit("McCarthy lost the vote again.", "b", "Outlet B"),
+            hit("Kevin McCarthy lost the vote once more.", "c", "Outlet C"),
+            hit("Matt Gaetz said nothing of the vote.", "d", "Outlet D")]
+    assert winner("Which Republican lost the vote?", hits) == "kevin mccarthy"
+
+
+def _answer(question, hits, cited=(0,), abstained=False):
+    citations = [Citation(n + 1, hits[pos].article_id, hits[pos], ((hits[pos].start,
+                                                                   hits[pos].end),))
+                 for n, pos in enumerate(cited)]
+    return Answer(question, "text", citations, hits, abstained=abstained)
+
+
+def test_short_answer_cites_where_it_occurs_with_article_offsets():
+    hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A", start=100),
+            hit("Diplomats said 14 nations backed the resolution.", "b", "Outlet B", start=50)]
+    reply = with_short_answer(_answer("How many nations backed the resolution?", hits))
+    short = reply.short
+    assert short.text == "14" and short.kind == "number"
+    assert short.citations == (1, 2)           # the second passage is cited for it
+    assert len(reply.citations) == 2 and reply.citations[1].article_id == "b"
+    for span in short.spans:
+        source = next(h for h in hits if h.article_id == span.article_id)
+        assert source.text[span.start - source.start:span.end - source.start] == "14"
+    assert set(short.outlets) == {"Outlet A", "Outlet B"}
+
+
+def test_no_short_answer_when_the_answer_abstains_or_explains():
+    hits = [hit("The US abstained because it wanted a ceasefire in 2024.", "a", "Outlet A")]
+    assert with_short_answer(_answer("When did the US abstain?", hits,
+                                     abstained=True)).short is None
+    assert with_short_answer(_answer("Why did the US abstain?", hits)).short is None
+
+
+def test_short_answer_comes_first_in_text_and_json():
+    hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A")]
+    reply = with_short_answer(_answer("How many nations backed the resolution?", hits))
+    assert reply.to_markdown().startswith("Answer: 14 [1]\n")
+    assert '"short": {\n    "text": "14"' in reply.to_json()
