@@ -129,7 +129,7 @@ class Engine:
                 if query.notes:
                     part = replace(part, question=str(question),
                                    notes=[*query.notes, *part.notes])
-                part = self.corroborate(with_short_answer(part))
+                part = self.corroborate(with_short_answer(part) if self.settings.short_answer else part)
                 if mode != "local":
                     text = ""
                     for sentence in part.sentences:

@@ -28,7 +28,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from ..text.facts import content_stems, dates, numbers, people, stem
+from ..text.facts import dates, numbers, people, term
 from ..text.normalize import normalize_answer_text
 from ..text.sentences import split_sentences
 from ..text.words import STOP_WORDS, content_words
@@ -102,6 +102,7 @@ class Phrase:
     weight: float       # the occurrence's vote
 
 
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'’]+")
 _WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b")
 
 
@@ -254,7 +255,7 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
         else:       # the number, and its unit when it follows: "14", "600 years", "12%"
             number = _NUMBER_WORD.match(text).group()
             rest = text[len(number):].split()
-            unit = rest[0] if rest and (rest[0] == "%" or stem(rest[0]) == m.unit
+            unit = rest[0] if rest and (rest[0] == "%" or term(rest[0]) == m.unit
                                         or rest[0].lower() in _TIME_UNITS) else ""
             text = number if target.unit_asked or not unit else \
                 text[:text.index(unit, len(number)) + len(unit)]
@@ -311,7 +312,9 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     if target.kind is None:
         return []
     asked = content_words(question)
-    asked_stems = content_stems(question)
+    # As the facts parser names units and context: stems, synonyms folded.
+    asked_stems = frozenset(term(w) for w in _WORDS.findall(question)
+                            if w.lower() not in STOP_WORDS)
     asked_values = {m.value for m in numbers(question)} | {m.value for m in dates(question)}
     asked_names = {token for a, b in _name_runs(question)
                    for token in normalize_answer_text(question[a:b], drop_articles=True).split()}
