@@ -92,16 +92,16 @@ def clauses(sentence: str, min_words: int = 4) -> list[str]:
     sentence against the clauses finds the one that states its fact.
     """
     spans = clause_spans(sentence)
-    groups: list[list[int]] = []
+    groups: list[list[int]] = []        # [start, end, words]
     for a, b in spans:
-        if groups and (len(sentence[a:b].split()) < min_words
-                       or len(sentence[slice(*groups[-1])].split()) < min_words):
-            groups[-1][1] = b
+        words = len(sentence[a:b].split())
+        if groups and (words < min_words or groups[-1][2] < min_words):
+            groups[-1][1:] = [b, groups[-1][2] + words]
         else:
-            groups.append([a, b])
-    whole = [spans[0][0], spans[-1][1]] if spans else None
-    return [sentence[a:b] for a, b in groups
-            if len(sentence[a:b].split()) >= min_words and [a, b] != whole]
+            groups.append([a, b, words])
+    whole = (spans[0][0], spans[-1][1]) if spans else None
+    return [sentence[a:b] for a, b, words in groups
+            if words >= min_words and (a, b) != whole]
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,17 @@ def test_long_sentence_loses_a_side_clause_unrelated_to_the_question(make_engine
     assert shown.endswith("…") and "fishermen" not in shown and "four million" in shown
 
 
+def test_long_sentence_is_cut_only_where_an_independent_clause_starts(make_engine):
+    sentence = ("Fishermen from villages along the coast wrote letters for weeks to complain "
+                "about the noise, which kept them awake at night and scared the birds; the "
+                "regional council approved the harbour bridge budget of four million euros on "
+                "Tuesday, adding that work would start in spring.")
+    engine = make_engine({"a.txt": f"Port story\n\n{sentence}"})
+    reply = engine.answer("How much is the harbour bridge budget the council approved?")
+    assert reply.sentences[0].text == ("…the regional council approved the harbour bridge budget "
+                                       "of four million euros on Tuesday …")
+
+
 def test_instructions_inside_an_article_do_not_change_the_answer(make_engine, tmp_path):
     question = "Who decided not to use its veto power?"
     clean = make_engine({"veto.txt": VETO, "storm.txt": STORM}, index_dir=tmp_path / "clean")
