@@ -5,7 +5,6 @@ BM25 side of hybrid retrieval, scored as news-dev AR@5 / AR@1.
 
 INDEX_DIR: an index of news-dev's articles.jsonl built with ``rag build``.
 """
-import re
 import sys
 from collections import Counter
 from pathlib import Path
