@@ -25,7 +25,7 @@ import numpy as np
 
 from ..text.words import tokenize
 
-__all__ = ["LexicalIndex", "LexicalIndexes", "tokenize", "top_positions", "VERSION_FILE"]
+__all__ = ["LexicalIndex", "LexicalIndexes", "top_positions", "VERSION_FILE"]
 
 #: The file in each index version that holds the BM25 indexes.
 VERSION_FILE = "bm25.zip"
