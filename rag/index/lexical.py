@@ -26,8 +26,7 @@ import numpy as np
 from ..text.words import tokenize
 from .store import VersionFile
 
-__all__ = ["LexicalIndex", "LexicalIndexes", "tokenize", "top_positions", "VERSION_FILE",
-           "BM25_FILE"]
+__all__ = ["LexicalIndex", "LexicalIndexes", "top_positions", "VERSION_FILE", "BM25_FILE"]
 
 #: The file in each index version that holds the BM25 indexes.
 VERSION_FILE = "bm25.zip"
