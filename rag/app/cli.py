@@ -269,7 +269,7 @@ def serve(settings: Settings) -> None:
     from ..engine import Engine
     from .ui import build_ui, launch_kwargs
 
-    kwargs = launch_kwargs(settings)  # fails fast on a malformed --auth
+    kwargs = launch_kwargs(settings)
     engine = Engine(settings)
     if summary := engine.ensure_index():
         print(summary, file=sys.stderr)

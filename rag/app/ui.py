@@ -198,9 +198,7 @@ def launch_kwargs(settings) -> dict:
     kwargs = dict(server_name=settings.host, server_port=settings.port, css=CSS,
                   footer_links=["api"], max_file_size=settings.upload_max_bytes,
                   show_error=False)
-    if settings.auth:
+    if settings.auth:  # its user:password form is checked by the settings
         user, _, password = settings.auth.partition(":")
-        if not user or not password:
-            raise ValueError("auth must look like user:password")
         kwargs.update(auth=(user, password), auth_message="Log in to the newsroom chat.")
     return kwargs
