@@ -1,6 +1,13 @@
 """Short answers end to end on the seed articles with the real MiniLM model."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
+from conftest import ROOT
+from servers import running_app
 
 from rag.engine import Engine
 
@@ -67,8 +74,6 @@ EVACUATED = "How many residents were evacuated after the Kessel dam failed?"
 def planted(seed_engine, tmp_path_factory):
     """An engine over the three planted articles (short answers on) and its answer
     to EVACUATED."""
-    import json
-
     articles = tmp_path_factory.mktemp("planted-articles")
     for name, (source, date, text) in PLANTED.items():
         (articles / f"{name}.txt").write_text(text, encoding="utf-8")
@@ -129,3 +134,35 @@ def test_an_answer_sentence_cites_no_article_that_gives_another_figure(planted):
                               for a, b in numbers[n].quotes)
             for figure in ("2,400", "3,100"):
                 assert (figure in sentence.text) == (figure in quoted), (sentence.text, quoted)
+
+
+def test_rag_ask_json_carries_the_short_answer_with_its_spans(seed_engine):
+    index = str(seed_engine.settings.index_dir)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+    def ask(*args):
+        done = subprocess.run([sys.executable, "-m", "rag", "ask", "--index", index,
+                               "--short-answer", *args, "How many nations backed the resolution?"],
+                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    reply = json.loads(ask("--json"))
+    short = reply["short"]
+    assert short["text"] == "14" and short["kind"] == "number" and short["spans"]
+    cited = {c["number"]: c for c in reply["citations"]}
+    for span in short["spans"]:
+        assert cited[span["citation"]]["article_id"] == span["article_id"]
+        article = seed_engine.retriever.index.articles[span["article_id"]]
+        assert article.text[span["start"]:span["end"]] == "14"
+    markers = "".join(f"[{n}]" for n in dict.fromkeys(s["citation"] for s in short["spans"]))
+    assert ask().splitlines()[0] == f"Answer: 14 {markers}"
+
+
+def test_ask_api_puts_the_short_answer_first(short_engine):
+    from gradio_client import Client
+
+    with running_app(short_engine) as url:
+        result = Client(url, verbose=False).predict("How many nations backed the resolution?",
+                                                    api_name="/ask")
+    assert result.startswith("Answer: 14 [") and "Sources:" in result
