@@ -39,6 +39,16 @@ def test_how_many_nations_has_the_short_answer_14_cited_where_it_occurs(short_en
     assert reply.to_markdown().startswith("Answer: 14 [")
 
 
+def test_local_mode_short_answer_is_grounded_in_a_cited_passage(short_engine):
+    pytest.importorskip("llama_cpp")
+    reply = short_engine.answer("How many nations backed the resolution?", mode="local")
+    assert reply.short is not None and reply.short.text == "14", reply.notes
+    numbers = {c.number: c for c in reply.citations}
+    for span in reply.short.spans:
+        assert numbers[span.citation].article_id == span.article_id
+        assert short_engine.article(span.article_id).text[span.start:span.end] == "14"
+
+
 def test_a_question_the_seeds_cannot_answer_has_no_short_answer(short_engine):
     reply = short_engine.answer("What is the boiling point of tungsten?")
     assert reply.abstained and reply.short is None
