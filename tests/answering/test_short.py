@@ -3,7 +3,13 @@ and how it is attached to an answer (spans, citations)."""
 
 import pytest
 
-from rag.answering.short import candidates, question_target, vote, with_short_answer
+from rag.answering.short import (
+    candidates,
+    question_target,
+    short_answer,
+    vote,
+    with_short_answer,
+)
 from rag.types import Answer, Citation, Hit
 
 
@@ -26,7 +32,16 @@ def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
     ("Why did the US abstain?", None, ""),
     ("How did Netanyahu react to the UN vote?", None, ""),
     ("What did Matthew Miller call the statements?", None, ""),
-    ("What is the book titled?", None, ""),
+    ("What is the book titled?", "title", ""),
+    ("Which film scored the most Oscar nominations?", "title", "film"),
+    ("Which of these films received the most nominations?", "title", "films"),
+    ("Which country's prime minister announced she will resign?", "place", "country"),
+    ("Which broadcaster's journalists lack understanding of economics?", "name",
+     "broadcaster"),
+    ("Shiffrin broke the record for World Cup wins, previously held by:", "person", ""),
+    ("Biden held bilateral talks with this leader, his Mexican counterpart:", "person",
+     "leader"),
+    ("Which of these was one of the committees he resigned from?", None, ""),
     ("What age was she?", "number", "age"),
     ("Which three-digit phone number is going out of service?", "number", "number"),
 ])
@@ -67,6 +82,37 @@ def test_which_noun_questions_find_the_word_before_the_noun():
     assert "sesame seeds" in [p.text for p in found]
 
 
+def test_which_country_candidates_are_countries_and_adjectives_vote_for_them():
+    hits = [hit("Washington said the Chinese balloon drifted over Montana.", "a", "Outlet A"),
+            hit("The balloon belonged to China, officials in Montana said.", "b", "Outlet B")]
+    found = candidates("Which country did the balloon belong to?", hits)
+    assert {p.key for p in found} == {"china"}
+    assert short_answer("Which country did the balloon belong to?", hits)[0] == "China"
+
+
+def test_which_state_candidates_are_us_states_only():
+    hits = [hit("Ukrainian soldiers will train in Oklahoma, the Pentagon said on Tuesday.",
+                "a", "Outlet A")]
+    found = candidates("Ukrainians will travel to which US state to train?", hits)
+    assert [p.text for p in found] == ["Oklahoma"]
+
+
+def test_which_city_candidates_are_not_countries_or_regions():
+    hits = [hit("Strikes in Paris brought France to a standstill, as across Europe.",
+                "a", "Outlet A")]
+    found = candidates("Which major city did the strikes bring to a standstill?", hits)
+    assert [p.text for p in found] == ["Paris"]
+
+
+def test_title_questions_take_quoted_titles_first():
+    hits = [hit("Prince Harry's memoir “Spare” went on sale, The Guardian reported.",
+                "a", "Outlet A")]
+    found = candidates("Prince Harry released a memoir. What is the book titled?", hits)
+    assert "Spare" in [p.text for p in found]
+    assert short_answer("Prince Harry released a memoir. What is the book titled?",
+                        hits)[0] == "Spare"
+
+
 def test_sentences_sharing_no_word_with_the_question_give_no_candidates():
     hits = [hit("Paris hosted a jazz festival.", "a", "Outlet A")]
     assert candidates("Which team did Damar Hamlin join?", hits) == []
@@ -89,6 +135,15 @@ def test_vote_prefers_the_figure_two_outlets_state_over_one():
             hit("The resolution was backed by 14 nations.", "b", "Outlet B"),
             hit("In all 14 nations backed the resolution.", "c", "Outlet C")]
     assert winner("How many nations backed the resolution?", hits) == "#14.0"
+
+
+def test_a_name_next_to_the_questions_words_beats_one_far_off_in_the_same_sentence():
+    hits = [hit("Michelle Yeoh won best actress in a comedy at the ceremony in Beverly Hills, "
+                "which this year was hosted by the comedian Zara Zimmer.", "a", "Outlet A")]
+    question = "Who won the award for best actress in a comedy at the Golden Globes?"
+    weight = {p.text: p.weight for p in candidates(question, hits)}
+    assert weight["Michelle Yeoh"] > 1.2 * weight["Zara Zimmer"]
+    assert short_answer(question, hits)[0] == "Michelle Yeoh"
 
 
 def test_vote_counts_each_article_once():
