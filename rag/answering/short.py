@@ -81,6 +81,7 @@ _AUXILIARIES = frozenset("""
 is was are were did does do has have had will would can could should may might be been
 in on at to for from with by this that these those after before during recently now
 """.split())
+_PARTICLES = frozenset("back up down out off over away".split())
 _MONTHS_AND_DAYS = frozenset("""
 january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday
@@ -90,7 +91,7 @@ _TIME_UNITS = frozenset("""
 year years month months week weeks day days hour hours minute minutes second seconds
 decade decades century centuries
 """.split())
-_NUMBER_WORD = re.compile(r"^\S+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
+_NUMBER_WORD = re.compile(r"^[^\s-]+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
                           re.IGNORECASE)
 
 
@@ -192,6 +193,9 @@ def question_target(question: str) -> Target:
     # A third word is more often the verb ("which type of renewable energy hit").
     # Without a noun ("what is the book titled?") no kind of phrase is asked for:
     # the sentence answer alone.
+    if len(words) > 1 and (words[1] in _PARTICLES or re.search(
+            rf"\b{re.escape(words[1])} (?:the|a|an|its|his|her|their)\b", q)):
+        words = words[:1]       # "what vegetable replaces the chicken", "which species back"
     return Target("thing", noun=words[min(len(words), 2) - 1]) if words else Target(None)
 
 
@@ -304,7 +308,8 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
                     asked_values: set) -> list[tuple[int, int, str, str, float]]:
     out = []
     for m in numbers(sentence):
-        if m.value in asked_values or (target.kind == "percent") != (m.unit == "%"):
+        if m.value in asked_values or (target.kind == "percent") != (m.unit == "%") \
+                and target.noun != "much":      # "dropped by how much": 80% answers it
             continue
         start, text, bonus_money = m.start, m.text, 1.0
         if start and sentence[start - 1] in "$£€":     # "$500": the currency is the unit

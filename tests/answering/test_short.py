@@ -42,6 +42,8 @@ def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
     ("Biden held bilateral talks with this leader, his Mexican counterpart:", "person",
      "leader"),
     ("Which of these was one of the committees he resigned from?", None, ""),
+    ("In the new sandwich, what vegetable replaces the chicken?", "thing", "vegetable"),
+    ("Colossal wants to bring which species back to life?", "thing", "species"),
     ("What age was she?", "number", "age"),
     ("Which three-digit phone number is going out of service?", "number", "number"),
 ])
@@ -68,6 +70,18 @@ def test_how_much_candidates_keep_the_currency():
     hits = [hit("The grant will rise by $500 next year.", "a", "Outlet A")]
     found = candidates("How much will the grant rise by?", hits)
     assert [p.text for p in found] == ["$500"]
+
+
+def test_an_age_is_the_number_without_its_hyphenated_unit():
+    hits = [hit("Lucile Randon, the 118-year-old nun, died in her sleep.", "a", "Outlet A")]
+    found = candidates("Lucile Randon, a nun, died this week. What age was she?", hits)
+    assert [p.text for p in found] == ["118"]
+
+
+def test_by_how_much_can_be_answered_by_a_percentage():
+    hits = [hit("New podcasts dropped by 80% in two years, data showed.", "a", "Outlet A")]
+    found = candidates("New podcasts have dropped by how much, data showed?", hits)
+    assert "80%" in [p.text for p in found]
 
 
 def test_names_from_the_question_are_not_candidates():
