@@ -35,9 +35,18 @@ from dataclasses import dataclass, replace
 from ..text.facts import dates, numbers, people, term
 from ..text.normalize import normalize_answer_text
 from ..text.places import US_STATES, country_of, place_kind
-from ..text.sentences import split_sentences
+from ..text.sentences import clause_spans, split_sentences
 from ..text.words import STOP_WORDS, content_words, stem
-from ..types import Answer, Citation, Hit, ShortAnswer, ShortAnswerSpan, outlet_name
+from ..types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Hit,
+    ShortAnswer,
+    ShortAnswerSpan,
+    cited_text,
+    outlet_name,
+)
 
 __all__ = ["Target", "Phrase", "question_target", "candidates", "vote", "short_answer",
            "with_short_answer"]
@@ -52,6 +61,13 @@ TITLE_QUOTED = 3.0
 _ANY_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 #: How many passages' occurrences a short answer cites at most.
 MAX_CITED_PASSAGES = 3
+#: A short answer whose vote is weaker than this is not shown (the sentence
+#: answer stays as it is). On news-dev every short answer below 0.28 was
+#: wrong, as was every short answer of an answer that abstained (docs/answers.md).
+SHORT_ANSWER_FLOOR = 0.25
+#: The sentence answer that proves a short answer: words at most (two sentences).
+MAX_PROOF_WORDS = 60
+_MIN_PROOF_WORDS = 12
 
 _PLACE_NOUNS = frozenset("""
 country countries state states city cities nation region continent town island province
@@ -536,11 +552,7 @@ def with_short_answer(answer: Answer) -> Answer:
     if answer.abstained or not answer.hits:
         return answer
     hits = answer.hits
-    number_of = {}
-    for c in answer.citations:
-        pos = next((i for i, h in enumerate(hits) if h == c.hit), None)
-        if pos is not None:
-            number_of[pos] = c.number
+    number_of = _numbers(answer)
     quoted = set()
     for c in answer.citations:
         pos = next((p for p, n in number_of.items() if n == c.number), None)
@@ -549,7 +561,7 @@ def with_short_answer(answer: Answer) -> Answer:
                 if s_start <= q_start < s_end:
                     quoted.add((pos, s_start))
     found = short_answer(answer.question, hits, quoted)
-    if found is None:
+    if found is None or found[1] < SHORT_ANSWER_FLOOR:
         return answer
     text, score, occurrences = found
     citations = list(answer.citations)
@@ -568,4 +580,64 @@ def with_short_answer(answer: Answer) -> Answer:
     outlets = tuple(dict.fromkeys(outlet_name(hits[p.hit_pos]) for p in occurrences))
     kind = question_target(answer.question).kind or ""
     short = ShortAnswer(text, kind, spans, round(score, 4), outlets)
-    return replace(answer, short=short, citations=citations)
+    best = next(p for p in occurrences if p.hit_pos in passages)
+    return proven(replace(answer, short=short, citations=citations), best)
+
+
+def proven(answer: Answer, best: Phrase) -> Answer:
+    """The sentence answer cut to what proves the short answer: the best
+    sentence, and when it does not state the short answer, the sentence that
+    does (``best``, the strongest occurrence), clipped to the clauses around it
+    when long: at most two sentences and :data:`MAX_PROOF_WORDS` words.
+    Citations no longer quoted are dropped and the rest renumbered."""
+    short, first = answer.short, answer.sentences[:1]
+    if short is None or not first:
+        return answer
+    hit = answer.hits[best.hit_pos]
+    sentences = list(first)
+    if short.text.lower() not in first[0].text.lower():
+        number = next(n for p, n in _numbers(answer).items() if p == best.hit_pos)
+        start, end = _clip(hit, best, MAX_PROOF_WORDS - len(first[0].text.split()))
+        proof = hit.text[start - hit.start:end - hit.start].strip()
+        sentences.append(AnswerSentence(proof[:1].upper() + proof[1:], (number,)))
+        answer = replace(answer, citations=[
+            replace(c, quotes=tuple(dict.fromkeys((*c.quotes, (start, end)))))
+            if c.number == number else c for c in answer.citations])
+    # Renumber: the citations still quoted, in order of first mention.
+    keep = list(dict.fromkeys([n for s in sentences for n in s.citations] +
+                              [sp.citation for sp in short.spans]))
+    new = {old: i + 1 for i, old in enumerate(keep)}
+    by_number = {c.number: c for c in answer.citations}
+    sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
+    short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])
+                                       for sp in short.spans))
+    return replace(answer, sentences=sentences, text=cited_text(sentences), short=short,
+                   citations=[replace(by_number[n], number=new[n]) for n in keep])
+
+
+def _numbers(answer: Answer) -> dict[int, int]:
+    """Hit position -> citation number of the answer's cited passages."""
+    return {pos: c.number for c in answer.citations
+            for pos, h in enumerate(answer.hits) if h == c.hit}
+
+
+def _clip(hit: Hit, phrase: Phrase, words: int) -> tuple[int, int]:
+    """Article offsets of ``phrase``'s sentence, or when it has more than
+    ``words`` words, of the clause holding the phrase and its neighbours."""
+    start, end = phrase.sentence
+    text = hit.text[start - hit.start:end - hit.start]
+    if len(text.split()) <= max(words, _MIN_PROOF_WORDS):
+        return start, end
+    spans = clause_spans(text, at_conjunctions=False)
+    at = next((i for i, (a, b) in enumerate(spans) if a <= phrase.start - start < b), 0)
+    lo = hi = at
+    while True:     # grow around the phrase's clause while it fits
+        grown = False
+        for i in (hi + 1, lo - 1):
+            if 0 <= i < len(spans) and len(text[spans[min(lo, i)][0]:spans[max(hi, i)][1]]
+                                           .split()) <= words:
+                lo, hi, grown = min(lo, i), max(hi, i), True
+                break
+        if not grown:
+            break
+    return start + spans[lo][0], start + spans[hi][1]

@@ -1,16 +1,19 @@
 """The short answer: question typing, candidate phrases, the cross-source vote,
 and how it is attached to an answer (spans, citations)."""
 
+from dataclasses import replace
+
 import pytest
 
 from rag.answering.short import (
+    SHORT_ANSWER_FLOOR,
     candidates,
     question_target,
     short_answer,
     vote,
     with_short_answer,
 )
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, AnswerSentence, Citation, Hit, cited_text
 
 
 def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
@@ -208,3 +211,51 @@ def test_short_answer_comes_first_in_text_and_json():
     reply = with_short_answer(_answer("How many nations backed the resolution?", hits))
     assert reply.to_markdown().startswith("Answer: 14 [1]\n")
     assert '"short": {\n    "text": "14"' in reply.to_json()
+
+
+def test_the_sentence_answer_becomes_the_best_sentence_and_the_one_proving_the_short_answer():
+    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
+            hit("Protesters gathered outside the council building.", "c", "Outlet C"),
+            hit("The resolution was backed by 14 nations on Monday.", "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(hits[1].text, (2,))]
+    answer = replace(_answer("How many nations backed the resolution?", hits, cited=(0, 1)),
+                     sentences=sentences, text=cited_text(sentences))
+    reply = with_short_answer(answer)
+    assert reply.short.text == "14"
+    assert [s.text for s in reply.sentences] == [hits[0].text, hits[2].text]
+    # Outlet C's passage is no longer quoted: its citation goes, Outlet B's takes number 2.
+    assert [(c.number, c.article_id) for c in reply.citations] == [(1, "a"), (2, "b")]
+    assert [s.citations for s in reply.sentences] == [(1,), (2,)]
+    assert reply.short.citations == (2,)
+    assert reply.text == f"{hits[0].text} [1] {hits[2].text} [2]"
+
+
+def test_a_long_proving_sentence_is_clipped_to_the_clauses_around_the_short_answer():
+    long = ("After weeks of talks that stretched late into the night in New York and drew "
+            "criticism from many of the delegations present, the resolution was finally "
+            "backed by 14 nations, while the United States abstained from the vote, which "
+            "diplomats described as a turning point for the region and its people, though "
+            "few of them expected the fighting to stop before the end of the month, or the "
+            "aid convoys waiting at the border to move any time soon.")
+    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
+            hit(long, "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,))]
+    answer = replace(_answer("How many nations backed the resolution?", hits),
+                     sentences=sentences, text=cited_text(sentences))
+    reply = with_short_answer(answer)
+    proof = reply.sentences[1].text
+    assert "14 nations" in proof and len(proof.split()) < len(long.split())
+    assert sum(len(s.text.split()) for s in reply.sentences) <= 60
+    assert proof.lower() in long.lower()
+
+
+def test_a_weakly_voted_short_answer_is_not_shown():
+    # One passage, far down the list, names a number near one of the question's
+    # many words: too weak a vote to put in bold first.
+    hits = [hit(f"Delegates talked about the weather in Geneva, day {n}.", "x", "Outlet X")
+            for n in ("one", "two", "three", "four")]
+    hits.append(hit("Some 14 delegates said the coffee was cold, as in most nations.", "b",
+                    "Outlet B"))
+    question = "How many nations backed the ceasefire resolution drafted by Malta on Monday?"
+    assert short_answer(question, hits)[1] < SHORT_ANSWER_FLOOR
+    assert with_short_answer(_answer(question, hits)).short is None
