@@ -16,9 +16,10 @@ returned instead and its notes say why.
 With short answers on (``Settings.short_answer``) the model is prompted with
 ``prompts/short_answer.txt`` and writes the short answer first, then one
 sentence ("14\nSentence: The resolution was backed by 14 nations. [1]"). The
-sentence is checked as above; the short answer is kept only when it occurs in
-a passage the final answer cites (and is not just the question's own words),
-else the extractive short answer (:func:`rag.answering.short.with_short_answer`)
+sentence is checked as above (when it fails, the whole answer is the extractive
+one, short answer included); the short answer is kept only when it occurs in a
+passage the answer cites (and is not just the question's own words), else the
+extractive short answer (:func:`rag.answering.short.with_short_answer`)
 replaces it and a note says so.
 """
 
@@ -142,6 +143,10 @@ class LocalAnswerer:
             return self._checked(question, hits, text, query=query, support=support)
         short, sentence = split_short_answer(text)
         reply = self._checked(question, hits, sentence, query=query, support=support)
+        if reply.mode != "local":
+            # Nothing the model wrote passed the check: the whole answer is the
+            # extractive one, its short answer too (the engine adds it).
+            return reply
         return self._with_short(reply, short)
 
     def _checked(self, question: str, hits: list[Hit], text: str, *, query: str | None,

@@ -169,3 +169,12 @@ def test_local_answer_without_short_answers_keeps_the_plain_prompt(make):
     model = FakeModel("The US decided not to use its veto power [1].")
     reply = make(model).answer(QUESTION, mode="local")
     assert "Short answer:" not in model.prompts[-1] and reply.short is None
+
+
+def test_local_answer_that_fails_the_check_falls_back_with_the_extractive_short_answer(make):
+    engine = make(FakeModel("Storm\nSentence: Aliens landed in Paris [1]."), short_answer=True)
+    reply = engine.answer(QUESTION, mode="local")
+    extractive = engine.answer(QUESTION)
+    assert reply.mode == "extractive" and "not supported" in reply.notes[-1]
+    assert extractive.short is not None and reply.short == extractive.short
+    assert reply.text == extractive.text
