@@ -129,7 +129,11 @@ class Engine:
                 if query.notes:
                     part = replace(part, question=str(question),
                                    notes=[*query.notes, *part.notes])
-                part = self.corroborate(with_short_answer(part) if self.settings.short_answer else part)
+                # (The local answerer gives the model's short answer, or the
+                # extractive one in its place.)
+                if self.settings.short_answer and part.short is None:
+                    part = with_short_answer(part)
+                part = self.corroborate(part)
                 if mode != "local":
                     text = ""
                     for sentence in part.sentences:

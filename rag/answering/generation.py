@@ -12,17 +12,28 @@ with numbered passages -> tokens streamed out -> citation check
 (:mod:`rag.answering.support`). When the model is unavailable, fails, runs past
 ``llm_timeout_seconds`` or writes nothing supported, the extractive answer is
 returned instead and its notes say why.
+
+With short answers on (``Settings.short_answer``) the model is prompted with
+``prompts/short_answer.txt`` and writes the short answer first, then one
+sentence ("14\nSentence: The resolution was backed by 14 nations. [1]"). The
+sentence is checked as above (when it fails, the whole answer is the extractive
+one, short answer included); the short answer is kept only when it occurs in a
+passage the answer cites (and is not just the question's own words), else the
+extractive short answer (:func:`rag.answering.short.with_short_answer`)
+replaces it and a note says so.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import replace
 from typing import Iterator
 
 from ..models.llm import LocalModel
 from ..settings import Settings
 from ..text.words import content_words
-from ..types import Answer, Hit
+from ..types import Answer, Hit, ShortAnswer, ShortAnswerSpan, outlet_name
 from .conversation import (
     History,
     contextual_query,
@@ -32,9 +43,16 @@ from .conversation import (
 )
 from .extractive import NO_ANSWER, Answerer
 from .prompts import PromptTemplates
+from .short import question_target, with_short_answer
 from .support import CitationChecker
 
-__all__ = ["LocalAnswerer"]
+__all__ = ["LocalAnswerer", "split_short_answer", "MAX_SHORT_WORDS"]
+
+#: A "short answer" of more words than this is a sentence, not a short answer.
+MAX_SHORT_WORDS = 6
+_SENTENCE_LABEL = re.compile(r"^\s*sentence\s*:\s*", re.IGNORECASE)
+_MARKERS = re.compile(r"\[[\d,;\s]*\]")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 
 
 class LocalAnswerer:
@@ -94,7 +112,7 @@ class LocalAnswerer:
             try:
                 for piece in pieces:
                     text += piece
-                    yield text
+                    yield self._shown(text)
                     if time.monotonic() - started > self.settings.llm_timeout_seconds:
                         raise TimeoutError(
                             f"no answer within {self.settings.llm_timeout_seconds:g} s")
@@ -108,9 +126,10 @@ class LocalAnswerer:
     def prompt(self, question: str, hits: list[Hit]) -> str:
         """The answer prompt, with as many passages as fit the context window."""
         budget = self.settings.llm_context_tokens - self.settings.llm_max_tokens - 16
+        template = "short_answer" if self.settings.short_answer else "answer"
         for n in range(len(hits), 0, -1):
             # No trailing whitespace: the model should continue "Answer:" itself.
-            prompt = self.templates.render("answer", passages=self.templates.passages(hits[:n]),
+            prompt = self.templates.render(template, passages=self.templates.passages(hits[:n]),
                                            question=question, no_answer=NO_ANSWER).rstrip()
             if n == 1 or self.model.count_tokens(prompt) <= budget:
                 return prompt
@@ -118,7 +137,20 @@ class LocalAnswerer:
 
     def finish(self, question: str, hits: list[Hit], text: str, *, query: str | None = None,
                support: float = 0.0) -> Answer:
-        """The checked Answer for the model's ``text`` (or the fallback)."""
+        """The checked Answer for the model's ``text`` (or the fallback), with
+        the model's short answer when short answers are on."""
+        if not self.settings.short_answer:
+            return self._checked(question, hits, text, query=query, support=support)
+        short, sentence = split_short_answer(text)
+        reply = self._checked(question, hits, sentence, query=query, support=support)
+        if reply.mode != "local":
+            # Nothing the model wrote passed the check: the whole answer is the
+            # extractive one, its short answer too (the engine adds it).
+            return reply
+        return self._with_short(reply, short)
+
+    def _checked(self, question: str, hits: list[Hit], text: str, *, query: str | None,
+                 support: float) -> Answer:
         text = text.strip()
         if not text:
             return self._fallback(question, hits, query, "The local model wrote nothing.")
@@ -132,6 +164,33 @@ class LocalAnswerer:
         return Answer(question, result.text, result.citations, hits, mode="local",
                       notes=result.notes, sentences=result.sentences, support=support)
 
+    def _shown(self, text: str) -> str:
+        """What the chat shows of the model's text while it streams: the short
+        answer, then the sentence, without the "Sentence:" label."""
+        if not self.settings.short_answer:
+            return text
+        short, sentence = split_short_answer(text)
+        return f"{short}\n\n{sentence}" if short else sentence
+
+    def _with_short(self, reply: Answer, short: str) -> Answer:
+        """``reply`` with the model's ``short`` answer when a passage it cites
+        states it, else with the extractive short answer and a note."""
+        if reply.abstained or question_target(reply.question).kind is None:
+            return reply     # no short answer for an explanation or a statement
+        found = _ground(short, reply) if short else None
+        if found is not None:
+            return replace(reply, short=found)
+        if not short:
+            why = "The local model wrote no short answer"
+        elif content_words(short) <= content_words(reply.question):
+            why = f"The local model's short answer ({short!r}) only repeats the question"
+        else:
+            why = f"The local model's short answer ({short!r}) occurs in no cited passage"
+        extractive = with_short_answer(reply)
+        why += ("; showing the extractive short answer instead." if extractive.short
+                else "; there is no short answer.")
+        return replace(extractive, notes=[*extractive.notes, why])
+
     def _fallback(self, question: str, hits: list[Hit], query: str | None, why: str) -> Answer:
         reply = self.answerer.extractive(question, hits, query=query)
         reply.notes.append(f"{why} Showing the extractive answer instead.")
@@ -142,3 +201,38 @@ def _says_no_answer(text: str) -> bool:
     lowered = text.lower()
     return lowered.startswith(NO_ANSWER.lower()[:30]) or lowered.startswith(
         ("i don't know", "i do not know", "the passages do not", "no answer"))
+
+
+def split_short_answer(text: str) -> tuple[str, str]:
+    """The model's ``"<short answer>\\nSentence: <sentence>"`` as ``(short
+    answer, sentence)``. Text of one line, or whose first line is longer than
+    :data:`MAX_SHORT_WORDS` words, is all sentence (no short answer); markers
+    and quotes around the short answer are dropped."""
+    first, _, rest = text.strip().partition("\n")
+    rest = _SENTENCE_LABEL.sub("", rest.strip())
+    short = _MARKERS.sub(" ", first).strip(" \"'“”‘’.,;:")
+    if not rest or not short or len(short.split()) > MAX_SHORT_WORDS:
+        return "", _SENTENCE_LABEL.sub("", f"{first.strip()} {rest}".strip())
+    return short, rest
+
+
+def _ground(short: str, reply: Answer) -> ShortAnswer | None:
+    """``short`` as a :class:`ShortAnswer` with its spans in the passages
+    ``reply`` cites (as written there: case and spacing may differ); ``None``
+    when none states it, or it only repeats the question's words."""
+    if not content_words(short) or content_words(short) <= content_words(reply.question):
+        return None
+    for form in dict.fromkeys((short, _LEADING_ARTICLE.sub("", short))):
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, form.split())) + r"(?!\w)",
+                             re.IGNORECASE)
+        spans = [ShortAnswerSpan(c.number, c.article_id, c.hit.start + m.start(),
+                                 c.hit.start + m.end())
+                 for c in reply.citations for m in pattern.finditer(c.hit.text)]
+        if spans:
+            first = next(c for c in reply.citations if c.number == spans[0].citation)
+            text = first.hit.text[spans[0].start - first.hit.start:spans[0].end - first.hit.start]
+            outlets = tuple(dict.fromkeys(outlet_name(c.hit) for c in reply.citations
+                                          if c.number in {s.citation for s in spans}))
+            return ShortAnswer(text, question_target(reply.question).kind or "", tuple(spans),
+                               outlets=outlets)
+    return None

@@ -21,6 +21,7 @@ __all__ = ["PromptTemplates", "PromptError", "format_passages", "REQUIRED"]
 #: Placeholders each template must contain.
 REQUIRED = {
     "answer": {"passages", "question"},
+    "short_answer": {"passages", "question"},
     "rewrite": {"history", "question"},
     "passage": {"number", "text"},
 }

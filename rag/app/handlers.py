@@ -28,6 +28,7 @@ from .render import (
     chat_message,
     comparison,
     escape_markdown,
+    short_answer_spans,
     sources_panel,
 )
 
@@ -133,7 +134,8 @@ class ChatHandlers:
         if article is None:
             return ARTICLE_GONE
         return article_view(article, entry["number"], entry["start"], entry["end"],
-                            [tuple(q) for q in entry["quotes"]])
+                            [tuple(q) for q in entry["quotes"]],
+                            [tuple(a) for a in entry.get("answer", ())])
 
     def upload(self, files, progress: Callable[[str], None] = lambda desc: None) -> UploadReport:
         """Copy the uploaded ``files`` (paths) into the articles directory and
@@ -193,7 +195,9 @@ def citation_table(reply: Answer) -> dict:
     """What the page remembers to open each citation's article (JSON-friendly)."""
     return {str(c.number): {"number": c.number, "article_id": c.article_id,
                             "start": c.hit.start, "end": c.hit.end,
-                            "quotes": [list(q) for q in c.quotes]}
+                            "quotes": [list(q) for q in c.quotes],
+                            # where the short answer occurs in it
+                            "answer": [list(a) for a in short_answer_spans(reply, c.number)]}
             for c in [*reply.citations, *reply.corroborations]}
 
 

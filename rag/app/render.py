@@ -23,6 +23,7 @@ from ..corroboration.corroborator import SourceColumn
 from ..types import Answer, Hit, cited_text, one_line
 
 __all__ = ["escape_markdown", "chat_message", "sources_panel", "article_view",
+           "short_answer_spans",
            "comparison", "CSS", "PLACEHOLDER_SOURCES", "PLACEHOLDER_COMPARISON",
            "ARTICLE_GONE"]
 
@@ -44,6 +45,8 @@ CSS = """
                    max-height: 14em; overflow-y: auto; }
 .source mark, .article-view mark { background: #fde68a; color: #111; padding: 0 .1em;
                                    border-radius: 2px; }
+.source .short-answer, .article-view .short-answer { font-weight: 700;
+    text-decoration: underline 2px #d97706; text-underline-offset: 2px; }
 .source .open-article { margin-top: .5rem; font-size: .85em; cursor: pointer;
                         border: 1px solid var(--border-color-primary); border-radius: 6px;
                         padding: .2rem .6rem; background: var(--background-fill-primary);
@@ -125,10 +128,11 @@ def _references(citations) -> str:
 
 # ----------------------------------------------------------------------- HTML
 def sources_panel(reply: Answer) -> str:
-    """The sources panel: each cited passage with the quoted sentences highlighted
-    and a button that opens the whole article at that passage."""
+    """The sources panel: each cited passage with the quoted sentences highlighted,
+    the short answer in bold where it occurs, and a button that opens the whole
+    article at that passage."""
     if reply.citations:
-        cards = [_card(c.number, c.hit, c.quotes)
+        cards = [_card(c.number, c.hit, c.quotes, short_answer_spans(reply, c.number))
                  for c in [*reply.citations, *reply.corroborations]]
     else:
         cards = [_card(None, h, ()) for h in reply.hits[:3]]
@@ -137,7 +141,7 @@ def sources_panel(reply: Answer) -> str:
     return '<div class="sources">' + "".join(cards) + "</div>"
 
 
-def _card(number, hit: Hit, quotes) -> str:
+def _card(number, hit: Hit, quotes, answer_spans=()) -> str:
     marker = f"[{number}]" if number is not None else "·"
     meta = " · ".join(html.escape(p) for p in (hit.source, hit.date) if p)
     button = (f'<button class="open-article" data-cite="{number}">Open the article at this '
@@ -145,20 +149,21 @@ def _card(number, hit: Hit, quotes) -> str:
     return (f'<article class="source" data-citation="{number or ""}">'
             f'<header><span class="num">{html.escape(marker)}</span> {_title(hit)}</header>'
             f'<div class="meta">{meta or html.escape(hit.article_id)}</div>'
-            f'<div class="passage">{_highlight(hit.text, hit.start, quotes)}</div>'
+            f'<div class="passage">{_highlight(hit.text, hit.start, quotes, answer_spans)}</div>'
             f"{button}</article>")
 
 
-def article_view(article, number: int, start: int, end: int, quotes) -> str:
+def article_view(article, number: int, start: int, end: int, quotes, answer_spans=()) -> str:
     """The whole article with the cited passage outlined (scrolled into view by
-    the viewer) and the quoted sentences highlighted."""
+    the viewer), the quoted sentences highlighted and the short answer in bold
+    where it occurs (``answer_spans``)."""
     text = article.text
     meta = " · ".join(html.escape(p) for p in (article.source, article.date) if p)
     return (f'<div class="article-view" data-article="{html.escape(article.id, quote=True)}">'
             f"<h3>[{number}] {_title(article)}</h3>"
             f'<div class="meta">{meta}</div>'
             f'<div class="body">{html.escape(text[:start])}'
-            f'<span class="target">{_highlight(text[start:end], start, quotes)}</span>'
+            f'<span class="target">{_highlight(text[start:end], start, quotes, answer_spans)}</span>'
             f"{html.escape(text[end:])}</div></div>")
 
 
@@ -191,15 +196,31 @@ def _title(hit_or_article) -> str:
     return title
 
 
-def _highlight(text: str, offset: int, spans) -> str:
+def _highlight(text: str, offset: int, spans, answer_spans=()) -> str:
     """Escape ``text`` (which starts at article offset ``offset``), wrapping the
-    ``spans`` (article offsets) in ``<mark>``."""
-    out, cursor = [], 0
-    for start, end in sorted(spans):
-        a, b = max(start - offset, cursor), min(end - offset, len(text))
-        if a >= b:
-            continue
-        out += [html.escape(text[cursor:a]), "<mark>", html.escape(text[a:b]), "</mark>"]
-        cursor = b
-    out.append(html.escape(text[cursor:]))
-    return "".join(out)
+    ``spans`` (article offsets; quoted sentences) in ``<mark>`` and the
+    ``answer_spans`` (where the short answer occurs) in
+    ``<strong class="short-answer">``, inside the mark when in a quote."""
+    def inside(spans):
+        return [(max(a - offset, 0), min(b - offset, len(text))) for a, b in spans
+                if min(b - offset, len(text)) > max(a - offset, 0)]
+
+    quotes, answers = inside(spans), inside(answer_spans)
+    cuts = sorted({0, len(text), *(x for span in quotes + answers for x in span)})
+    out, marked = [], False
+    for a, b in zip(cuts, cuts[1:]):
+        quoted = any(s <= a and b <= e for s, e in quotes)
+        if quoted != marked:
+            out.append("<mark>" if quoted else "</mark>")
+            marked = quoted
+        piece = html.escape(text[a:b])
+        if any(s <= a and b <= e for s, e in answers):
+            piece = f'<strong class="short-answer">{piece}</strong>'
+        out.append(piece)
+    return "".join(out) + ("</mark>" if marked else "")
+
+
+def short_answer_spans(reply: Answer, number: int) -> list[tuple[int, int]]:
+    """Where the short answer occurs in the passage of citation ``number``."""
+    return [(s.start, s.end) for s in reply.short.spans if s.citation == number] \
+        if reply.short else []

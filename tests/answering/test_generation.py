@@ -112,3 +112,69 @@ def test_missing_model_file_is_reported_as_unavailable(tmp_path):
     model = LocalModel(Settings().replace(llm_model_path=tmp_path / "none.gguf"))
     with pytest.raises(ModelUnavailable, match="not found"):
         model.warm_up()
+
+
+# ------------------------------------------------- short answers in local mode
+SHORT_REPLY = "The US\nSentence: The US decided not to use its veto power [1]."
+
+
+@pytest.mark.parametrize("text, expected", [
+    (" 14\nSentence: The resolution was backed by 14 nations. [1]",
+     ("14", "The resolution was backed by 14 nations. [1]")),
+    ("“John Kirby” [2].\nsentence: Kirby spoke. [2]", ("John Kirby", "Kirby spoke. [2]")),
+    ("The US. [3]", ("", "The US. [3]")),          # one line: a sentence only
+    ("Israel's biggest ally is the United States of America today.\nSentence: The US. [1]",
+     ("", "Israel's biggest ally is the United States of America today. The US. [1]")),
+])
+def test_model_text_splits_into_short_answer_and_sentence(text, expected):
+    from rag.answering.generation import split_short_answer
+
+    assert split_short_answer(text) == expected
+
+
+def test_local_short_answer_is_the_models_when_a_cited_passage_states_it(make):
+    model = FakeModel(SHORT_REPLY)
+    engine = make(model, short_answer=True)
+    parts = list(engine.answer_stream(QUESTION, mode="local"))
+    reply = parts[-1]
+    assert "Short answer:" in model.prompts[-1] and model.prompts[-1].endswith("Short answer:")
+    assert parts[-2] == "The US\n\nThe US decided not to use its veto power [1]."  # no label
+    assert reply.mode == "local" and reply.text == "The US decided not to use its veto power. [1]"
+    assert reply.short is not None and reply.short.text == "The US" and reply.short.markers == "[1]"
+    for span in reply.short.spans:
+        assert engine.article(span.article_id).text[span.start:span.end] == "The US"
+    assert not any("short answer" in n for n in reply.notes)
+
+
+def test_local_short_answer_in_no_cited_passage_is_replaced_by_the_extractive_one(make):
+    engine = make(FakeModel("France\nSentence: The US decided not to use its veto power [1]."),
+                  short_answer=True)
+    reply = engine.answer(QUESTION, mode="local")
+    extractive = engine.answer(QUESTION)
+    assert reply.mode == "local" and extractive.short is not None
+    assert reply.short == extractive.short
+    assert "'France'" in reply.notes[-1] and "occurs in no cited passage" in reply.notes[-1]
+    assert "extractive short answer" in reply.notes[-1]
+
+
+def test_local_short_answer_repeating_the_question_is_replaced(make):
+    engine = make(FakeModel("veto power\nSentence: The US decided not to use its veto power [1]."),
+                  short_answer=True)
+    reply = engine.answer(QUESTION, mode="local")
+    assert reply.short is None or reply.short.text != "veto power"
+    assert "only repeats the question" in reply.notes[-1]
+
+
+def test_local_answer_without_short_answers_keeps_the_plain_prompt(make):
+    model = FakeModel("The US decided not to use its veto power [1].")
+    reply = make(model).answer(QUESTION, mode="local")
+    assert "Short answer:" not in model.prompts[-1] and reply.short is None
+
+
+def test_local_answer_that_fails_the_check_falls_back_with_the_extractive_short_answer(make):
+    engine = make(FakeModel("Storm\nSentence: Aliens landed in Paris [1]."), short_answer=True)
+    reply = engine.answer(QUESTION, mode="local")
+    extractive = engine.answer(QUESTION)
+    assert reply.mode == "extractive" and "not supported" in reply.notes[-1]
+    assert extractive.short is not None and reply.short == extractive.short
+    assert reply.text == extractive.text

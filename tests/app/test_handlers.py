@@ -82,7 +82,7 @@ def test_an_answer_streams_then_shows_its_sources_and_remembers_the_plain_turn()
     assert r"\[1\]" in done.messages[-1]["content"] and "**Sources**" in done.messages[-1]["content"]
     assert 'data-cite="1"' in done.sources and done.article == "" and done.question == ""
     assert done.citations["1"] == {"number": 1, "article_id": "a1", "start": 0, "end": 36,
-                                   "quotes": [[0, 36]]}
+                                   "quotes": [[0, 36]], "answer": []}
     assert done.turns == [["Who approved the wall (and when)?", TEXT + " [1]"]]
 
 

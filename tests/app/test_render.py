@@ -85,3 +85,29 @@ def test_article_view_outlines_the_cited_passage_in_the_whole_text():
     view = article_view(Article, 2, 14, 37, [(14, 36)])
     assert '<span class="target"><mark>The wall was approved.</mark> </span>' in view
     assert "Intro &amp; more." in view and "Wall &lt;vote&gt;" in view
+
+
+def test_sources_panel_puts_the_short_answer_in_bold_inside_the_highlighted_quote():
+    hit = _hit(text="Before. The wall was approved by 14 votes. After <b>14</b>.")
+    reply = replace(_answer(hit, (108, 142)), short=ShortAnswer(
+        "14", "number", (ShortAnswerSpan(1, "a1", 133, 135), ShortAnswerSpan(1, "a1", 152, 154))))
+    panel = sources_panel(reply)
+    assert ('<mark>The wall was approved by <strong class="short-answer">14</strong> votes.'
+            '</mark>') in panel
+    # Outside the quote too, and article text around it stays escaped.
+    assert 'After &lt;b&gt;<strong class="short-answer">14</strong>&lt;/b&gt;.' in panel
+
+
+def test_sources_panel_without_a_short_answer_marks_only_the_quotes():
+    panel = sources_panel(_answer(_hit()))
+    assert "short-answer" not in panel and "<mark>The wall was approved.</mark>" in panel
+
+
+def test_article_view_puts_the_short_answer_in_bold_where_it_occurs():
+    class Article:
+        id, title, source, date, url = "a1", "Wall vote", None, None, None
+        text = "Intro. The wall was approved by 14 votes. The end."
+
+    view = article_view(Article, 1, 7, 41, [(7, 41)], [(32, 34)])
+    assert ('<mark>The wall was approved by <strong class="short-answer">14</strong> votes.'
+            '</mark>') in view

@@ -201,3 +201,29 @@ def test_phone_width_stacks_sources_under_the_chat_without_sideways_scrolling(ap
     assert sources["y"] > chat["y"] + chat["height"]
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.context.close()
+
+
+@pytest.fixture(scope="module")
+def short_app(seed_engine):
+    """The chat on the seed articles with short answers on (off by default)."""
+    from rag.engine import Engine
+
+    engine = Engine(seed_engine.settings.replace(short_answer=True), vectors=seed_engine.vectors)
+    with running_app(engine) as url:
+        yield url, engine
+
+
+def test_short_answer_comes_first_in_bold_and_is_bold_inside_the_cited_passages(short_app,
+                                                                                 browser):
+    page = open_page(short_app, browser)
+    ask(page, "How many nations backed the resolution?")
+    first_bold = page.evaluate("[...document.querySelectorAll('#chat .bot')].pop()"
+                               ".querySelector('strong')?.innerText")
+    assert first_bold == "14" and last_answer(page).startswith("14")
+    in_sources = page.locator("#sources .source mark strong.short-answer")
+    assert in_sources.count() >= 1 and set(in_sources.all_inner_texts()) == {"14"}
+    card = page.locator("#sources .source", has=page.locator("strong.short-answer")).first
+    card.locator("button.open-article").click()
+    page.wait_for_selector("#article-view .target")
+    assert page.locator("#article-view mark strong.short-answer").all_inner_texts() == ["14"]
+    page.context.close()
