@@ -58,7 +58,7 @@ Each command's --help has its options and more examples:
 
 PERF_EXAMPLES = r"""examples:
   rag-bench perf                         the seed articles, 20 built-in news questions
-  rag-bench perf --backend onnx-int8     the same with the int8 ONNX model
+  rag-bench perf --embed-backend onnx-int8  the same with the int8 ONNX model
   rag-bench perf --articles ../shared/eval/news-dev/articles.jsonl \
       --questions ../shared/eval/news-dev/questions.jsonl --json
 """
