@@ -34,7 +34,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from ..index.backend import EmbeddedSearchable, Filters, Passage, Searchable, open_searchable
+from ..index.backend import (
+    EmbeddedSearchable,
+    Filters,
+    Passage,
+    Searchable,
+    open_searchable,
+)
 from ..index.store import StoredIndex
 from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
