@@ -538,9 +538,11 @@ def format_status(status: dict) -> str:
     if "version" not in status:
         return f"No usable index: {status.get('reason')}"
     chunking = status.get("chunking") or {}
+    size = f"{status['size_bytes'] / 1e6:.1f} MB, " if status.get("size_bytes") is not None \
+        else ""
     lines = [
-        f"index      {status['index_dir']} ({status['version']}, "
-        f"{status['size_bytes'] / 1e6:.1f} MB, built {status['built_at']})",
+        f"index      {status['index_dir']} ({status['version']}, {size}"
+        f"built {status['built_at']})",
         f"articles   {status['articles']} ({status['chunks']} chunks)",
         f"model      {status['model']} ({status['dimension']}-d)",
         f"chunking   {chunking.get('max_tokens')} tokens, {chunking.get('overlap_tokens')} "
