@@ -81,7 +81,8 @@ from .store import (
 )
 
 __all__ = ["MilvusIndex", "MilvusSearchable", "MilvusUnavailable", "milvus_uri",
-           "collection_exists", "start_lite_server"]
+           "collection_exists", "drop_collections", "start_lite_server", "filter_expression",
+           "chunk_id"]
 
 logger = logging.getLogger("rag")
 
@@ -177,13 +178,15 @@ def _client(settings):
         client = _clients.get(key)
         if client is not None:
             return client
-        # pymilvus logs every failed request at ERROR; ours say what failed, once.
-        logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
         try:
             from pymilvus import MilvusClient
         except ImportError:
             raise MilvusUnavailable("the milvus backend needs pymilvus and milvus-lite: "
                                     "`pip install -e .` installs them") from None
+        # pymilvus logs every failed request at ERROR; our messages say what
+        # failed, once (set after the import, which configures its loggers).
+        for name in ("pymilvus", "pymilvus.milvus_client"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         if _is_local(uri):
             name = Path(uri).name
             if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", name):
@@ -218,6 +221,15 @@ def _request(settings, what: str):
         if type(exc).__module__.split(".")[0] not in ("pymilvus", "grpc"):
             raise
         raise MilvusUnavailable(f"{_where(settings)}: {what} failed: {_reason(exc)}") from None
+
+
+def drop_collections(settings) -> None:
+    """Drop the index's three collections (a scratch index, after an evaluation)."""
+    c = _Collections(settings)
+    with c.request("dropping the collections"):
+        for name in (c.passages, c.articles, c.meta):
+            if c.client.has_collection(name, timeout=REQUEST_TIMEOUT):
+                c.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
 
 
 def collection_exists(settings) -> bool:
