@@ -86,8 +86,11 @@ __all__ = ["MilvusIndex", "MilvusSearchable", "MilvusUnavailable", "milvus_uri",
 
 logger = logging.getLogger("rag")
 
-#: Seconds a request may take, retries included, before it fails with a message.
-REQUEST_TIMEOUT = 30
+#: Seconds a read or search may take, retries included, before it fails with a
+#: message (the chat's reader waits no longer than this for a server that went away).
+REQUEST_TIMEOUT = 10
+#: Seconds a write (a batch of upserts, a delete) may take, retries included.
+WRITE_TIMEOUT = 60
 #: Seconds to reach the server at all.
 CONNECT_TIMEOUT = 10
 #: BM25 parameters: the embedded index's (:class:`rag.index.lexical.LexicalIndex`).
@@ -478,13 +481,13 @@ class _Collections:
     def upsert(self, name: str, rows: list[dict], what: str, renew=None) -> None:
         for start in range(0, len(rows), BATCH):
             with self.request(what):
-                self.client.upsert(name, rows[start:start + BATCH], timeout=REQUEST_TIMEOUT)
+                self.client.upsert(name, rows[start:start + BATCH], timeout=WRITE_TIMEOUT)
             if renew is not None:
                 renew()
 
     def delete(self, name: str, expression: str, what: str) -> None:
         with self.request(what):
-            self.client.delete(name, filter=expression, timeout=REQUEST_TIMEOUT)
+            self.client.delete(name, filter=expression, timeout=WRITE_TIMEOUT)
 
     def put(self, key: str, value: str) -> None:
         self.upsert(self.meta, [{"key": key, "value": value, "dummy": [0.0, 0.0]}],

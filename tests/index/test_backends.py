@@ -232,3 +232,27 @@ def test_an_interrupted_change_leaves_the_old_passages_answering(
     storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
     assert len(storm) == 1 and "Millions" in storm[0].text
     assert reader.status()["chunks"] == 3
+
+
+@pytest.mark.e2e
+def test_a_server_that_goes_away_fails_requests_cleanly_and_is_used_again_when_back(
+        tmp_path, fake_embedder, write_articles, monkeypatch):
+    from rag.index import milvus
+
+    monkeypatch.setattr(milvus, "REQUEST_TIMEOUT", 3)
+    port = free_port()
+    server = milvus.start_lite_server(tmp_path / "gone.db", port)
+    settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO}),
+                                  index_dir=tmp_path / "idx", backend="milvus",
+                                  milvus_uri=f"http://127.0.0.1:{port}")
+    engine = Engine(settings, fake_embedder)
+    try:
+        engine.build(progress=False)
+        server.stop()
+        with pytest.raises(milvus.MilvusUnavailable, match=f"127.0.0.1:{port}.*searching failed"):
+            engine.retrieve("veto")
+        server = milvus.start_lite_server(tmp_path / "gone.db", port)
+        monkeypatch.setattr(milvus, "REQUEST_TIMEOUT", 30)   # reconnecting takes a while
+        assert engine.retrieve("veto")[0].article_id == "veto"
+    finally:
+        server.stop()
