@@ -190,6 +190,12 @@ def _client(settings):
         # failed, once (set after the import, which configures its loggers).
         for name in ("pymilvus", "pymilvus.milvus_client"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        # pymilvus 2.5 "checks" each VARCHAR value of a row character by character
+        # (a string taken for a list of strings): a third of a build's time, and
+        # no check at all. The server checks lengths; we cut values to fit.
+        from pymilvus.client import entity_helper
+
+        entity_helper.CHECK_STR_ARRAY = False
         if _is_local(uri):
             name = Path(uri).name
             if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", name):
@@ -291,7 +297,7 @@ def _passage_record(article: Article, chunk: Chunk, cid: int, vector) -> dict:
     return {"chunk_id": cid, "article_hash": article.content_hash, **_metadata(article),
             "start_char": chunk.start, "end_char": chunk.end, "n_tokens": chunk.n_tokens,
             "text": chunk.text, "words": _words(searchable_text(article, chunk.text)),
-            "vector": [float(x) for x in vector]}
+            "vector": np.asarray(vector, dtype=np.float32).tolist()}
 
 
 def _article_records(article: Article) -> tuple[dict, list[dict]]:
@@ -484,6 +490,13 @@ class _Collections:
                 self.client.upsert(name, rows[start:start + BATCH], timeout=WRITE_TIMEOUT)
             if renew is not None:
                 renew()
+
+    def flush(self) -> None:
+        """Seal what a build wrote, so the server searches it through its indexes
+        (growing segments are searched by brute force, BM25 included)."""
+        with self.request("flushing"):
+            for name in (self.passages, self.articles, self.meta):
+                self.client.flush(name, timeout=WRITE_TIMEOUT)
 
     def delete(self, name: str, expression: str, what: str) -> None:
         with self.request(what):
@@ -711,6 +724,7 @@ class MilvusIndex(Index):
                     "n_articles": len(everything), "n_chunks": n_chunks,
                     "days": {d.isoformat(): n for d, n in sorted(days.items())}}
         c.put("manifest", json.dumps(manifest))
+        c.flush()
         return len(everything), n_chunks
 
     def status(self) -> dict:
@@ -816,7 +830,7 @@ class MilvusSearchable:
         return out
 
     def dense(self, vector: np.ndarray, n: int, filters: Filters) -> dict[int, float]:
-        vector = [float(x) for x in np.asarray(vector, dtype=np.float32).ravel()]
+        vector = np.asarray(vector, dtype=np.float32).ravel().tolist()
         return self._visible(self._search(self.collections.passages, vector, "vector", "IP",
                                           n, filters, _PASSAGE_FIELDS))
 
