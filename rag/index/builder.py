@@ -311,7 +311,7 @@ class Index:
 
         def plan(previous: StoredIndex | None) -> tuple[_Plan, Collection]:
             if previous is None:
-                raise IndexMissing(f"no index in {self.settings.index_dir}; nothing to remove")
+                raise IndexMissing(f"no index in {self.location}; nothing to remove")
             known = previous.articles
             missing.extend(aid for aid in article_ids if aid not in known)
             gone = {aid for aid in article_ids if aid in known}

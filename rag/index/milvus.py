@@ -56,6 +56,7 @@ import threading
 import time
 import types
 import uuid
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,8 @@ MAX_ARTICLE_WORDS = 60_000
 LEASE_SECONDS = 60
 #: Rows per insert (a gRPC message stays well under its 64 MB limit).
 BATCH = 500
+#: Passages (and their articles' days) a reader remembers from its searches.
+REMEMBERED = 100_000
 #: Milvus answers at most this many results per search.
 MAX_LIMIT = 16_384
 
@@ -676,7 +679,7 @@ class MilvusIndex(Index):
         c = self.collections
         s = self.settings
         renew = self._lease.renew if self._lease else None
-        if rebuild and previous is not None:
+        if rebuild:   # also what an interrupted first build left (it wrote no manifest)
             c.drop_index()
         c.create(self.embedder.dim)
         by_id = {a.id: a for a in fresh}
@@ -774,8 +777,10 @@ class MilvusSearchable:
         self.size = int(manifest.get("n_chunks", 0))
         self._days = {dt.date.fromisoformat(d): n for d, n in manifest.get("days", {}).items()}
         self.newest_day = max(self._days, default=None)
-        self._passages: dict[int, Passage] = {}
-        self._article_days: dict[str, dt.date | None] = {}
+        # What the searches returned, for passages() and article_days(): the
+        # most recent ones (a query reads back its own, which are the newest).
+        self._passages: OrderedDict[int, Passage] = OrderedDict()
+        self._article_days: OrderedDict[str, dt.date | None] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -814,8 +819,6 @@ class MilvusSearchable:
                 current[row["article_id"]] = row
         out = {}
         with self._lock:
-            if len(self._passages) > 50_000:
-                self._passages.clear()
             for entity, score in rows:
                 record = current.get(entity["article_id"])
                 if record is None or record["hash"] != entity["article_hash"]:
@@ -826,7 +829,12 @@ class MilvusSearchable:
                 chunk = Chunk(entity["article_id"], entity["start_char"], entity["end_char"],
                               entity["text"], entity["n_tokens"])
                 self._passages[cid] = Passage(cid, article, chunk)
+                self._passages.move_to_end(cid)
+                self._article_days.move_to_end(entity["article_id"])
                 out[cid] = score
+            for remembered in (self._passages, self._article_days):
+                while len(remembered) > REMEMBERED:
+                    remembered.popitem(last=False)
         return out
 
     def dense(self, vector: np.ndarray, n: int, filters: Filters) -> dict[int, float]:
