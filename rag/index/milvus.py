@@ -689,12 +689,18 @@ class MilvusIndex(Index):
             c.delete(c.passages, _in("article_id", ids), "clearing unfinished passages")
         # 2. The new passages (invisible until their article's record says their hash).
         place: dict[str, int] = {}
-        rows = []
-        for chunk, vector in zip(chunks, vectors):
+        ids = []
+        for chunk in chunks:
             article = by_id[chunk.article_id]
-            n = place[article.id] = place.get(article.id, -1) + 1
-            rows.append(_passage_record(article, chunk, chunk_id(article, n), vector))
-        c.upsert(c.passages, rows, "writing passages", renew)
+            place[article.id] = place.get(article.id, -1) + 1
+            ids.append(chunk_id(article, place[article.id]))
+        for start in range(0, len(chunks), BATCH):   # records made batch by batch: a
+            c.upsert(c.passages, [                   # vector as a list is 10x its array
+                _passage_record(by_id[chunk.article_id], chunk, cid, vector)
+                for chunk, cid, vector in zip(chunks[start:start + BATCH],
+                                              ids[start:start + BATCH],
+                                              vectors[start:start + BATCH])],
+                "writing passages", renew)
         # 3. The switch: article records (and the rest of long articles' text).
         records, rest = [], []
         for article in fresh:
