@@ -248,6 +248,7 @@ def test_a_server_that_goes_away_fails_requests_cleanly_and_is_used_again_when_b
     engine = Engine(settings, fake_embedder)
     try:
         engine.build(progress=False)
+        assert engine.retrieve("veto")[0].article_id == "veto"   # the session is open
         server.stop()
         with pytest.raises(milvus.MilvusUnavailable, match=f"127.0.0.1:{port}.*searching failed"):
             engine.retrieve("veto")
