@@ -142,9 +142,20 @@ def _flags(settings) -> str:
     return flags
 
 
+class _NotMilvusLite(logging.Filter):
+    """milvus-lite logs its failures on the root logger; ours say the same, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "milvus_lite" not in record.pathname
+
+
 def _allow_milvus_lite_import() -> None:
     """milvus-lite 2.5.1 imports ``pkg_resources`` (for its version number),
-    which setuptools 81+ no longer ships: stand in for the two names it uses."""
+    which setuptools 81+ no longer ships: stand in for the two names it uses.
+    Also keeps its root-logger messages off stderr (ours name the file)."""
+    root = logging.getLogger()
+    if not any(isinstance(f, _NotMilvusLite) for f in root.filters):
+        root.addFilter(_NotMilvusLite())
     try:
         import pkg_resources  # noqa: F401
     except ImportError:
