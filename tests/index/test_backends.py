@@ -257,3 +257,32 @@ def test_a_server_that_goes_away_fails_requests_cleanly_and_is_used_again_when_b
         assert engine.retrieve("veto")[0].article_id == "veto"
     finally:
         server.stop()
+
+
+@pytest.mark.e2e
+def test_a_milvus_lite_file_in_use_by_another_process_is_one_clear_line(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    db = tmp_path / "busy.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from rag.settings import Settings\n"
+         "from rag.index.milvus import _client\n"
+         f"_client(Settings().replace(backend='milvus', milvus_uri={str(db)!r}))"
+         ".list_collections()\n"
+         "print('holding', flush=True)\n"
+         "sys.stdin.read()\n"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        code = main(["ask", "veto?", "--backend", "milvus", "--milvus-uri", str(db),
+                     "--articles", str(tmp_path / "none"), "--index", str(tmp_path / "idx")])
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and err.count("\n") == 0
+        assert str(db) in err and "another process" in err
+    finally:
+        holder.communicate("", timeout=30)
