@@ -3,22 +3,26 @@ retrieved passage.
 
 1. **What the question asks for** (:func:`question_target`): a number (how
    many / how much / how old), a percentage, a date (when, what year), a
-   person (who), a place (where, which country), an organisation or other
-   name (which company, which team), or a thing named by the noun after
-   "which" ("which seed" -> "sesame seeds"). Why / how-did questions want an
-   explanation, what-did-X-say questions a statement, and a question naming no
-   kind of thing ("what is the book titled?") is not typed: these get no short
-   answer, only the sentence answer.
+   person (who; "this leader" in a quiz's blank), a place (where, which
+   country, which country's ...), an organisation or other name (which
+   company, which team), a title (which film, what is the book titled), or a
+   thing named by the noun after "which" ("which seed" -> "sesame seeds").
+   Why / how-did questions want an explanation, what-did-X-say questions a
+   statement, and a question naming no kind of thing is not typed: these get
+   no short answer, only the sentence answer.
 2. **Candidates** (:func:`candidates`) of that kind from every sentence of
    every retrieved passage: numbers and dates as the facts parser reads them
-   (:mod:`rag.text.facts`), names as runs of capitalised words, things as
-   "<word> <the question's noun>". The question's own words are not an answer.
-3. **The vote** (:func:`vote`): an occurrence counts by its passage's rank and
-   by how many of the question's words stand in its sentence (more if the
-   extractive answer quotes that sentence); each article counts once per
-   candidate, so a phrase that several outlets state near the question's words
-   wins. A short name ("McCarthy") lends its votes to the longer names that
-   contain it; the longest of them stated about as often is shown.
+   (:mod:`rag.text.facts`), names as runs of capitalised words, countries and
+   US states from :mod:`rag.text.places` when the question asks for one
+   ("Chinese" votes for China), quoted titles, things as "<word> <the
+   question's noun>". The question's own words are not an answer.
+3. **The vote** (:func:`vote`): an occurrence counts by its passage's rank,
+   by how many of the question's words stand in its sentence and how close
+   they stand to it (rarer words count more; more if the extractive answer
+   quotes that sentence); each article counts once per candidate, so a phrase
+   that several outlets state near the question's words wins. A short name
+   ("McCarthy") lends its votes to the longer names that contain it; the
+   longest of them stated about as often is shown.
 """
 
 from __future__ import annotations
@@ -30,19 +34,40 @@ from dataclasses import dataclass, replace
 
 from ..text.facts import dates, numbers, people, term
 from ..text.normalize import normalize_answer_text
-from ..text.sentences import split_sentences
-from ..text.words import STOP_WORDS, content_words
-from ..types import Answer, Citation, Hit, ShortAnswer, ShortAnswerSpan, outlet_name
+from ..text.places import US_STATES, country_of, place_kind
+from ..text.sentences import clause_spans, split_sentences
+from ..text.words import STOP_WORDS, content_words, stem
+from ..types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    Hit,
+    ShortAnswer,
+    ShortAnswerSpan,
+    cited_text,
+    outlet_name,
+)
 
 __all__ = ["Target", "Phrase", "question_target", "candidates", "vote", "short_answer",
            "with_short_answer"]
 
 #: What each further occurrence of a candidate in the same article adds to its vote.
 _REPEAT_SHARE = 0.3
-#: Characters either side of a candidate that count as near it.
-_WINDOW = 40
+#: Words from a candidate at which a question word's pull falls by 1/e.
+PROXIMITY_WORDS = 5.0
+#: How much the whole sentence's match counts beside the words next to the candidate.
+NEAR_SHARE = 0.5
+TITLE_QUOTED = 3.0
+_ANY_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 #: How many passages' occurrences a short answer cites at most.
 MAX_CITED_PASSAGES = 3
+#: A short answer whose vote is weaker than this is not shown (the sentence
+#: answer stays as it is). On news-dev every short answer below 0.28 was
+#: wrong, as was every short answer of an answer that abstained (docs/answers.md).
+SHORT_ANSWER_FLOOR = 0.25
+#: The sentence answer that proves a short answer: words at most (two sentences).
+MAX_PROOF_WORDS = 60
+_MIN_PROOF_WORDS = 12
 
 _PLACE_NOUNS = frozenset("""
 country countries state states city cities nation region continent town island province
@@ -59,13 +84,20 @@ _PERSON_NOUNS = frozenset("""
 person man woman leader player politician star actor actress singer president senator
 official member figure rapper pope ceo executive lawmaker candidate athlete celebrity author
 director governor judge artist musician quarterback coach prince princess king queen minister
-republican democrat billionaire founder comedian host musician royal
+republican democrat billionaire founder comedian host musician royal icon superstar
+wrestler skier musicians players stars opponent counterpart
+""".split())
+#: Works known by a title, often quoted: "which film" -> “Everything Everywhere All at Once”.
+_TITLE_NOUNS = frozenset("""
+film films movie movies book books memoir novel show shows sitcom series song songs ballad
+album cartoon comedy drama play musical documentary episode podcast slogan
 """.split())
 _CATEGORY_SKIP = frozenset({"type", "kind", "sort", "form", "of"})
 _AUXILIARIES = frozenset("""
 is was are were did does do has have had will would can could should may might be been
 in on at to for from with by this that these those after before during recently now
 """.split())
+_PARTICLES = frozenset("back up down out off over away".split())
 _MONTHS_AND_DAYS = frozenset("""
 january february march april may june july august september october november december
 monday tuesday wednesday thursday friday saturday sunday
@@ -75,7 +107,7 @@ _TIME_UNITS = frozenset("""
 year years month months week weeks day days hour hours minute minutes second seconds
 decade decades century centuries
 """.split())
-_NUMBER_WORD = re.compile(r"^\S+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
+_NUMBER_WORD = re.compile(r"^[^\s-]+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
                           re.IGNORECASE)
 
 
@@ -102,6 +134,21 @@ class Phrase:
     weight: float       # the occurrence's vote
 
 
+def _blank_target(q: str) -> Target:
+    """What a statement ending in a blank asks for: the kind of "this <noun>"
+    ("this leader": a person), someone after "by:", else nothing."""
+    if not q.rstrip().endswith(":"):
+        return Target(None)
+    if re.search(r"\bby\s*:$", q):
+        return Target("person")
+    for noun in reversed(re.findall(r"\bthis (\w+)", q)):
+        for nouns, kind in ((_PERSON_NOUNS, "person"), (_ORG_NOUNS, "name"),
+                            (_PLACE_NOUNS, "place")):
+            if noun in nouns or noun.rstrip("s") in nouns:
+                return Target(kind, noun=noun)
+    return Target(None)
+
+
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’]+")
 _WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b")
 
@@ -112,8 +159,8 @@ def question_target(question: str) -> Target:
     who were impacted? " is not a "who" question when it starts "Which airline")."""
     q = " ".join(question.lower().replace("’", "'").split())
     asking = [s for s in re.split(r"(?<=[.?!:])\s+", q) if _WH.search(s)]
-    if not asking:      # "... previously held by:": no kind of thing asked for
-        return Target(None)
+    if not asking:      # a quiz's blank: "... talks with this leader, his counterpart:"
+        return _blank_target(q)
     q = asking[-1][_WH.search(asking[-1]).start():]
     if re.match(r"why\b|how\b(?!\s+(?:many|much|long|old|far|big|large|tall|high|often|"
                 r"fast|few|deep|heavy)\b)", q):
@@ -131,6 +178,14 @@ def question_target(question: str) -> Target:
     when = re.match(r"(?:what|which) (year|day|date|month|time|decade|century)\b", q)
     if when or q.startswith("when"):
         return Target("date", noun=when.group(1) if when else "")
+    owner = re.match(r"(?:which|what) (?:us )?(\w+)'s\b", q)
+    if owner and owner.group(1) in _PLACE_NOUNS:    # "which country's prime minister"
+        return Target("place", noun=owner.group(1))
+    if owner and owner.group(1) in _ORG_NOUNS:      # "which broadcaster's journalists"
+        return Target("name", noun=owner.group(1))
+    if re.search(r"\b(?:titled|called|named)\s*\?", q):     # "what is the book titled?"
+        return Target("title")
+    q = re.sub(r"^(which|what) of (?:these|the following)\b", r"\1", q)
     if re.match(r"who", q):
         return Target("person")
     if q.startswith("where"):
@@ -147,13 +202,16 @@ def question_target(question: str) -> Target:
         # "which three-digit phone number", "what age was she" (just the number)
         return Target("number", noun=words[-1], unit_asked="age" in words)
     for word in reversed(words):
-        for nouns, kind in ((_PLACE_NOUNS, "place"), (_PERSON_NOUNS, "person"),
+        for nouns, kind in ((_TITLE_NOUNS, "title"), (_PLACE_NOUNS, "place"), (_PERSON_NOUNS, "person"),
                             (_ORG_NOUNS, "name")):
             if word in nouns or word.rstrip("s") in nouns:
                 return Target(kind, noun=word)
     # A third word is more often the verb ("which type of renewable energy hit").
     # Without a noun ("what is the book titled?") no kind of phrase is asked for:
     # the sentence answer alone.
+    if len(words) > 1 and (words[1] in _PARTICLES or re.search(
+            rf"\b{re.escape(words[1])} (?:the|a|an|its|his|her|their)\b", q)):
+        words = words[:1]       # "what vegetable replaces the chicken", "which species back"
     return Target("thing", noun=words[min(len(words), 2) - 1]) if words else Target(None)
 
 
@@ -229,6 +287,26 @@ def _place_part(sentence: str, start: int, end: int) -> tuple[int, int]:
     return start, start + words[-1].end() if words else end
 
 
+_COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
+_STATE_NOUNS = frozenset({"state", "states"})
+_REGIONS = frozenset(("europe", "asia", "africa", "america", "americas", "antarctica",
+                      "oceania", "arctic", "middle east", "west coast", "east coast",
+                      "midwest", "latin america", "south america", "north america"))
+
+
+def _place_key(text: str, key: str, noun: str) -> str | None:
+    """What a place votes as, if it is the kind of place asked for: a country
+    for "which country" (its adjective too: "Chinese" votes for China), a US
+    state for "which state", neither for "which city"; ``None`` otherwise."""
+    if noun in _COUNTRY_NOUNS:
+        return country_of(text)
+    if noun in _STATE_NOUNS:
+        return key if key in US_STATES else None
+    if noun in ("city", "cities", "capital", "town"):
+        return None if place_kind(text) or key in _REGIONS else key
+    return key
+
+
 def _name_bonus(sentence: str, start: int, text: str, target: Target) -> float:
     """More votes for a name shaped like what is asked: a person's two or three
     words, a place after "in" / "from", a name holding the question's noun
@@ -246,7 +324,8 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
                     asked_values: set) -> list[tuple[int, int, str, str, float]]:
     out = []
     for m in numbers(sentence):
-        if m.value in asked_values or (target.kind == "percent") != (m.unit == "%"):
+        if m.value in asked_values or (target.kind == "percent") != (m.unit == "%") \
+                and target.noun != "much":      # "dropped by how much": 80% answers it
             continue
         start, text, bonus_money = m.start, m.text, 1.0
         if start and sentence[start - 1] in "$£€":     # "$500": the currency is the unit
@@ -303,8 +382,22 @@ def _noun_phrases(sentence: str, noun: str, asked: set[str]
     return out
 
 
-def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset()
-               ) -> list[Phrase]:
+_QUOTE = re.compile(r"[“\"‘]([^”\"’“‘]{2,80}?)[”\"’](?![a-z])")
+
+
+def _quoted(sentence: str, asked: set[str]) -> list[tuple[int, int, str, str, float]]:
+    """Quoted titles ("the memoir “Spare”"), not quoted speech (over eight words)."""
+    out = []
+    for m in _QUOTE.finditer(sentence):
+        text = m.group(1).strip(" ,.")
+        if not text or len(text.split()) > 8 or content_words(text) <= asked:
+            continue
+        out.append((m.start(1), m.start(1) + len(text), text,
+                    normalize_answer_text(text, drop_articles=True), TITLE_QUOTED))
+    return out
+
+
+def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset()) -> list[Phrase]:
     """Every occurrence of a phrase of the kind ``question`` asks for in ``hits``,
     with its vote. ``quoted`` holds article spans of the sentences the
     extractive answer quotes (as ``(hit position, sentence start)``)."""
@@ -336,6 +429,18 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     def nearness(text: str) -> float:
         return sum(rarity[w] for w in content_words(text) & asked) / total
 
+    def closeness(words: list[tuple[int, int, str]], a: int, b: int) -> float:
+        """How close the question's words stand to the phrase at ``a:b``,
+        word by word (rarer words count more), each decaying with distance."""
+        best: dict[str, int] = {}
+        inside = [i for i, (s, e, _) in enumerate(words) if a <= s < b]
+        first, last = (inside[0], inside[-1]) if inside else (0, -1)
+        for i, (s, e, w) in enumerate(words):
+            if w in asked and not a <= s < b:
+                d = first - i if i < first else i - last
+                best[w] = min(best.get(w, d), d)
+        return sum(rarity[w] * math.exp(-(d - 1) / PROXIMITY_WORDS) for w, d in best.items()) / total
+
     out: list[Phrase] = []
     for (pos, s_start, s_end, sentence), held in zip(sentences, holding):
         if not held:
@@ -343,6 +448,7 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
         rank_weight = 1 / math.sqrt(1 + pos)
         if True:
             near = nearness(sentence)
+            positions = [(m.start(), m.end(), stem(m.group().strip("'’-"))) for m in _ANY_WORD.finditer(sentence)]
             found = []
             if target.kind in ("number", "percent"):
                 found = _number_phrases(sentence, target, asked_stems, asked_values)
@@ -356,6 +462,10 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
                     text = sentence[a:b]
                     words = content_words(text)
                     key = normalize_answer_text(text, drop_articles=True)
+                    if target.kind == "place":
+                        key = _place_key(text, key, target.noun)
+                        if key is None:
+                            continue
                     if not words or words <= asked or set(key.split()) & asked_names:
                         continue    # a name of the question's own is not its answer
                     # Partly the question's words ("Golden Globe Awards" for a
@@ -365,11 +475,12 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
                                   echo * _name_bonus(sentence, a, text, target)))
                 if target.kind == "thing" and target.noun:
                     found += _noun_phrases(sentence, target.noun, asked)
+                if target.kind == "title":
+                    found += _quoted(sentence, asked)
             weight = rank_weight * (1.5 if (pos, s_start) in quoted else 1.0)
             # Near the question's words: in the sentence, and within a few words.
             out += [Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
-                           weight * bonus * (0.1 + (near + nearness(
-                               sentence[max(0, a - _WINDOW):b + _WINDOW])) / 2))
+                           weight * bonus * (0.1 + NEAR_SHARE * near + (1 - NEAR_SHARE) * closeness(positions, a, b)))
                     for a, b, text, key, bonus in found]
     return out
 
@@ -426,7 +537,10 @@ def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = 
     if won is None:
         return None
     key, score = won
-    chosen = sorted((p for p in phrases if p.key == key), key=lambda p: (-p.weight, p.hit_pos))
+    # (a country named, rather than its adjective: "China", not "Chinese")
+    chosen = sorted((p for p in phrases if p.key == key),
+                    key=lambda p: (normalize_answer_text(p.text, drop_articles=True) != key,
+                                   -p.weight, p.hit_pos))
     # Shown as the best-voted occurrence writes it.
     return chosen[0].text, score, chosen
 
@@ -438,11 +552,7 @@ def with_short_answer(answer: Answer) -> Answer:
     if answer.abstained or not answer.hits:
         return answer
     hits = answer.hits
-    number_of = {}
-    for c in answer.citations:
-        pos = next((i for i, h in enumerate(hits) if h == c.hit), None)
-        if pos is not None:
-            number_of[pos] = c.number
+    number_of = _numbers(answer)
     quoted = set()
     for c in answer.citations:
         pos = next((p for p, n in number_of.items() if n == c.number), None)
@@ -451,7 +561,7 @@ def with_short_answer(answer: Answer) -> Answer:
                 if s_start <= q_start < s_end:
                     quoted.add((pos, s_start))
     found = short_answer(answer.question, hits, quoted)
-    if found is None:
+    if found is None or found[1] < SHORT_ANSWER_FLOOR:
         return answer
     text, score, occurrences = found
     citations = list(answer.citations)
@@ -470,4 +580,64 @@ def with_short_answer(answer: Answer) -> Answer:
     outlets = tuple(dict.fromkeys(outlet_name(hits[p.hit_pos]) for p in occurrences))
     kind = question_target(answer.question).kind or ""
     short = ShortAnswer(text, kind, spans, round(score, 4), outlets)
-    return replace(answer, short=short, citations=citations)
+    best = next(p for p in occurrences if p.hit_pos in passages)
+    return proven(replace(answer, short=short, citations=citations), best)
+
+
+def proven(answer: Answer, best: Phrase) -> Answer:
+    """The sentence answer cut to what proves the short answer: the best
+    sentence, and when it does not state the short answer, the sentence that
+    does (``best``, the strongest occurrence), clipped to the clauses around it
+    when long: at most two sentences and :data:`MAX_PROOF_WORDS` words.
+    Citations no longer quoted are dropped and the rest renumbered."""
+    short, first = answer.short, answer.sentences[:1]
+    if short is None or not first:
+        return answer
+    hit = answer.hits[best.hit_pos]
+    sentences = list(first)
+    if short.text.lower() not in first[0].text.lower():
+        number = next(n for p, n in _numbers(answer).items() if p == best.hit_pos)
+        start, end = _clip(hit, best, MAX_PROOF_WORDS - len(first[0].text.split()))
+        proof = hit.text[start - hit.start:end - hit.start].strip()
+        sentences.append(AnswerSentence(proof[:1].upper() + proof[1:], (number,)))
+        answer = replace(answer, citations=[
+            replace(c, quotes=tuple(dict.fromkeys((*c.quotes, (start, end)))))
+            if c.number == number else c for c in answer.citations])
+    # Renumber: the citations still quoted, in order of first mention.
+    keep = list(dict.fromkeys([n for s in sentences for n in s.citations] +
+                              [sp.citation for sp in short.spans]))
+    new = {old: i + 1 for i, old in enumerate(keep)}
+    by_number = {c.number: c for c in answer.citations}
+    sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
+    short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])
+                                       for sp in short.spans))
+    return replace(answer, sentences=sentences, text=cited_text(sentences), short=short,
+                   citations=[replace(by_number[n], number=new[n]) for n in keep])
+
+
+def _numbers(answer: Answer) -> dict[int, int]:
+    """Hit position -> citation number of the answer's cited passages."""
+    return {pos: c.number for c in answer.citations
+            for pos, h in enumerate(answer.hits) if h == c.hit}
+
+
+def _clip(hit: Hit, phrase: Phrase, words: int) -> tuple[int, int]:
+    """Article offsets of ``phrase``'s sentence, or when it has more than
+    ``words`` words, of the clause holding the phrase and its neighbours."""
+    start, end = phrase.sentence
+    text = hit.text[start - hit.start:end - hit.start]
+    if len(text.split()) <= max(words, _MIN_PROOF_WORDS):
+        return start, end
+    spans = clause_spans(text, at_conjunctions=False)
+    at = next((i for i, (a, b) in enumerate(spans) if a <= phrase.start - start < b), 0)
+    lo = hi = at
+    while True:     # grow around the phrase's clause while it fits
+        grown = False
+        for i in (hi + 1, lo - 1):
+            if 0 <= i < len(spans) and len(text[spans[min(lo, i)][0]:spans[max(hi, i)][1]]
+                                           .split()) <= words:
+                lo, hi, grown = min(lo, i), max(hi, i), True
+                break
+        if not grown:
+            break
+    return start + spans[lo][0], start + spans[hi][1]

@@ -30,10 +30,14 @@ from typing import Callable
 from ..engine import Engine
 from ..search.recency import asked_on
 from ..types import Answer
-from .evaluation import contains_answer, exact_match, token_f1
+from .evaluation import contains_answer, exact_match, settings_used, token_f1
 
 __all__ = ["AnswerReport", "evaluate_answers", "load_questions", "sample", "evaluate",
            "sweep_thresholds", "choose_threshold", "format_report", "format_table"]
+
+#: Settings that shape answers (beside the retrieval ones); the report lists their values.
+ANSWER_SETTINGS = ("top_k", "abstain_below", "max_answer_sentences", "max_candidates",
+                   "merge_above", "short_answer", "corroborate")
 
 #: Abstention thresholds the sweep tries: 0.2 to 0.8 in steps of 0.025.
 SWEEP_THRESHOLDS = [round(0.20 + 0.025 * i, 3) for i in range(25)]
@@ -98,7 +102,7 @@ class ModeResult:
         answerable = lambda o: o.answerable  # noqa: E731
         return {
             "mode": self.mode,
-            "questions": len(self.outcomes),
+            "n_questions": len(self.outcomes),
             "answerable": sum(o.answerable for o in self.outcomes),
             "gold_in_answer": self.share(lambda o: o.contains_gold, answerable),
             "answered_answerable": self.share(lambda o: not o.answer.abstained, answerable),
@@ -110,7 +114,7 @@ class ModeResult:
             "short_em": self.share(lambda o: o.short_em, lambda o: True),
             "short_f1": self.share(lambda o: o.short_f1, lambda o: True),
             "fell_back": sum(o.answer.mode != self.mode for o in self.outcomes),
-            "median_seconds": statistics.median(o.seconds for o in self.outcomes)
+            "answer_ms_p50": round(1000 * statistics.median(o.seconds for o in self.outcomes), 1)
             if self.outcomes else None,
         }
 
@@ -124,11 +128,13 @@ class AnswerReport:
     sweep: list[dict] | None = None         # one row per threshold tried
     chosen: dict | None = None              # the sweep's row :func:`choose_threshold` picks
     sources: dict[str, str] = field(default_factory=dict)  # cited article id -> outlet
+    settings: dict = field(default_factory=dict)   # the settings that shaped the answers
 
     def to_json(self) -> dict:
         return {"abstain_below": self.threshold, "modes": [r.summary() for r in self.results],
                 "sweep": self.sweep,
-                "chosen_threshold": self.chosen["threshold"] if self.chosen else None}
+                "chosen_threshold": self.chosen["threshold"] if self.chosen else None,
+                "settings": self.settings}
 
     def to_markdown(self, table: bool = False) -> str:
         """The summary table (and sweep); with ``table``, one row per question."""
@@ -159,7 +165,9 @@ def evaluate_answers(engine: Engine, questions: list[dict], modes=("extractive",
     articles = {a: engine.article(a) for a in cited}
     sources = {a: article.source for a, article in articles.items()
                if article is not None and article.source}
-    return AnswerReport(results, engine.settings.abstain_below, swept, chosen, sources)
+    used = {**settings_used(engine.settings, {}),
+            **{name: getattr(engine.settings, name) for name in ANSWER_SETTINGS}}
+    return AnswerReport(results, engine.settings.abstain_below, swept, chosen, sources, used)
 
 
 def _never_abstaining(engine: Engine) -> Engine:
@@ -262,11 +270,11 @@ def format_report(summaries: list[dict], sweep: list[dict] | None = None,
              "(answerable) | abstained (unanswerable) | correct | short answer EM | short answer F1 | fell back | median latency |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for s in summaries:
-        lines.append(f"| {s['mode']} | {s['questions']} | {_pct(s['gold_in_answer'])} | "
+        lines.append(f"| {s['mode']} | {s['n_questions']} | {_pct(s['gold_in_answer'])} | "
                      f"{_pct(s['answered_answerable'])} | {_pct(s['abstained_unanswerable'])} | "
                      f"{_pct(s['correct'])} | {_ratio(s.get('short_em'))} | "
                      f"{_ratio(s.get('short_f1'))} | {s['fell_back']} | "
-                     f"{s['median_seconds']:.2f} s |")
+                     f"{s['answer_ms_p50'] / 1000:.2f} s |")
     if threshold is not None:
         lines.insert(0, f"Abstention threshold in use: {threshold:g}\n")
     if sweep:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ..settings import GROUPS, Loaded, SettingError, Settings, load, specs
 from .config import COMMAND_SETTINGS, offered, shown_default
@@ -129,7 +130,8 @@ def make_parser() -> argparse.ArgumentParser:
                "  rag eval news ~/my-news-eval --json --method dense\n"
                "  rag eval news DIR --fusion rrf --article-weight 0 --cache /tmp/emb\n"
                "  rag eval news DIR --recency-weight 0     (no preference for recent stories)\n"
-               "  rag eval answers ~/my-news-eval/questions.jsonl --index ~/news-index --sweep",
+               "  rag eval answers ~/my-news-eval/questions.jsonl --index ~/news-index --sweep\n"
+               "  rag eval answers ~/my-news-eval --sample 40 --json   (scratch index)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     formats = evaluation.add_subparsers(dest="format", required=True, metavar="FORMAT")
     evaluate = argparse.ArgumentParser(add_help=False)  # what `rag eval beir|news` take
@@ -154,7 +156,7 @@ def make_parser() -> argparse.ArgumentParser:
     answers = formats.add_parser(
         "answers", help="answers against gold answers, per answer mode",
         description=EVAL_ANSWERS_DESCRIPTION)
-    answers.add_argument("questions", metavar="QUESTIONS_FILE")
+    answers.add_argument("questions", metavar="QUESTIONS_FILE|DIR")
     _add_answer_eval_flags(answers)
 
     config = _command(
@@ -180,8 +182,10 @@ def make_parser() -> argparse.ArgumentParser:
 EVAL_ANSWERS_DESCRIPTION = (
     "Answer every question of a JSON-lines file (question, answers, answer_in_corpus; "
     "optionally articles, kind, date) with the index and report the share of answerable "
-    "questions whose answer contains a gold answer, abstentions on unanswerable ones and the "
-    "median latency, per mode.")
+    "questions whose answer contains a gold answer, abstentions on unanswerable ones, the "
+    "short answer's exact match and F1 and the median latency, per mode. Given a news "
+    "directory (articles.jsonl, questions.jsonl) instead of a file, its questions are "
+    "answered from its articles, indexed into a scratch index unless --index is given.")
 
 
 def _add_answer_eval_flags(parser: argparse.ArgumentParser) -> None:
@@ -280,16 +284,35 @@ def serve(settings: Settings) -> None:
 
 
 def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
-    """``rag eval answers``: progress on stderr, Markdown tables (or JSON) on stdout."""
+    """``rag eval answers``: progress on stderr, Markdown tables (or JSON) on stdout.
+    A news directory's questions are answered from its own articles: from the
+    ``--index`` given, else from a scratch index of ``articles.jsonl``."""
+    from contextlib import nullcontext
+
     from ..engine import Engine
     from .answer_evaluation import evaluate_answers, load_questions
+    from .evaluation import engine_for, read_news, scratch_index
 
-    questions = load_questions(args.questions)
+    path = Path(args.questions)
+    news = path.is_dir()
+    if news and not (path / "questions.jsonl").is_file():
+        raise ValueError(f"{path} has no questions.jsonl: give a question file or a news "
+                         f"directory (articles.jsonl, questions.jsonl)")
+    questions = load_questions(path / "questions.jsonl" if news else path)
     if args.answerable:
         questions = [q for q in questions if q.get("answer_in_corpus", True)]
-    report = evaluate_answers(
-        Engine(settings), questions, args.modes, sample_size=args.sample, sweep=args.sweep,
-        k=args.k, log=lambda message: print(f"eval: {message}", file=sys.stderr, flush=True))
+    if news and args.articles_dir is None:
+        settings = settings.replace(articles_dir=path / "articles.jsonl")
+    log = lambda message: print(f"eval: {message}", file=sys.stderr, flush=True)  # noqa: E731
+    scratch = news and args.index_dir is None
+    with scratch_index(settings) if scratch else nullcontext(settings) as used:
+        if scratch:
+            log(f"indexing {path / 'articles.jsonl'} into a scratch index")
+            engine, _ = engine_for(used, read_news(path).articles, None, progress=True)
+        else:
+            engine = Engine(used)
+        report = evaluate_answers(engine, questions, args.modes, sample_size=args.sample,
+                                  sweep=args.sweep, k=args.k, log=log)
     print(json.dumps(report.to_json(), indent=2) if args.json
           else report.to_markdown(table=args.table))
 

@@ -42,7 +42,8 @@ from ..text.normalize import normalize_answer_text
 __all__ = ["ndcg_at_k", "recall_at_k", "normalize_answer_text", "contains_answer",
            "exact_match", "token_f1",
            "answer_rank", "read_beir", "read_news", "BeirData", "NewsData", "EvalReport",
-           "evaluate_beir", "evaluate_news", "RETRIEVAL_SETTINGS"]
+           "evaluate_beir", "evaluate_news", "RETRIEVAL_SETTINGS", "scratch_index", "engine_for",
+           "settings_used", "read_news"]
 
 #: Settings that shape retrieval; the report lists the values used.
 RETRIEVAL_SETTINGS = ("retrieval_method", "candidates", "fusion", "dense_weight", "rrf_k",
@@ -184,7 +185,7 @@ class EvalReport:
         return "\n".join([title, *(f"{name.ljust(width)}  {value}" for name, value in rows)])
 
 
-def _engine_for(settings, articles: list[Article], embedder, progress: bool):
+def engine_for(settings, articles: list[Article], embedder, progress: bool):
     """An engine over ``articles`` indexed into ``settings.index_dir``.
 
     With ``settings.embedding_cache_dir`` the passages' vectors come from (and
@@ -219,7 +220,7 @@ def _timed(engine, questions: Sequence[str], k: int, options: dict,
     return results, millis
 
 
-def _settings_used(settings, options: dict) -> dict:
+def settings_used(settings, options: dict) -> dict:
     used = {name: getattr(settings, name) for name in RETRIEVAL_SETTINGS}
     if options.get("method"):
         used["retrieval_method"] = options["method"]
@@ -236,8 +237,8 @@ def evaluate_beir(directory: Path, settings, embedder=None, *, progress: bool = 
     """nDCG@10 and Recall@100 of retrieval over a BEIR-format directory."""
     options = dict(options or {})
     data = read_beir(directory)
-    with _index_dir(settings) as scratch:
-        engine, build_seconds = _engine_for(scratch, data.articles, embedder, progress)
+    with scratch_index(settings) as scratch:
+        engine, build_seconds = engine_for(scratch, data.articles, embedder, progress)
         # Enough passages for 100 distinct documents (a document scores as its
         # best passage, so later passages of a seen document add nothing).
         chunks_per_doc = engine.retriever.searchable.size / max(1, len(data.articles))
@@ -251,7 +252,7 @@ def evaluate_beir(directory: Path, settings, embedder=None, *, progress: bool = 
         recall.append(recall_at_k(ranked, data.qrels[qid], 100))
     metrics = {"ndcg@10": _mean(ndcg), "recall@100": _mean(recall)}
     return EvalReport(metrics, len(ids), build_seconds, _p50(millis),
-                      _settings_used(settings, options))
+                      settings_used(settings, options))
 
 
 def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = True,
@@ -264,8 +265,8 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
     data = read_news(directory)
     as_of = [asked_on(q, settings).get("as_of") for q in data.questions] \
         if question_dates else None
-    with _index_dir(settings) as scratch:
-        engine, build_seconds = _engine_for(scratch, data.articles, embedder, progress)
+    with scratch_index(settings) as scratch:
+        engine, build_seconds = engine_for(scratch, data.articles, embedder, progress)
         mean_tokens = _mean([c.n_tokens for c in _chunks_of(engine, data.articles)])
         results, millis = _timed(engine, [q["question"] for q in data.questions], 10, options,
                                  as_of)
@@ -274,7 +275,7 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
     metrics = {f"ar@{k}": _mean([r is not None and r <= k for r in ranks]) for k in (1, 5, 10)}
     metrics["mrr@10"] = _mean([1 / r if r else 0.0 for r in ranks])
     metrics["mean_passage_tokens"] = mean_tokens
-    used = _settings_used(settings, options)
+    used = settings_used(settings, options)
     if as_of and any(as_of):
         used["as_of"] = "each question's date"
     return EvalReport(metrics, len(ranks), build_seconds, _p50(millis), used)
@@ -309,7 +310,7 @@ def _chunks_of(engine, articles):
     return chunk_articles(articles, engine.settings)
 
 
-class _index_dir:
+class scratch_index:
     """The settings pointed at a scratch index directory, removed afterwards.
     On a Milvus server (``milvus_uri`` set) the index goes into a scratch
     collection, dropped afterwards; otherwise into a milvus-lite file in the

@@ -1,10 +1,19 @@
 """The short answer: question typing, candidate phrases, the cross-source vote,
 and how it is attached to an answer (spans, citations)."""
 
+from dataclasses import replace
+
 import pytest
 
-from rag.answering.short import candidates, question_target, vote, with_short_answer
-from rag.types import Answer, Citation, Hit
+from rag.answering.short import (
+    SHORT_ANSWER_FLOOR,
+    candidates,
+    question_target,
+    short_answer,
+    vote,
+    with_short_answer,
+)
+from rag.types import Answer, AnswerSentence, Citation, Hit, cited_text
 
 
 def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
@@ -26,7 +35,18 @@ def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
     ("Why did the US abstain?", None, ""),
     ("How did Netanyahu react to the UN vote?", None, ""),
     ("What did Matthew Miller call the statements?", None, ""),
-    ("What is the book titled?", None, ""),
+    ("What is the book titled?", "title", ""),
+    ("Which film scored the most Oscar nominations?", "title", "film"),
+    ("Which of these films received the most nominations?", "title", "films"),
+    ("Which country's prime minister announced she will resign?", "place", "country"),
+    ("Which broadcaster's journalists lack understanding of economics?", "name",
+     "broadcaster"),
+    ("Shiffrin broke the record for World Cup wins, previously held by:", "person", ""),
+    ("Biden held bilateral talks with this leader, his Mexican counterpart:", "person",
+     "leader"),
+    ("Which of these was one of the committees he resigned from?", None, ""),
+    ("In the new sandwich, what vegetable replaces the chicken?", "thing", "vegetable"),
+    ("Colossal wants to bring which species back to life?", "thing", "species"),
     ("What age was she?", "number", "age"),
     ("Which three-digit phone number is going out of service?", "number", "number"),
 ])
@@ -55,6 +75,18 @@ def test_how_much_candidates_keep_the_currency():
     assert [p.text for p in found] == ["$500"]
 
 
+def test_an_age_is_the_number_without_its_hyphenated_unit():
+    hits = [hit("Lucile Randon, the 118-year-old nun, died in her sleep.", "a", "Outlet A")]
+    found = candidates("Lucile Randon, a nun, died this week. What age was she?", hits)
+    assert [p.text for p in found] == ["118"]
+
+
+def test_by_how_much_can_be_answered_by_a_percentage():
+    hits = [hit("New podcasts dropped by 80% in two years, data showed.", "a", "Outlet A")]
+    found = candidates("New podcasts have dropped by how much, data showed?", hits)
+    assert "80%" in [p.text for p in found]
+
+
 def test_names_from_the_question_are_not_candidates():
     hits = [hit("Damar Hamlin plays for the Buffalo Bills, his coach said.", "a", "Outlet A")]
     found = candidates("Damar Hamlin is a member of which team?", hits)
@@ -65,6 +97,37 @@ def test_which_noun_questions_find_the_word_before_the_noun():
     hits = [hit("The FDA added sesame seeds to its list of allergens.", "a", "Outlet A")]
     found = candidates("Which seed did the FDA add to its list of allergens?", hits)
     assert "sesame seeds" in [p.text for p in found]
+
+
+def test_which_country_candidates_are_countries_and_adjectives_vote_for_them():
+    hits = [hit("Washington said the Chinese balloon drifted over Montana.", "a", "Outlet A"),
+            hit("The balloon belonged to China, officials in Montana said.", "b", "Outlet B")]
+    found = candidates("Which country did the balloon belong to?", hits)
+    assert {p.key for p in found} == {"china"}
+    assert short_answer("Which country did the balloon belong to?", hits)[0] == "China"
+
+
+def test_which_state_candidates_are_us_states_only():
+    hits = [hit("Ukrainian soldiers will train in Oklahoma, the Pentagon said on Tuesday.",
+                "a", "Outlet A")]
+    found = candidates("Ukrainians will travel to which US state to train?", hits)
+    assert [p.text for p in found] == ["Oklahoma"]
+
+
+def test_which_city_candidates_are_not_countries_or_regions():
+    hits = [hit("Strikes in Paris brought France to a standstill, as across Europe.",
+                "a", "Outlet A")]
+    found = candidates("Which major city did the strikes bring to a standstill?", hits)
+    assert [p.text for p in found] == ["Paris"]
+
+
+def test_title_questions_take_quoted_titles_first():
+    hits = [hit("Prince Harry's memoir “Spare” went on sale, The Guardian reported.",
+                "a", "Outlet A")]
+    found = candidates("Prince Harry released a memoir. What is the book titled?", hits)
+    assert "Spare" in [p.text for p in found]
+    assert short_answer("Prince Harry released a memoir. What is the book titled?",
+                        hits)[0] == "Spare"
 
 
 def test_sentences_sharing_no_word_with_the_question_give_no_candidates():
@@ -89,6 +152,15 @@ def test_vote_prefers_the_figure_two_outlets_state_over_one():
             hit("The resolution was backed by 14 nations.", "b", "Outlet B"),
             hit("In all 14 nations backed the resolution.", "c", "Outlet C")]
     assert winner("How many nations backed the resolution?", hits) == "#14.0"
+
+
+def test_a_name_next_to_the_questions_words_beats_one_far_off_in_the_same_sentence():
+    hits = [hit("Michelle Yeoh won best actress in a comedy at the ceremony in Beverly Hills, "
+                "which this year was hosted by the comedian Zara Zimmer.", "a", "Outlet A")]
+    question = "Who won the award for best actress in a comedy at the Golden Globes?"
+    weight = {p.text: p.weight for p in candidates(question, hits)}
+    assert weight["Michelle Yeoh"] > 1.2 * weight["Zara Zimmer"]
+    assert short_answer(question, hits)[0] == "Michelle Yeoh"
 
 
 def test_vote_counts_each_article_once():
@@ -139,3 +211,51 @@ def test_short_answer_comes_first_in_text_and_json():
     reply = with_short_answer(_answer("How many nations backed the resolution?", hits))
     assert reply.to_markdown().startswith("Answer: 14 [1]\n")
     assert '"short": {\n    "text": "14"' in reply.to_json()
+
+
+def test_the_sentence_answer_becomes_the_best_sentence_and_the_one_proving_the_short_answer():
+    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
+            hit("Protesters gathered outside the council building.", "c", "Outlet C"),
+            hit("The resolution was backed by 14 nations on Monday.", "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(hits[1].text, (2,))]
+    answer = replace(_answer("How many nations backed the resolution?", hits, cited=(0, 1)),
+                     sentences=sentences, text=cited_text(sentences))
+    reply = with_short_answer(answer)
+    assert reply.short.text == "14"
+    assert [s.text for s in reply.sentences] == [hits[0].text, hits[2].text]
+    # Outlet C's passage is no longer quoted: its citation goes, Outlet B's takes number 2.
+    assert [(c.number, c.article_id) for c in reply.citations] == [(1, "a"), (2, "b")]
+    assert [s.citations for s in reply.sentences] == [(1,), (2,)]
+    assert reply.short.citations == (2,)
+    assert reply.text == f"{hits[0].text} [1] {hits[2].text} [2]"
+
+
+def test_a_long_proving_sentence_is_clipped_to_the_clauses_around_the_short_answer():
+    long = ("After weeks of talks that stretched late into the night in New York and drew "
+            "criticism from many of the delegations present, the resolution was finally "
+            "backed by 14 nations, while the United States abstained from the vote, which "
+            "diplomats described as a turning point for the region and its people, though "
+            "few of them expected the fighting to stop before the end of the month, or the "
+            "aid convoys waiting at the border to move any time soon.")
+    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
+            hit(long, "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,))]
+    answer = replace(_answer("How many nations backed the resolution?", hits),
+                     sentences=sentences, text=cited_text(sentences))
+    reply = with_short_answer(answer)
+    proof = reply.sentences[1].text
+    assert "14 nations" in proof and len(proof.split()) < len(long.split())
+    assert sum(len(s.text.split()) for s in reply.sentences) <= 60
+    assert proof.lower() in long.lower()
+
+
+def test_a_weakly_voted_short_answer_is_not_shown():
+    # One passage, far down the list, names a number near one of the question's
+    # many words: too weak a vote to put in bold first.
+    hits = [hit(f"Delegates talked about the weather in Geneva, day {n}.", "x", "Outlet X")
+            for n in ("one", "two", "three", "four")]
+    hits.append(hit("Some 14 delegates said the coffee was cold, as in most nations.", "b",
+                    "Outlet B"))
+    question = "How many nations backed the ceasefire resolution drafted by Malta on Monday?"
+    assert short_answer(question, hits)[1] < SHORT_ANSWER_FLOOR
+    assert with_short_answer(_answer(question, hits)).short is None

@@ -84,7 +84,7 @@ def test_evaluating_answers_with_the_sweep_answers_every_question_again_without_
                   "answer_in_corpus": False}]
     report = evaluate_answers(engine, questions, sample_size=2, sweep=True)
     (summary,) = report.to_json()["modes"]
-    assert summary["questions"] == 2 and summary["mode"] == "extractive"
+    assert summary["n_questions"] == 2 and summary["mode"] == "extractive"
     assert report.threshold == 0.3 and report.chosen in report.sweep
     # The sweep covers all three questions, answered once without abstention:
     # a higher threshold can only answer fewer and abstain on more.

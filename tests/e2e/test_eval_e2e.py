@@ -6,6 +6,7 @@ plainly about one article, and some gold data cannot be found on purpose.
 
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -77,3 +78,40 @@ def test_rag_eval_beir_reports_ndcg_and_recall_by_hand(tmp_path):
     assert report["ndcg@10"] == pytest.approx((1 + q2_ndcg) / 2, abs=1e-4)
     assert report["recall@100"] == pytest.approx((1 + 0.5) / 2, abs=1e-4)
     assert report["settings"]["retrieval_method"] == "dense"
+
+
+def test_rag_eval_answers_on_a_news_directory_answers_from_a_scratch_index_of_its_articles(
+        tmp_path):
+    with open(tmp_path / "articles.jsonl", "w") as out:
+        for aid, source, title, text in STORIES:
+            out.write(json.dumps({"id": aid, "url": f"https://{source}/{aid}", "source": source,
+                                  "title": title, "date": "2023-01-05", "text": text}) + "\n")
+    questions = [
+        ("Which team does Damar Hamlin play for?", ["Buffalo Bills"], True),
+        ("Which volcano erupted near Grindavik?", ["Mount Etna"], True),   # not stated: a miss
+    ]
+    with open(tmp_path / "questions.jsonl", "w") as out:
+        for question, answers, in_corpus in questions:
+            out.write(json.dumps({"question": question, "answers": answers,
+                                  "answer_in_corpus": in_corpus}) + "\n")
+    index = tmp_path / "not-used-index"
+    run = subprocess.run([sys.executable, "-m", "rag", "eval", "answers", str(tmp_path),
+                          "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "RAG_SHORT_ANSWER": "1", "RAG_INDEX": str(index)})
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    (summary,) = report["modes"]
+    assert summary["n_questions"] == 2 and summary["answerable"] == 2
+    # Hamlin's team is stated (and is the short answer); Mount Etna is in no article.
+    assert summary["gold_in_answer"] == 0.5
+    assert summary["short_em"] == summary["short_f1"] == 0.5
+    assert summary["answer_ms_p50"] > 0
+    assert report["settings"]["short_answer"] is True and report["settings"]["top_k"] == 5
+    assert not index.exists()        # the scratch index, not the configured one
+
+
+def test_rag_eval_answers_on_a_directory_without_questions_says_so_in_one_line(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "rag", "eval", "answers", str(tmp_path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0 and "questions.jsonl" in run.stderr
