@@ -149,7 +149,7 @@ class _NotMilvusLite(logging.Filter):
         return "milvus_lite" not in record.pathname
 
 
-def _allow_milvus_lite_import() -> None:
+def _prepare_milvus_lite() -> None:
     """milvus-lite 2.5.1 imports ``pkg_resources`` (for its version number),
     which setuptools 81+ no longer ships: stand in for the two names it uses.
     Also keeps its root-logger messages off stderr (ours name the file)."""
@@ -217,7 +217,7 @@ def _client(settings):
                     f"milvus-lite cannot use the file name {name!r}: use letters, digits, "
                     f"'.', '-' and '_', at most 35 characters (--milvus-uri)")
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
-            _allow_milvus_lite_import()
+            _prepare_milvus_lite()
         try:
             client = MilvusClient(uri=uri, token=settings.milvus_token or "",
                                   timeout=CONNECT_TIMEOUT)
@@ -922,7 +922,7 @@ def start_lite_server(db_file: Path, port: int):
     """Start milvus-lite serving ``db_file`` on ``127.0.0.1:port`` (the network
     path a Milvus server is reached by); returns the server, whose ``stop()``
     ends it. For tests and trials: production runs a Milvus server or cluster."""
-    _allow_milvus_lite_import()
+    _prepare_milvus_lite()
     from milvus_lite.server import Server
 
     server = Server(str(db_file), address=f"127.0.0.1:{port}")
