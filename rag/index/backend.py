@@ -34,12 +34,8 @@ from .lexical import BM25_FILE, LexicalIndexes, top_positions
 from .searchable import searchable_text
 from .store import StoredIndex, expected_config
 
-__all__ = ["BACKENDS", "Filters", "Passage", "Searchable", "EmbeddedSearchable",
-           "make_index", "open_searchable", "index_exists"]
-
-#: The backends ``settings.backend`` may name.
-BACKENDS = ("embedded", "milvus")
-
+__all__ = ["Filters", "Passage", "Searchable", "EmbeddedSearchable", "make_index",
+           "open_searchable", "index_exists", "count_days"]
 
 @dataclass(frozen=True)
 class Filters:
