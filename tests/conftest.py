@@ -106,3 +106,33 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory):
+    """milvus-lite serving one file on a free port of 127.0.0.1 (the network path
+    a Milvus server or cluster is reached by) for the whole session; stopped at
+    the end. Tests keep apart by collection name."""
+    from rag.index.milvus import start_lite_server
+
+    port = free_port()
+    server = start_lite_server(tmp_path_factory.mktemp("milvus") / "tests.db", port)
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def milvus_settings(uri: str) -> dict:
+    """Settings of the milvus backend on ``uri``, in a collection of its own."""
+    import uuid
+
+    return {"backend": "milvus", "milvus_uri": uri,
+            "milvus_collection": f"t_{uuid.uuid4().hex[:12]}"}
+
+
+@pytest.fixture(params=["embedded", pytest.param("milvus", marks=pytest.mark.e2e)])
+def backend(request) -> dict:
+    """The settings of each index backend in turn (for the contract tests in
+    tests/index/test_backends.py): embedded files, and Milvus on a local server."""
+    if request.param == "embedded":
+        return {}
+    return milvus_settings(request.getfixturevalue("milvus_server"))

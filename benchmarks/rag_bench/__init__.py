@@ -9,6 +9,8 @@ the product and never shipped in its wheel. One module per benchmark:
   any size, on synthetic data;
 * :mod:`rag_bench.backends` (``rag-bench backends``): the embedding backends'
   speed and nDCG@10 on a BEIR data set;
+* :mod:`rag_bench.stores` (``rag-bench stores``): the embedded index beside
+  Milvus (milvus-lite on 127.0.0.1): build throughput and retrieve latency;
 * :mod:`rag_bench.load` (``rag-bench load``): many concurrent API clients
   against the chat;
 * :mod:`rag_bench.indexing` (``rag-bench indexing``): full build, incremental

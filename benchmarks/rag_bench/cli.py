@@ -39,6 +39,10 @@ Compare the embedding backends (torch, ONNX, ONNX int8), speed and nDCG@10:
 
     rag-bench backends ../shared/eval/scifact
 
+Compare the embedded index with Milvus (milvus-lite on 127.0.0.1) at 100k passages:
+
+    rag-bench stores 100000
+
 Put 20 concurrent API clients on the chat serving the seeds (p50/p95 latency):
 
     rag-bench load --clients 20 --total 100
@@ -58,7 +62,7 @@ Each command's --help has its options and more examples:
 
 PERF_EXAMPLES = r"""examples:
   rag-bench perf                         the seed articles, 20 built-in news questions
-  rag-bench perf --backend onnx-int8     the same with the int8 ONNX model
+  rag-bench perf --embed-backend onnx-int8  the same with the int8 ONNX model
   rag-bench perf --articles ../shared/eval/news-dev/articles.jsonl \
       --questions ../shared/eval/news-dev/questions.jsonl --json
 """
@@ -72,6 +76,12 @@ SCALE_EXAMPLES = r"""examples:
 BACKENDS_EXAMPLES = r"""examples:
   rag-bench backends ../shared/eval/scifact
   rag-bench backends ../shared/eval/scifact --json
+"""
+
+STORES_EXAMPLES = r"""examples:
+  rag-bench stores 20000                 embedded and milvus-lite, 20k synthetic passages
+  rag-bench stores 100000 --json
+  rag-bench stores 100000 --only milvus  one backend
 """
 
 LOAD_EXAMPLES = r"""examples:
@@ -128,6 +138,11 @@ SUBCOMMANDS = {
                  "Encode a BEIR data set's corpus with each embedding backend (torch, onnx, "
                  "onnx-int8) and report documents per second, CPU time per document and dense "
                  "nDCG@10, each against torch.", BACKENDS_EXAMPLES),
+    "stores": ("the embedded index beside Milvus: build throughput, retrieve p50/p95",
+               "Build the same synthetic articles into the embedded index and into Milvus "
+               "(milvus-lite, served on a free port of 127.0.0.1 for the run) with a hashing "
+               "stand-in for the model, then time retrieve(k=5) for the same questions. "
+               "Single-machine figures, not a cluster's.", STORES_EXAMPLES),
     "load": ("many concurrent API clients against the chat; p50/p95 latency",
              "Ask questions through /ask from many clients at once and check every reply. "
              "Without URL, serves --articles/--index (default: the seeds) in a child process "
@@ -152,7 +167,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag-bench", description=DESCRIPTION,
                                      formatter_class=_ExamplesAsTyped)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    perf, scale, backends, load, indexing, corro = (
+    perf, scale, backends, stores, load, indexing, corro = (
         commands.add_parser(name, help=line, description=description, epilog=examples,
                             formatter_class=_ExamplesAsTyped)
         for name, (line, description, examples) in SUBCOMMANDS.items())
@@ -167,6 +182,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     backends.add_argument("beir_dir", metavar="BEIR_DIR",
                           help="corpus.jsonl, queries.jsonl, qrels/test.tsv")
+
+    stores.add_argument("passages", metavar="N", type=int, help="about this many passages")
+    stores.add_argument("--only", choices=("embedded", "milvus"), help="one backend")
 
     add_setting_flags(load, "articles_dir", "index_dir", "auth")
     load.add_argument("url", nargs="?", help="a running chat, e.g. http://127.0.0.1:7860/")
@@ -199,7 +217,7 @@ def make_parser() -> argparse.ArgumentParser:
                             "same_fact); prints precision and recall per similarity threshold and "
                             "number of shared words")
 
-    for command in (perf, scale, backends, load, indexing, corro):
+    for command in (perf, scale, backends, stores, load, indexing, corro):
         command.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
@@ -241,6 +259,16 @@ def backends(args, settings) -> int:
 
     rows = compare_backends(args.beir_dir, settings, log=_log("backends"))
     print(json.dumps(rows, indent=2) if args.json else format_backends(rows))
+    return 0
+
+
+def stores(args, settings) -> int:
+    """``rag-bench stores``: both backends unless ``--only``."""
+    from .stores import format_stores, run_stores_bench
+
+    rows = run_stores_bench(args.passages, log=_log("stores"),
+                            backends=(args.only,) if args.only else ("embedded", "milvus"))
+    print(json.dumps(rows, indent=2) if args.json else format_stores(rows))
     return 0
 
 
@@ -301,7 +329,7 @@ def corroboration(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"perf": perf, "scale": scale, "backends": backends, "load": load,
+COMMANDS = {"perf": perf, "scale": scale, "backends": backends, "stores": stores, "load": load,
             "indexing": indexing, "corroboration": corroboration}
 
 

@@ -161,9 +161,10 @@ def evaluate_answers(engine: Engine, questions: list[dict], modes=("extractive",
         unthresholded = evaluate(_never_abstaining(engine), questions, "extractive", k=k, log=log)
         swept = sweep_thresholds(unthresholded, SWEEP_THRESHOLDS)
         chosen = choose_threshold(swept)
-    articles = engine.retriever.index.articles
     cited = {c.article_id for r in results for o in r.outcomes for c in o.answer.citations}
-    sources = {a: articles[a].source for a in cited if a in articles and articles[a].source}
+    articles = {a: engine.article(a) for a in cited}
+    sources = {a: article.source for a, article in articles.items()
+               if article is not None and article.source}
     used = {**settings_used(engine.settings, {}),
             **{name: getattr(engine.settings, name) for name in ANSWER_SETTINGS}}
     return AnswerReport(results, engine.settings.abstain_below, swept, chosen, sources, used)

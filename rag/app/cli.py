@@ -29,6 +29,8 @@ EXAMPLES = r"""examples:
   rag ask --source "The Independent" --date-from 2024-03-01 "How did Netanyahu react?"
                                          only that outlet's articles from that date on
   rag status
+  rag build --backend milvus --milvus-uri http://milvus:19530
+                                         the index in a Milvus server (docs/scaling.md)
   rag config                             every setting: value, where it came from, flag, env
   rag serve --port 7860                  web chat on http://127.0.0.1:7860
   RAG_AUTH=ann:s3cret rag serve --host 0.0.0.0   shared on the network, login required

@@ -14,13 +14,14 @@ __all__ = ["COMMAND_SETTINGS", "offered", "shown_default", "config_table", "conf
 #: The settings each command offers as flags: groups, or single settings. The
 #: environment variables work for every command.
 COMMAND_SETTINGS: dict[str, tuple[str, ...]] = {
-    "build": ("paths", "embedding", "index"),
-    "add": ("paths", "embedding", "index"),
-    "remove": ("paths",),
-    "status": ("paths", "embedding", "index"),
-    "ask": ("paths", "embedding", "search", "answer", "llm", "corroboration"),
-    "eval": ("embedding", "index", "search", "eval"),
-    "serve": ("paths", "embedding", "index", "search", "answer", "llm", "corroboration", "chat"),
+    "build": ("paths", "embedding", "index", "backend"),
+    "add": ("paths", "embedding", "index", "backend"),
+    "remove": ("paths", "backend"),
+    "status": ("paths", "embedding", "index", "backend"),
+    "ask": ("paths", "embedding", "backend", "search", "answer", "llm", "corroboration"),
+    "eval": ("embedding", "index", "backend", "search", "eval"),
+    "serve": ("paths", "embedding", "index", "backend", "search", "answer", "llm",
+              "corroboration", "chat"),
     "config": tuple(GROUPS),
 }
 

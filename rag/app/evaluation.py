@@ -192,7 +192,7 @@ def engine_for(settings, articles: list[Article], embedder, progress: bool):
     go to) the cache; questions are always embedded afresh, so the query
     timings are honest."""
     from ..engine import Engine
-    from ..index.builder import build_index
+    from ..index.backend import make_index
     from ..models.cache import CachedEmbedder
     from ..models.embedding import make_embedder
 
@@ -202,7 +202,7 @@ def engine_for(settings, articles: list[Article], embedder, progress: bool):
     corpus_embedder = (CachedEmbedder(embedder, cache_dir=settings.embedding_cache_dir)
                        if settings.embedding_cache_dir else embedder)
     started = time.perf_counter()
-    build_index(settings, corpus_embedder, progress=progress, articles=articles)
+    make_index(settings, corpus_embedder).build(progress=progress, articles=articles)
     engine = Engine(settings, embedder)
     engine.retriever.warm_up()
     return engine, time.perf_counter() - started
@@ -241,7 +241,7 @@ def evaluate_beir(directory: Path, settings, embedder=None, *, progress: bool = 
         engine, build_seconds = engine_for(scratch, data.articles, embedder, progress)
         # Enough passages for 100 distinct documents (a document scores as its
         # best passage, so later passages of a seen document add nothing).
-        chunks_per_doc = len(engine.retriever.index.chunks) / max(1, len(data.articles))
+        chunks_per_doc = engine.retriever.searchable.size / max(1, len(data.articles))
         k = max(100, math.ceil(100 * chunks_per_doc * 1.5))
         ids = list(data.queries)
         results, millis = _timed(engine, [data.queries[q] for q in ids], k, options)
@@ -267,8 +267,7 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
         if question_dates else None
     with scratch_index(settings) as scratch:
         engine, build_seconds = engine_for(scratch, data.articles, embedder, progress)
-        chunks = engine.retriever.index.chunks
-        mean_tokens = _mean([c.n_tokens for c in chunks])
+        mean_tokens = _mean([c.n_tokens for c in _chunks_of(engine, data.articles)])
         results, millis = _timed(engine, [q["question"] for q in data.questions], 10, options,
                                  as_of)
     ranks = [answer_rank([h.text for h in hits], q["answers"])
@@ -300,17 +299,43 @@ class _NoVectors:
         pass
 
 
+def _chunks_of(engine, articles):
+    """The passages of the engine's index (chunked again when a server holds them)."""
+    from ..index.backend import EmbeddedSearchable
+    from ..index.builder import chunk_articles
+
+    searchable = engine.retriever.searchable
+    if isinstance(searchable, EmbeddedSearchable):
+        return searchable.index.chunks
+    return chunk_articles(articles, engine.settings)
+
+
 class scratch_index:
-    """The settings pointed at a scratch index directory, removed afterwards."""
+    """The settings pointed at a scratch index directory, removed afterwards.
+    On a Milvus server (``milvus_uri`` set) the index goes into a scratch
+    collection, dropped afterwards; otherwise into a milvus-lite file in the
+    scratch directory."""
 
     def __init__(self, settings):
         self.settings = settings
+        self._scratch = None
 
     def __enter__(self):
         self._tmp = tempfile.TemporaryDirectory(prefix="rag-eval-")
-        return self.settings.replace(index_dir=Path(self._tmp.name) / "index")
+        settings = self.settings.replace(index_dir=Path(self._tmp.name) / "index")
+        if settings.backend == "milvus" and settings.milvus_uri:
+            import uuid
+
+            settings = settings.replace(
+                milvus_collection=f"{settings.milvus_collection}_eval_{uuid.uuid4().hex[:8]}")
+            self._scratch = settings
+        return settings
 
     def __exit__(self, *exc):
+        if self._scratch is not None:
+            from ..index.milvus import drop_collections
+
+            drop_collections(self._scratch)
         self._tmp.cleanup()
 
 

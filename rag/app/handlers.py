@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from ..index.store import IndexError_
 from ..ingest.uploads import UploadRejected, store_upload
 from ..settings import seeds_dir, uploads_root
 from ..text.dates import given_day
@@ -100,12 +101,17 @@ class ChatHandlers:
         earlier = [tuple(turn) for turn in turns or []]
         with self._mode_slot(mode) as (mode, note):
             reply = None
-            for part in self.engine.stream_answer(question, int(k), mode=mode, history=earlier,
-                                                  **filters):
-                if isinstance(part, Answer):
-                    reply = part
-                else:
-                    yield ChatStep(_replying(asked, escape_markdown(part) + " ▍"))
+            try:
+                for part in self.engine.stream_answer(question, int(k), mode=mode,
+                                                      history=earlier, **filters):
+                    if isinstance(part, Answer):
+                        reply = part
+                    else:
+                        yield ChatStep(_replying(asked, escape_markdown(part) + " ▍"))
+            except IndexError_ as exc:   # e.g. the Milvus server is unreachable
+                yield ChatStep(_replying(asked, "The articles cannot be searched right now: "
+                                         + escape_markdown(str(exc))))
+                return
         content = chat_message(reply) + (f"\n\n*{escape_markdown(note)}*" if note else "")
         yield ChatStep(_replying(asked, content), sources=sources_panel(reply),
                        citations=citation_table(reply), article="",

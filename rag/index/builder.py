@@ -68,7 +68,7 @@ class BuildSummary:
     articles: int                 # articles in the index afterwards
     chunks: int                   # chunks in the index afterwards
     seconds: float
-    index_dir: Path
+    index_dir: Path | str         # where the index is (a Milvus collection: its name and URI)
     added: int = 0
     changed: int = 0
     removed: int = 0
@@ -243,6 +243,11 @@ class Index:
         self._live: StoredIndex | None = None
 
     @property
+    def location(self) -> str:
+        """Where the index is, for messages."""
+        return str(self.settings.index_dir)
+
+    @property
     def _max_bytes(self) -> int:
         return int(self.settings.max_file_mb * 1_000_000)
 
@@ -306,7 +311,7 @@ class Index:
 
         def plan(previous: StoredIndex | None) -> tuple[_Plan, Collection]:
             if previous is None:
-                raise IndexMissing(f"no index in {self.settings.index_dir}; nothing to remove")
+                raise IndexMissing(f"no index in {self.location}; nothing to remove")
             known = previous.articles
             missing.extend(aid for aid in article_ids if aid not in known)
             gone = {aid for aid in article_ids if aid in known}
@@ -407,7 +412,7 @@ class Index:
         s = self.settings
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        with write_lock(s.index_dir, wait=s.build_lock_wait, on_wait=logger.warning):
+        with self._write_lock():
             previous, full_reason = self._previous(full, rebuild_if_unusable)
             wanted, found = plan(previous)
             timings["read"] = time.perf_counter() - started
@@ -418,9 +423,9 @@ class Index:
                                                          or not rebuild_if_unusable):
                 # Nothing to do (an add of only skipped files creates no index).
                 return BuildSummary(len(previous.articles) if previous else 0,
-                                    len(previous.chunks) if previous else 0,
-                                    time.perf_counter() - started, s.index_dir, written=False,
-                                    timings=timings, **report)
+                                    self._chunk_count(previous),
+                                    time.perf_counter() - started, self.location,
+                                    written=False, timings=timings, **report)
 
             rebuild = previous is None or full_reason is not None
             fresh = wanted.added + wanted.changed + (wanted.kept if rebuild else [])
@@ -428,24 +433,42 @@ class Index:
             chunks, vectors = chunk_and_embed(self.embedder, fresh, s, progress=progress)
             timings["chunk+embed"] = time.perf_counter() - mark
             mark = time.perf_counter()
-            policy = VectorIndexPolicy.from_settings(s)
-            if rebuild:
-                config = expected_config(s, self.embedder.name, self.embedder.dim)
-                result = StoredIndex.create(config, fresh, chunks, vectors, policy)
-            else:
-                result = previous.updated(wanted.removed | {a.id for a in wanted.changed},
-                                          fresh, chunks, vectors)
-                # Crossing the exact/approximate threshold (or outgrowing the
-                # IVF clusters) needs a new vector index, trained on all vectors.
-                result.faiss_index = fit_vector_index(result.faiss_index, policy)
-            result.save(s.index_dir, self.version_files)
-            result.base_extras = {}  # its own extras are written; let the old ones go
-            self._live = result
+            n_articles, n_chunks = self._write(previous, wanted, rebuild, fresh, chunks,
+                                               vectors)
             timings["save"] = time.perf_counter() - mark
-        return BuildSummary(len(result.articles), len(result.chunks),
-                            time.perf_counter() - started, s.index_dir,
+        return BuildSummary(n_articles, n_chunks, time.perf_counter() - started, self.location,
                             chunks_embedded=len(chunks), full_reason=full_reason,
                             timings=timings, **report)
+
+    # The backend's part of a change (:mod:`rag.index.milvus` overrides these).
+    def _write_lock(self):
+        """Held for a whole change: one writer per index."""
+        s = self.settings
+        return write_lock(s.index_dir, wait=s.build_lock_wait, on_wait=logger.warning)
+
+    @staticmethod
+    def _chunk_count(previous) -> int:
+        return len(previous.chunks) if previous else 0
+
+    def _write(self, previous: StoredIndex | None, wanted: _Plan, rebuild: bool,
+               fresh: list[Article], chunks: list[Chunk], vectors: np.ndarray) -> tuple[int, int]:
+        """Make ``fresh`` articles' ``chunks`` and ``vectors`` live (beside the
+        kept articles unless ``rebuild``); return the articles and chunks now indexed."""
+        s = self.settings
+        policy = VectorIndexPolicy.from_settings(s)
+        if rebuild:
+            config = expected_config(s, self.embedder.name, self.embedder.dim)
+            result = StoredIndex.create(config, fresh, chunks, vectors, policy)
+        else:
+            result = previous.updated(wanted.removed | {a.id for a in wanted.changed},
+                                      fresh, chunks, vectors)
+            # Crossing the exact/approximate threshold (or outgrowing the
+            # IVF clusters) needs a new vector index, trained on all vectors.
+            result.faiss_index = fit_vector_index(result.faiss_index, policy)
+        result.save(s.index_dir, self.version_files)
+        result.base_extras = {}  # its own extras are written; let the old ones go
+        self._live = result
+        return len(result.articles), len(result.chunks)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -515,9 +538,11 @@ def format_status(status: dict) -> str:
     if "version" not in status:
         return f"No usable index: {status.get('reason')}"
     chunking = status.get("chunking") or {}
+    size = f"{status['size_bytes'] / 1e6:.1f} MB, " if status.get("size_bytes") is not None \
+        else ""
     lines = [
-        f"index      {status['index_dir']} ({status['version']}, "
-        f"{status['size_bytes'] / 1e6:.1f} MB, built {status['built_at']})",
+        f"index      {status['index_dir']} ({status['version']}, {size}"
+        f"built {status['built_at']})",
         f"articles   {status['articles']} ({status['chunks']} chunks)",
         f"model      {status['model']} ({status['dimension']}-d)",
         f"chunking   {chunking.get('max_tokens')} tokens, {chunking.get('overlap_tokens')} "

@@ -375,15 +375,18 @@ def _manifest_value(manifest: dict, key: str):
     return manifest.get(key, _BEFORE_KEY_EXISTED.get(key))
 
 
-def check_config(manifest: dict, expect: dict, index_dir: Path) -> None:
-    """Raise :class:`IndexMismatch` listing every setting that differs."""
+def check_config(manifest: dict, expect: dict, index_dir: Path | str,
+                 rebuild: str | None = None) -> None:
+    """Raise :class:`IndexMismatch` listing every setting that differs;
+    ``rebuild`` is the command that rebuilds the index (default: ``rag build
+    --full --index <index_dir>``)."""
     if diffs := config_differences(manifest, expect):
+        rebuild = rebuild or f"rag build --full --index {index_dir}"
         raise IndexMismatch(
             f"the index in {index_dir} was built with other settings:\n  - "
             + "\n  - ".join(diffs)
-            + f"\nRebuild it for the current settings with `rag build --full --index "
-              f"{index_dir}` (re-embeds every article), or go back to the settings it "
-              "was built with.")
+            + f"\nRebuild it for the current settings with `{rebuild}` (re-embeds every "
+              "article), or go back to the settings it was built with.")
 
 
 def index_size_bytes(index_dir: Path) -> int:

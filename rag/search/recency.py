@@ -20,7 +20,7 @@ favours the stories of that time over later ones.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from typing import Iterable, Mapping
 
 __all__ = ["collection_present", "Freshness", "asked_on"]
 
@@ -38,10 +38,19 @@ def collection_present(days: Iterable[dt.date | None], today: dt.date | None = N
 class Freshness:
     """Freshness of a collection's articles as of one day."""
 
-    def __init__(self, days: dict[str, dt.date | None], as_of: dt.date, half_life_days: float):
+    def __init__(self, days: Mapping[str, dt.date | None], as_of: dt.date,
+                 half_life_days: float, day_counts: Mapping[dt.date, int] | None = None):
+        """``days``: publication day by article id, for every article unless
+        ``day_counts`` (articles per day, of the whole collection) is given,
+        which then says the collection's mean freshness."""
         self.days, self.as_of, self.half_life_days = days, as_of, half_life_days
-        dated = [self._of(day) for day in days.values() if day is not None]
-        self.undated = sum(dated) / len(dated) if dated else 0.0
+        if day_counts is None:
+            dated = [self._of(day) for day in days.values() if day is not None]
+            self.undated = sum(dated) / len(dated) if dated else 0.0
+        else:
+            total = sum(day_counts.values())
+            self.undated = sum(self._of(day) * n for day, n in day_counts.items()) / total \
+                if total else 0.0
 
     def __call__(self, article_id: str) -> float:
         """1 for an article of the as-of day, halving every half-life before

@@ -32,17 +32,21 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
-import numpy as np
-
-from ..index.lexical import BM25_FILE, LexicalIndexes, top_positions
-from ..index.store import StoredIndex, expected_config
+from ..index.backend import (
+    EmbeddedSearchable,
+    Filters,
+    Passage,
+    Searchable,
+    open_searchable,
+)
+from ..index.store import StoredIndex
 from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
 from ..models.embedding import Embedder
 from ..settings import Settings
-from ..text.dates import given_day, parse_day
+from ..text.dates import given_day
 from ..types import Hit
 from .diversity import diversify
 from .fusion import convex_fusion, min_max, reciprocal_rank_fusion
@@ -63,81 +67,59 @@ class Search(Protocol):
     def __call__(self, text: str, k: int | None = None, **options) -> list[Hit]: ...
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Which articles may answer: by source (any of, case-insensitive) and by
-    date range (inclusive; ISO strings or dates; articles without a date are
-    left out when a range is given). A malformed date is a ``ValueError``."""
+@dataclass
+class _RecencyState:
+    """What recency needs of one loaded index: the collection's present and
+    the freshness as of the days recently asked about."""
 
-    sources: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def __post_init__(self):
-        object.__setattr__(self, "date_from", given_day(self.date_from, "date_from"))
-        object.__setattr__(self, "date_to", given_day(self.date_to, "date_to"))
-
-    def __bool__(self) -> bool:
-        return bool(self.sources or self.date_from or self.date_to)
-
-    def allows(self, article) -> bool:
-        if self.sources and (article.source or "").lower() not in \
-                {s.lower() for s in self.sources}:
-            return False
-        if self.date_from or self.date_to:
-            day = parse_day(article.date)
-            if day is None or (self.date_from and day < self.date_from) \
-                    or (self.date_to and day > self.date_to):
-                return False
-        return True
-
-
-class _RecencyState(NamedTuple):
-    """What recency needs of one loaded index version."""
-
-    index: StoredIndex
-    days: dict                  # article id -> publication day (or None)
+    searchable: Searchable
     present: date | None        # the collection's present (None: no article has a date)
-    by_day: dict                # as-of day -> Freshness, for the days recently asked about
+    by_day: dict                # as-of day -> Freshness (an embedded index's, for every article)
 
 
 class Retriever:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings = settings
         self.embedder = embedder
-        self._index: StoredIndex | None = None
-        self._lexical = None
+        self._searchable: Searchable | None = None
         self._reranker = None
         self._recency = None
         self._lock = threading.Lock()
 
     @property
-    def index(self) -> StoredIndex:
-        if self._index is None:
+    def searchable(self) -> Searchable:
+        """The loaded index of the settings' backend (:mod:`rag.index.backend`)."""
+        if self._searchable is None:
             with self._lock:
-                if self._index is None:
-                    expect = expected_config(self.settings, self.embedder.name, self.embedder.dim)
-                    self._index = StoredIndex.load(self.settings.index_dir, expect,
-                                                   version_files=(BM25_FILE,))
-        return self._index
+                if self._searchable is None:
+                    self._searchable = open_searchable(self.settings, self.embedder)
+        return self._searchable
+
+    @property
+    def index(self) -> StoredIndex:
+        """The loaded version of an embedded index (its files, in memory)."""
+        searchable = self.searchable
+        if not isinstance(searchable, EmbeddedSearchable):
+            raise TypeError(f"the {self.settings.backend} backend keeps no index in memory")
+        return searchable.index
 
     @property
     def lexical(self):
-        """The BM25 indexes saved with the index (built here for older indexes)."""
-        index = self.index
-        if self._lexical is None or self._lexical[0] is not index:
-            lexical = index.extras.get(BM25_FILE.name)
-            if lexical is None:  # an index saved before BM25 was kept with it
-                lexical = LexicalIndexes.build(index.articles.values(), index.chunks)
-            self._lexical = (index, lexical)
-        return self._lexical[1]
+        """The BM25 indexes of an embedded index."""
+        self.index
+        return self.searchable.lexical
 
-    def _freshness(self, index: StoredIndex, as_of) -> Freshness:
-        """The articles' freshness as of a day (kept for the days recently asked about)."""
-        state = self._recency_state(index)
+    def _freshness(self, searchable: Searchable, as_of, article_ids) -> Freshness:
+        """The articles' freshness as of a day."""
+        state = self._recency_state(searchable)
+        counts = searchable.day_counts()
+        half_life = self.settings.recency_half_life_days
+        if counts is not None:   # a server-side index: the candidates' days only
+            return Freshness(searchable.article_days(article_ids), as_of, half_life,
+                             day_counts=counts)
         fresh = state.by_day.get(as_of)
         if fresh is None:
-            fresh = Freshness(state.days, as_of, self.settings.recency_half_life_days)
+            fresh = Freshness(searchable.article_days(), as_of, half_life)
             if len(state.by_day) >= 64:
                 state.by_day.clear()
             state.by_day[as_of] = fresh
@@ -148,13 +130,12 @@ class Retriever:
         ``as_of``, else the collection's present (see :mod:`rag.search.recency`);
         ``None`` when no article has a date."""
         day = given_day(given if given is not None else self.settings.as_of, "as_of")
-        return self._recency_state(self.index).present if day is None else day
+        return self._recency_state(self.searchable).present if day is None else day
 
-    def _recency_state(self, index: StoredIndex) -> "_RecencyState":
+    def _recency_state(self, searchable: Searchable) -> _RecencyState:
         state = self._recency
-        if state is None or state.index is not index:
-            days = {aid: parse_day(a.date) for aid, a in index.articles.items()}
-            state = _RecencyState(index, days, collection_present(days.values()), {})
+        if state is None or state.searchable is not searchable:
+            state = _RecencyState(searchable, collection_present([searchable.newest_day]), {})
             self._recency = state
         return state
 
@@ -167,8 +148,7 @@ class Retriever:
         return self._reranker
 
     def warm_up(self) -> None:
-        self.index
-        self.lexical.warm_up()
+        self.searchable.warm_up()
         self.embedder.encode(["warm up"])
         if self.reranker is not None:
             self.reranker.warm_up()
@@ -176,8 +156,7 @@ class Retriever:
     def reload(self) -> None:
         """Forget the loaded index; the next query loads the live version."""
         with self._lock:
-            self._index = None
-            self._lexical = None
+            self._searchable = None
 
     def retrieve(self, question: str, k: int | None = None, *, method: str | None = None,
                  max_per_article: int | None = None, sources: list[str] | tuple = (),
@@ -203,113 +182,78 @@ class Retriever:
             raise ValueError(f"unknown retrieval method {method!r}; choose one of {METHODS}")
         filters = Filters(tuple(sources or ()), date_from, date_to)  # checks the dates
         asked = given_day(as_of, "as_of")           # checked even when recency is off
-        index = self.index
-        if not index.chunks:
+        searchable = self.searchable
+        if not searchable.size:
             return []
-        allowed = self._allowed(index, filters)
         n = max(s.candidates, k)
 
         as_of = self.as_of(asked) if s.recency_weight else None
-        scores = self._score(question, index, method, allowed, n, as_of)
+        scores, passages = self._score(question, searchable, method, filters, n, as_of)
         # Equal scores (to 4 decimals) keep index order, so exact and approximate
         # vector indexes agree on ties.
-        ranked = sorted(scores, key=lambda pos: (-round(scores[pos], 4), pos))
+        ranked = sorted(scores, key=lambda cid: (-round(scores[cid], 4), cid))
         use_reranker = s.reranker_path is not None if rerank is None else rerank
         if use_reranker and self.reranker is not None:
             top = ranked[:max(s.rerank_candidates, k)]
-            texts = [self._searchable(index, pos) for pos in top]
+            texts = [passages[cid].searchable for cid in top]
             new = dict(zip(top, self.reranker.scores(question, texts)))
-            ranked = sorted(top, key=lambda pos: -new[pos]) + ranked[len(top):]
+            ranked = sorted(top, key=lambda cid: -new[cid]) + ranked[len(top):]
             scores = {**scores, **new}
 
         # Lazily: only as far down as diversify reads.
-        ranked = (pos for pos in ranked if not only_instructions(index.chunks[pos].text))
+        ranked = (cid for cid in ranked if not only_instructions(passages[cid].chunk.text))
         cap = s.max_per_article if max_per_article is None else max_per_article
-        chosen = diversify(ranked, k, text=lambda pos: index.chunks[pos].text,
-                           group=lambda pos: index.chunks[pos].article_id,
+        chosen = diversify(ranked, k, text=lambda cid: passages[cid].chunk.text,
+                           group=lambda cid: passages[cid].chunk.article_id,
                            duplicate_above=s.duplicate_above, max_per_group=cap)
-        return [make_hit(index.articles[index.chunks[pos].article_id], index.chunks[pos],
-                         float(scores[pos]), index.chunk_ids[pos]) for pos in chosen]
+        return [make_hit(passages[cid].article, passages[cid].chunk, float(scores[cid]), cid)
+                for cid in chosen]
 
     # ----------------------------------------------------------------- steps
-    def _score(self, question: str, index: StoredIndex, method: str,
-               allowed: np.ndarray | None, n: int, as_of=None) -> dict[int, float]:
-        """Candidate passage position -> score (higher is better)."""
+    def _score(self, question: str, searchable: Searchable, method: str, filters: Filters,
+               n: int, as_of=None) -> tuple[dict[int, float], dict[int, Passage]]:
+        """Candidate chunk id -> score (higher is better), and the candidates."""
         s = self.settings
         lists, article_lists, weights = [], [], []
-        article_of = [c.article_id for c in index.chunks]
+        dense = bm25 = {}
         if method in ("hybrid", "dense"):
-            dense = self._dense(question, index, allowed, n)
+            dense = searchable.dense(self.embedder.encode([question])[0], n, filters)
+        if method in ("hybrid", "bm25"):
+            bm25 = searchable.bm25(question, n, filters)
+        passages = searchable.passages({**dense, **bm25})
+        article_of = {cid: p.chunk.article_id for cid, p in passages.items()}
+        if method in ("hybrid", "dense"):
             lists.append(dense)
             best: dict[str, float] = {}
-            for pos, score in dense.items():
-                best[article_of[pos]] = max(best.get(article_of[pos], -1.0), score)
+            for cid, score in dense.items():
+                best[article_of[cid]] = max(best.get(article_of[cid], -1.0), score)
             article_lists.append(best)
             weights.append(s.dense_weight if method == "hybrid" else 1.0)
         if method in ("hybrid", "bm25"):
-            lists.append(self._bm25(question, allowed, n))
-            article_lists.append(self._bm25_articles(question, index, allowed, n))
+            lists.append(bm25)
+            article_lists.append(searchable.bm25_articles(question, n, filters))
             weights.append(1.0 - s.dense_weight if method == "hybrid" else 1.0)
 
         if len(lists) == 1 and not s.article_weight and as_of is None:
-            return lists[0]  # a single retriever's own scores (cosine or BM25)
+            return lists[0], passages  # a single retriever's own scores (cosine or BM25)
         if s.fusion == "rrf":
-            passages = reciprocal_rank_fusion(lists, s.rrf_k)
+            fused = reciprocal_rank_fusion(lists, s.rrf_k)
             articles = reciprocal_rank_fusion(article_lists, s.rrf_k)
-            passages, articles = min_max(passages), min_max(articles)
+            fused, articles = min_max(fused), min_max(articles)
         elif s.fusion == "convex":
-            passages = convex_fusion(lists, weights)
+            fused = convex_fusion(lists, weights)
             articles = convex_fusion(article_lists, weights)
         else:
             raise ValueError(f"unknown fusion {s.fusion!r}; choose one of {FUSIONS}")
         w = s.article_weight
-        scores = {pos: (1 - w) * score + w * articles.get(article_of[pos], 0.0)
-                  for pos, score in passages.items()}
+        scores = {cid: (1 - w) * score + w * articles.get(article_of[cid], 0.0)
+                  for cid, score in fused.items()}
         if as_of is None:
-            return scores
+            return scores, passages
         r = s.recency_weight
-        fresh = self._freshness(index, as_of)
-        return {pos: (1 - r) * score + r * fresh(article_of[pos])
-                for pos, score in scores.items()}
-
-    def _dense(self, question: str, index: StoredIndex, allowed, n: int) -> dict[int, float]:
-        query = self.embedder.encode([question])
-        # With a filter, search everything and keep the allowed (exact, and
-        # cheap at the collection sizes a newsroom index holds).
-        wanted = len(index.chunks) if allowed is not None else n
-        results = index.search(query, wanted)[0]
-        if allowed is not None:
-            results = [(pos, score) for pos, score in results if allowed[pos]]
-        return dict(results[:n])
-
-    def _bm25(self, question: str, allowed, n: int) -> dict[int, float]:
-        scores = self.lexical.passages.scores(question)
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0)
-        return {int(pos): float(scores[pos]) for pos in top_positions(scores, n)}
-
-    def _bm25_articles(self, question: str, index: StoredIndex, allowed, n: int) -> dict:
-        lexical = self.lexical
-        scores = lexical.articles.scores(question)
-        if allowed is not None:
-            ok = {index.chunks[pos].article_id for pos in np.flatnonzero(allowed)}
-            scores = np.where([aid in ok for aid in lexical.article_ids], scores, 0)
-        return {lexical.article_ids[pos]: float(scores[pos]) for pos in top_positions(scores, n)}
-
-    @staticmethod
-    def _allowed(index: StoredIndex, filters: Filters) -> np.ndarray | None:
-        if not filters:
-            return None
-        ok = {aid for aid, article in index.articles.items() if filters.allows(article)}
-        return np.fromiter((c.article_id in ok for c in index.chunks), dtype=bool,
-                           count=len(index.chunks))
-
-    @staticmethod
-    def _searchable(index: StoredIndex, pos: int) -> str:
-        from ..index.searchable import searchable_text
-
-        chunk = index.chunks[pos]
-        return searchable_text(index.articles[chunk.article_id], chunk.text)
+        fresh = self._freshness(searchable, as_of, set(article_of.values()))
+        return {cid: (1 - r) * score + r * fresh(article_of[cid])
+                for cid, score in scores.items()}, passages
 
 
 def citation_label(article: Article) -> str:

@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT, SEEDS
 from rag_bench.perf import BENCH_KEYS, load_questions
 from rag_bench.scale import SCALE_KEYS, run_scale_bench
+from rag_bench.stores import STORES_KEYS, run_stores_bench
 
 from rag.index.vectors import VectorIndexPolicy
 
@@ -27,6 +28,16 @@ def test_scale_bench_reports_every_field_and_switches_index_type_at_the_threshol
     assert rows[0]["recall@10"] == 1.0          # exact search is exact
     assert rows[1]["recall@10"] >= 0.9          # approximate search stays close to it
     assert rows[1]["memory_mb"] < rows[1]["flat_memory_mb"] / 3   # 8-bit codes
+
+
+@pytest.mark.e2e
+def test_stores_bench_builds_both_backends_alike_and_reports_every_field():
+    rows = run_stores_bench(400)
+    assert [r["backend"] for r in rows] == ["embedded", "milvus"]
+    assert rows[0]["passages"] == rows[1]["passages"] > 0
+    for row in rows:
+        assert set(STORES_KEYS) <= set(row)
+        assert 0 < row["retrieve_ms_p50"] <= row["retrieve_ms_p95"]
 
 
 def test_questions_file_accepts_json_lines_and_plain_lines(tmp_path):

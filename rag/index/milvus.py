@@ -1,0 +1,932 @@
+"""The ``milvus`` backend: the index in Milvus collections (see :mod:`rag.index.backend`).
+
+One client (``pymilvus.MilvusClient``) talks to a local milvus-lite file
+(``*.db``), a milvus-lite or Milvus server, a cluster or Zilliz Cloud alike.
+Three collections hold an index named ``C`` (``settings.milvus_collection``):
+
+``C``
+    one record per passage: chunk id (primary key), the passage text and
+    offsets, its article's id, content hash and metadata (title, source, url,
+    date and ``day``, the date as a sortable ``yyyymmdd`` integer, 0 without
+    one), the passage vector, and ``words``: the passage under its article
+    header (:mod:`rag.index.searchable`) as *our* BM25 tokens
+    (:func:`rag.text.words.tokenize`: stop-worded, stemmed) joined by spaces.
+    A whitespace analyzer and Milvus's BM25 function turn ``words`` into the
+    sparse field ``sparse`` on the server, so lexical matching is the
+    embedded backend's, word for word.
+``C_articles``
+    one record per article: its metadata, content hash and fingerprint (what
+    an incremental build compares), the start of its text and its whole text
+    as BM25 words (article relevance).
+``C_meta``
+    the manifest (model, dimension, tokenizer, chunking, passage format;
+    counts, and the articles per publication day that recency needs), the
+    build lock, and the rest of any article longer than one text field.
+
+**Visibility.** A passage counts only while its article's record carries the
+same content hash; a build writes a changed article's new passages, then its
+article record (the switch), then deletes the old passages. A build stopped
+at any point leaves every article answering from one complete set of passages,
+and the next build removes what it left behind.
+
+**Chunk ids** are derived from the article id, its content hash and the
+passage's place in it, so re-running an interrupted build writes the same ids.
+
+**One build at a time.** A build holds a lease in ``C_meta`` (renewed while it
+runs, expiring a minute after a crash); a second build waits up to
+``build_lock_wait`` seconds and then stops with a message. Milvus has no
+compare-and-set, so the lease is written, then read back after a pause.
+
+BM25 scores are divided by ``k1 + 1``: Milvus scores with Lucene's
+``tf·(k1+1)/(tf+K)``, the embedded index without the constant factor, so both
+return the same scores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import socket
+import sys
+import threading
+import time
+import types
+import uuid
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..ingest.articles import Article, scan_directory
+from ..ingest.chunking import Chunk
+from ..text.dates import parse_day
+from ..text.words import tokenize
+from .backend import Filters, Passage, count_days
+from .builder import Index, _Plan
+from .locking import IndexBusy
+from .searchable import searchable_text
+from .store import (
+    IndexCorrupt,
+    IndexError_,
+    IndexMissing,
+    check_config,
+    config_differences,
+    expected_config,
+)
+
+__all__ = ["MilvusIndex", "MilvusSearchable", "MilvusUnavailable", "milvus_uri",
+           "collection_exists", "drop_collections", "start_lite_server", "filter_expression",
+           "chunk_id"]
+
+logger = logging.getLogger("rag")
+
+#: Seconds a read or search may take, retries included, before it fails with a
+#: message (the chat's reader waits no longer than this for a server that went away).
+REQUEST_TIMEOUT = 10
+#: Seconds a write (a batch of upserts, a delete) may take, retries included.
+WRITE_TIMEOUT = 60
+#: Seconds to reach the server at all.
+CONNECT_TIMEOUT = 10
+#: BM25 parameters: the embedded index's (:class:`rag.index.lexical.LexicalIndex`).
+BM25_K1, BM25_B = 1.2, 0.75
+#: Characters of article text in one record (a VARCHAR holds at most 65,535).
+TEXT_PART = 16_000
+#: Characters of BM25 words kept for a whole article (a longer article's tail is
+#: not scored for article relevance; its passages all are).
+MAX_ARTICLE_WORDS = 60_000
+#: A build's lease on the collection: renewed every LEASE/4 seconds.
+LEASE_SECONDS = 60
+#: Rows per insert (a gRPC message stays well under its 64 MB limit).
+BATCH = 500
+#: Passages (and their articles' days) a reader remembers from its searches.
+REMEMBERED = 100_000
+#: Milvus answers at most this many results per search.
+MAX_LIMIT = 16_384
+
+_PASSAGE_FIELDS = ["chunk_id", "article_id", "article_hash", "title", "source", "date", "url",
+                   "path", "start_char", "end_char", "n_tokens", "text"]
+_ARTICLE_FIELDS = ["article_id", "hash", "fingerprint", "title", "source", "date", "day", "url",
+                   "path", "n_parts"]
+
+
+class MilvusUnavailable(IndexError_):
+    """The Milvus server cannot be reached or refused a request."""
+
+
+# ---------------------------------------------------------------------- connection
+def milvus_uri(settings) -> str:
+    """The URI in use: the setting, else ``milvus.db`` in the index directory."""
+    return settings.milvus_uri or str(Path(settings.index_dir) / "milvus.db")
+
+
+def _is_local(uri: str) -> bool:
+    return not uri.startswith(("http://", "https://"))
+
+
+def _where(settings) -> str:
+    return f"Milvus collection {settings.milvus_collection!r} at {milvus_uri(settings)}"
+
+
+def _flags(settings) -> str:
+    """The command-line flags that point a command at this collection."""
+    flags = f"--backend milvus --milvus-uri {milvus_uri(settings)}"
+    if settings.milvus_collection != "rag":
+        flags += f" --milvus-collection {settings.milvus_collection}"
+    return flags
+
+
+class _NotMilvusLite(logging.Filter):
+    """milvus-lite logs its failures on the root logger; ours say the same, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "milvus_lite" not in record.pathname
+
+
+def _prepare_milvus_lite() -> None:
+    """milvus-lite 2.5.1 imports ``pkg_resources`` (for its version number),
+    which setuptools 81+ no longer ships: stand in for the two names it uses.
+    Also keeps its root-logger messages off stderr (ours name the file)."""
+    root = logging.getLogger()
+    if not any(isinstance(f, _NotMilvusLite) for f in root.filters):
+        root.addFilter(_NotMilvusLite())
+    try:
+        import pkg_resources  # noqa: F401
+    except ImportError:
+        import importlib.metadata as metadata
+
+        shim = types.ModuleType("pkg_resources")
+
+        class DistributionNotFound(Exception):
+            pass
+
+        def get_distribution(name):
+            try:
+                return types.SimpleNamespace(version=metadata.version(name))
+            except metadata.PackageNotFoundError as exc:
+                raise DistributionNotFound(name) from exc
+
+        shim.DistributionNotFound = DistributionNotFound
+        shim.get_distribution = get_distribution
+        sys.modules.setdefault("pkg_resources", shim)
+
+
+def _reason(exc: BaseException) -> str:
+    """The server's or the client's own words, on one line."""
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return " ".join(str(message).split())
+
+
+_clients: dict = {}
+_clients_lock = threading.Lock()
+
+
+def _client(settings):
+    """A connected ``MilvusClient`` for the settings (one per URI and token)."""
+    uri = milvus_uri(settings)
+    key = (uri, settings.milvus_token)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is not None:
+            return client
+        try:
+            from pymilvus import MilvusClient
+        except ImportError:
+            raise MilvusUnavailable("the milvus backend needs pymilvus and milvus-lite: "
+                                    "`pip install -e .` installs them") from None
+        # pymilvus logs every failed request at ERROR; our messages say what
+        # failed, once (set after the import, which configures its loggers).
+        for name in ("pymilvus", "pymilvus.milvus_client"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        # pymilvus 2.5 "checks" each VARCHAR value of a row character by character
+        # (a string taken for a list of strings): a third of a build's time, and
+        # no check at all. The server checks lengths; we cut values to fit.
+        from pymilvus.client import entity_helper
+
+        entity_helper.CHECK_STR_ARRAY = False
+        if _is_local(uri):
+            name = Path(uri).name
+            if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", name):
+                raise MilvusUnavailable(
+                    f"milvus-lite cannot use the file name {name!r}: use letters, digits, "
+                    f"'.', '-' and '_', at most 35 characters (--milvus-uri)")
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+            _prepare_milvus_lite()
+        try:
+            client = MilvusClient(uri=uri, token=settings.milvus_token or "",
+                                  timeout=CONNECT_TIMEOUT)
+        except Exception as exc:  # pymilvus raises several kinds; all mean "not usable"
+            hint = ("is another process (a build, the chat) using the file? milvus-lite "
+                    "opens a .db file in one process only; run it as a server to share it"
+                    if _is_local(uri) else
+                    "check that the server runs, the address (--milvus-uri / RAG_MILVUS_URI) "
+                    "and the credentials (RAG_MILVUS_TOKEN)")
+            raise MilvusUnavailable(f"cannot connect to Milvus at {uri}: {_reason(exc)}; "
+                                    f"{hint}") from None
+        _clients[key] = client
+        return client
+
+
+@contextmanager
+def _request(settings, what: str):
+    """Turn a failed request into one readable :class:`MilvusUnavailable`."""
+    try:
+        yield
+    except IndexError_:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] not in ("pymilvus", "grpc"):
+            raise
+        raise MilvusUnavailable(f"{_where(settings)}: {what} failed: {_reason(exc)}") from None
+
+
+def drop_collections(settings) -> None:
+    """Drop the index's three collections (a scratch index, after an evaluation)."""
+    c = _Collections(settings)
+    with c.request("dropping the collections"):
+        for name in (c.passages, c.articles, c.meta):
+            if c.client.has_collection(name, timeout=REQUEST_TIMEOUT):
+                c.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
+
+
+def collection_exists(settings) -> bool:
+    """Whether the collection holds an index (a manifest has been written)."""
+    return _Collections(settings).manifest() is not None
+
+
+# ---------------------------------------------------------------------- records
+def chunk_id(article: Article, index: int) -> int:
+    """The passage's id: stable for the same article text, never negative."""
+    digest = hashlib.blake2b(f"{article.id}\0{article.content_hash}\0{index}".encode(),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def _words(text: str, limit: int | None = None) -> str:
+    words = " ".join(tokenize(text))
+    if limit is not None and len(words) > limit:
+        words = words[:limit].rsplit(" ", 1)[0]
+    return words
+
+
+def _day_number(day: dt.date | None) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day if day else 0
+
+
+def _literal(text: str) -> str:
+    """A string literal in Milvus's filter language."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def filter_expression(filters: Filters) -> str:
+    """``filters`` as a Milvus boolean expression (``""``: everything)."""
+    parts = []
+    if filters.sources:
+        keys = ", ".join(_literal(s.lower()) for s in dict.fromkeys(filters.sources))
+        parts.append(f"source_key in [{keys}]")
+    if filters.date_from or filters.date_to:
+        parts.append("day > 0")
+    if filters.date_from:
+        parts.append(f"day >= {_day_number(filters.date_from)}")
+    if filters.date_to:
+        parts.append(f"day <= {_day_number(filters.date_to)}")
+    return " and ".join(parts)
+
+
+def _metadata(article: Article) -> dict:
+    return {"article_id": article.id, "title": (article.title or "")[:4000],
+            "source": (article.source or "")[:1000],
+            "source_key": (article.source or "").lower()[:1000],
+            "date": (article.date or "")[:60], "day": _day_number(parse_day(article.date)),
+            "url": (article.url or "")[:4000], "path": (article.path or "")[:4000]}
+
+
+def _passage_record(article: Article, chunk: Chunk, cid: int, vector) -> dict:
+    return {"chunk_id": cid, "article_hash": article.content_hash, **_metadata(article),
+            "start_char": chunk.start, "end_char": chunk.end, "n_tokens": chunk.n_tokens,
+            "text": chunk.text, "words": _words(searchable_text(article, chunk.text)),
+            "vector": np.asarray(vector, dtype=np.float32).tolist()}
+
+
+def _article_records(article: Article) -> tuple[dict, list[dict]]:
+    """The article's record and the records of the rest of its text."""
+    parts = [article.text[i:i + TEXT_PART] for i in range(0, len(article.text), TEXT_PART)]
+    record = {**_metadata(article), "hash": article.content_hash,
+              "fingerprint": article.fingerprint, "n_parts": max(1, len(parts)),
+              "text": parts[0] if parts else "",
+              "words": _words(searchable_text(article, article.text), MAX_ARTICLE_WORDS)}
+    rest = [{"key": _text_key(article.content_hash, i, article.id), "value": part,
+             "dummy": [0.0, 0.0]} for i, part in enumerate(parts[1:], start=1)]
+    return record, rest
+
+
+def _text_key(content_hash: str, part: int, article_id: str) -> str:
+    """The meta record of part ``part`` (1, 2, ...) of an article's text."""
+    return f"text:{content_hash}:{part}:{article_id}"
+
+
+def _text_parts(rows: list[dict]) -> dict[tuple[str, str], dict[int, str]]:
+    """(content hash, article id) -> {part: text} of meta text records."""
+    out: dict = {}
+    for row in rows:
+        _, content_hash, part, aid = row["key"].split(":", 3)
+        out.setdefault((content_hash, aid), {})[int(part)] = row["value"]
+    return out
+
+
+def _article_of(row: dict, text: str = "") -> Article:
+    """An article from its record; ``text`` is empty unless given. Its content
+    hash and fingerprint are the recorded ones (they cannot be recomputed
+    without the text)."""
+    article = Article(row["article_id"], text, title=row.get("title") or None,
+                      source=row.get("source") or None, date=row.get("date") or None,
+                      url=row.get("url") or None, path=row.get("path") or None)
+    if "hash" in row:   # cached properties: set them as the build computed them
+        article.__dict__["content_hash"] = row["hash"]
+    if "fingerprint" in row:
+        article.__dict__["fingerprint"] = row["fingerprint"]
+    return article
+
+
+# ---------------------------------------------------------------------- collections
+class _Collections:
+    """The three collections of one index, and the requests made to them."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.passages = settings.milvus_collection
+        self.articles = f"{settings.milvus_collection}_articles"
+        self.meta = f"{settings.milvus_collection}_meta"
+
+    @property
+    def client(self):
+        return _client(self.settings)
+
+    def request(self, what: str):
+        return _request(self.settings, what)
+
+    # -- reading
+    def manifest(self) -> dict | None:
+        with self.request("reading the manifest"):
+            if not self.client.has_collection(self.meta, timeout=REQUEST_TIMEOUT):
+                return None
+            rows = self.client.query(self.meta, filter='key == "manifest"',
+                                     output_fields=["value"], timeout=REQUEST_TIMEOUT)
+        if not rows:
+            return None
+        try:
+            manifest = json.loads(rows[0]["value"])
+            if not isinstance(manifest, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            raise IndexCorrupt(f"the manifest of {_where(self.settings)} is unreadable ({exc}); "
+                               f"run `rag build --full {_flags(self.settings)}`") from None
+        return manifest
+
+    def article_rows(self, expression: str = "", fields=_ARTICLE_FIELDS) -> list[dict]:
+        with self.request("reading the articles"):
+            if expression:
+                return self.client.query(self.articles, filter=expression,
+                                         output_fields=list(fields), timeout=REQUEST_TIMEOUT)
+            rows = []
+            iterator = self.client.query_iterator(self.articles, batch_size=1000,
+                                                  output_fields=list(fields),
+                                                  timeout=REQUEST_TIMEOUT)
+            while batch := iterator.next():
+                rows.extend(batch)
+            iterator.close()
+            return rows
+
+    def count(self, name: str) -> int:
+        with self.request("counting"):
+            rows = self.client.query(name, filter="", output_fields=["count(*)"],
+                                     timeout=REQUEST_TIMEOUT)
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    # -- creating
+    def create(self, dim: int) -> None:
+        """Create whichever of the three collections is missing."""
+        from pymilvus import DataType, Function, FunctionType
+
+        client = self.client
+        analyzed = dict(enable_analyzer=True, analyzer_params={"tokenizer": "whitespace"})
+
+        def metadata(schema):
+            schema.add_field("article_id", DataType.VARCHAR, max_length=1024)
+            schema.add_field("title", DataType.VARCHAR, max_length=4096)
+            schema.add_field("source", DataType.VARCHAR, max_length=1024)
+            schema.add_field("source_key", DataType.VARCHAR, max_length=1024)
+            schema.add_field("date", DataType.VARCHAR, max_length=64)
+            schema.add_field("day", DataType.INT64)
+            schema.add_field("url", DataType.VARCHAR, max_length=4096)
+            schema.add_field("path", DataType.VARCHAR, max_length=4096)
+
+        def bm25(schema, index):
+            schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
+                                         input_field_names=["words"],
+                                         output_field_names=["sparse"]))
+            index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                            params={"bm25_k1": BM25_K1, "bm25_b": BM25_B})
+
+        with self.request("creating the collections"):
+            if not client.has_collection(self.passages, timeout=REQUEST_TIMEOUT):
+                schema = client.create_schema(auto_id=False)
+                schema.add_field("chunk_id", DataType.INT64, is_primary=True)
+                metadata(schema)
+                schema.add_field("article_hash", DataType.VARCHAR, max_length=64)
+                for name in ("start_char", "end_char", "n_tokens"):
+                    schema.add_field(name, DataType.INT64)
+                schema.add_field("text", DataType.VARCHAR, max_length=65535)
+                schema.add_field("words", DataType.VARCHAR, max_length=65535, **analyzed)
+                schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+                schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+                index = client.prepare_index_params()
+                bm25(schema, index)
+                # Exact search, as the embedded index does up to 200,000 passages;
+                # a cluster operator may build HNSW/IVF instead (docs/scaling.md).
+                index.add_index("vector", index_type="FLAT", metric_type="IP")
+                index.add_index("article_id", index_type="INVERTED")
+                client.create_collection(self.passages, schema=schema, index_params=index,
+                                         consistency_level="Strong", timeout=REQUEST_TIMEOUT)
+            if not client.has_collection(self.articles, timeout=REQUEST_TIMEOUT):
+                schema = client.create_schema(auto_id=False)
+                schema.add_field("key", DataType.VARCHAR, max_length=1100, is_primary=True)
+                metadata(schema)
+                schema.add_field("hash", DataType.VARCHAR, max_length=64)
+                schema.add_field("fingerprint", DataType.VARCHAR, max_length=128)
+                schema.add_field("n_parts", DataType.INT64)
+                schema.add_field("text", DataType.VARCHAR, max_length=65535)
+                schema.add_field("words", DataType.VARCHAR, max_length=65535, **analyzed)
+                schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+                index = client.prepare_index_params()
+                bm25(schema, index)
+                client.create_collection(self.articles, schema=schema, index_params=index,
+                                         consistency_level="Strong", timeout=REQUEST_TIMEOUT)
+        self.create_meta()
+
+    def create_meta(self) -> None:
+        """Create the meta collection (manifest, lease, long texts) if missing."""
+        from pymilvus import DataType
+
+        client = self.client
+        with self.request("creating the meta collection"):
+            if not client.has_collection(self.meta, timeout=REQUEST_TIMEOUT):
+                schema = client.create_schema(auto_id=False)
+                schema.add_field("key", DataType.VARCHAR, max_length=1200, is_primary=True)
+                schema.add_field("value", DataType.VARCHAR, max_length=65535)
+                # Milvus wants a vector field in every collection.
+                schema.add_field("dummy", DataType.FLOAT_VECTOR, dim=2)
+                index = client.prepare_index_params()
+                index.add_index("dummy", index_type="FLAT", metric_type="L2")
+                client.create_collection(self.meta, schema=schema, index_params=index,
+                                         consistency_level="Strong", timeout=REQUEST_TIMEOUT)
+
+    def drop_index(self) -> None:
+        """Drop the passages and articles (the meta collection holds the lease)."""
+        with self.request("dropping the old index"):
+            for name in (self.passages, self.articles):
+                if self.client.has_collection(name, timeout=REQUEST_TIMEOUT):
+                    self.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
+            if self.client.has_collection(self.meta, timeout=REQUEST_TIMEOUT):
+                self.client.delete(self.meta, filter='key like "text:%" or key == "manifest"',
+                                   timeout=REQUEST_TIMEOUT)
+
+    # -- writing
+    def upsert(self, name: str, rows: list[dict], what: str, renew=None) -> None:
+        for start in range(0, len(rows), BATCH):
+            with self.request(what):
+                self.client.upsert(name, rows[start:start + BATCH], timeout=WRITE_TIMEOUT)
+            if renew is not None:
+                renew()
+
+    def flush(self) -> None:
+        """Seal what a build wrote, so the server searches it through its indexes
+        (growing segments are searched by brute force, BM25 included)."""
+        with self.request("flushing"):
+            for name in (self.passages, self.articles, self.meta):
+                self.client.flush(name, timeout=WRITE_TIMEOUT)
+
+    def delete(self, name: str, expression: str, what: str) -> None:
+        with self.request(what):
+            self.client.delete(name, filter=expression, timeout=WRITE_TIMEOUT)
+
+    def put(self, key: str, value: str) -> None:
+        self.upsert(self.meta, [{"key": key, "value": value, "dummy": [0.0, 0.0]}],
+                    f"writing {key}")
+
+    def get(self, key: str) -> str | None:
+        with self.request(f"reading {key}"):
+            rows = self.client.query(self.meta, filter=f"key == {_literal(key)}",
+                                     output_fields=["value"], timeout=REQUEST_TIMEOUT)
+        return rows[0]["value"] if rows else None
+
+
+def _in(field_name: str, values: Iterable[str]) -> str:
+    return f"{field_name} in [{', '.join(_literal(v) for v in values)}]"
+
+
+def _batches(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# ---------------------------------------------------------------------- the lease
+class _Lease:
+    """One build at a time per collection (see the module's docstring)."""
+
+    def __init__(self, collections: _Collections, wait: float):
+        self.collections = collections
+        self.wait = wait
+        self.owner = f"pid {os.getpid()} on {socket.gethostname()} ({uuid.uuid4().hex[:8]})"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last = 0.0
+
+    def _holder(self) -> dict | None:
+        value = self.collections.get("lock")
+        if value is None:
+            return None
+        try:
+            holder = json.loads(value)
+        except ValueError:
+            return None
+        return holder if holder.get("expires", 0) > time.time() else None
+
+    def _write(self) -> None:
+        self._last = time.time()
+        self.collections.put("lock", json.dumps({
+            "owner": self.owner, "since": time.strftime("%H:%M:%S"),
+            "expires": time.time() + LEASE_SECONDS}))
+
+    def renew(self) -> None:
+        if time.time() - self._last > LEASE_SECONDS / 4:
+            self._write()
+
+    def __enter__(self):
+        self.collections.create_meta()
+        deadline = time.monotonic() + max(0.0, self.wait)
+        told = False
+        while True:
+            holder = self._holder()
+            if holder is None:
+                self._write()
+                time.sleep(0.3)   # a build that wrote at the same moment: the last one wins
+                holder = self._holder()
+                if holder is not None and holder.get("owner") == self.owner:
+                    break
+            if time.monotonic() >= deadline:
+                raise IndexBusy(
+                    f"another build ({holder['owner'] if holder else 'unknown'}, since "
+                    f"{holder.get('since', '?') if holder else '?'}) is changing "
+                    f"{_where(self.collections.settings)}; wait for it to finish and try "
+                    "again (or allow waiting with RAG_BUILD_LOCK_WAIT=<seconds>)")
+            if not told:
+                logger.warning("waiting for another build (%s) to finish changing %s...",
+                               holder["owner"] if holder else "unknown",
+                               _where(self.collections.settings))
+                told = True
+            time.sleep(1.0)
+        self._thread = threading.Thread(target=self._keep, name="milvus-lease", daemon=True)
+        self._thread.start()
+        return self
+
+    def _keep(self) -> None:
+        while not self._stop.wait(LEASE_SECONDS / 4):
+            try:
+                self._write()
+            except IndexError_:
+                pass   # the build's own requests report the server's state
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        try:
+            holder = self._holder()
+            if holder is not None and holder.get("owner") == self.owner:
+                self.collections.delete(self.collections.meta, 'key == "lock"',
+                                        "releasing the build lock")
+        except IndexError_:
+            pass   # the lease expires by itself
+
+
+# ---------------------------------------------------------------------- writer
+@dataclass
+class _Live:
+    """What an incremental build needs of the collection: its config and its
+    articles (metadata, hash and fingerprint; text only for a full rebuild)."""
+
+    config: dict
+    articles: dict[str, Article]
+    n_chunks: int
+    extras: dict = field(default_factory=dict)
+
+
+class MilvusIndex(Index):
+    """:class:`~rag.index.builder.Index` for a Milvus collection: the same
+    planning (content hashes, skipped files, ids), written to Milvus."""
+
+    def __init__(self, settings=None, embedder=None):
+        super().__init__(settings, embedder, version_files=())
+        self.collections = _Collections(self.settings)
+        self._lease: _Lease | None = None
+
+    @property
+    def location(self) -> str:
+        return _where(self.settings)
+
+    def _write_lock(self):
+        self._lease = _Lease(self.collections, self.settings.build_lock_wait)
+        return self._lease
+
+    @staticmethod
+    def _chunk_count(previous) -> int:
+        return previous.n_chunks if previous else 0
+
+    def _previous(self, full: bool, rebuild_if_unusable: bool):
+        s = self.settings
+        manifest = self.collections.manifest()
+        if manifest is None:
+            return None, None
+        expect = expected_config(s, self.embedder.name, self.embedder.dim)
+        reason = None
+        if differs := config_differences(manifest, expect):
+            if not rebuild_if_unusable:
+                check_config(manifest, expect, self.location,
+                             rebuild=f"rag build --full {_flags(s)}")
+            reason = "the settings changed: " + "; ".join(differs)
+        elif full:
+            reason = "requested (--full)"
+        articles = self._articles(with_text=reason is not None)
+        return _Live(manifest, articles, manifest.get("n_chunks", 0)), reason
+
+    def _articles(self, with_text: bool) -> dict[str, Article]:
+        c = self.collections
+        fields = _ARTICLE_FIELDS + (["text"] if with_text else [])
+        rows = c.article_rows(fields=fields)
+        rest = {}
+        if with_text and any(r["n_parts"] > 1 for r in rows):
+            with c.request("reading article text"):
+                rest = _text_parts(c.client.query(c.meta, filter='key like "text:%"',
+                                                  output_fields=["key", "value"],
+                                                  timeout=REQUEST_TIMEOUT))
+        out = {}
+        for row in rows:
+            text = ""
+            if with_text:
+                parts = rest.get((row["hash"], row["article_id"]), {})
+                text = row["text"] + "".join(parts[i] for i in sorted(parts))
+            out[row["article_id"]] = _article_of(row, text)
+        return out
+
+    def _write(self, previous, wanted: _Plan, rebuild: bool, fresh: list[Article],
+               chunks: list[Chunk], vectors: np.ndarray) -> tuple[int, int]:
+        c = self.collections
+        s = self.settings
+        renew = self._lease.renew if self._lease else None
+        if rebuild:   # also what an interrupted first build left (it wrote no manifest)
+            c.drop_index()
+        c.create(self.embedder.dim)
+        by_id = {a.id: a for a in fresh}
+        new_ids = [a.id for a in wanted.added] if not rebuild else []
+        # 1. Passages an interrupted build left for articles that are new now.
+        for ids in _batches(new_ids):
+            c.delete(c.passages, _in("article_id", ids), "clearing unfinished passages")
+        # 2. The new passages (invisible until their article's record says their hash).
+        place: dict[str, int] = {}
+        ids = []
+        for chunk in chunks:
+            article = by_id[chunk.article_id]
+            place[article.id] = place.get(article.id, -1) + 1
+            ids.append(chunk_id(article, place[article.id]))
+        for start in range(0, len(chunks), BATCH):   # records made batch by batch: a
+            c.upsert(c.passages, [                   # vector as a list is 10x its array
+                _passage_record(by_id[chunk.article_id], chunk, cid, vector)
+                for chunk, cid, vector in zip(chunks[start:start + BATCH],
+                                              ids[start:start + BATCH],
+                                              vectors[start:start + BATCH])],
+                "writing passages", renew)
+        # 3. The switch: article records (and the rest of long articles' text).
+        records, rest = [], []
+        for article in fresh:
+            record, parts = _article_records(article)
+            records.append({"key": article.id, **record})
+            rest += parts
+        c.upsert(c.meta, rest, "writing article text", renew)
+        c.upsert(c.articles, records, "writing articles", renew)
+        # 4. What is no longer visible: old passages of changed articles, and
+        # removed articles (their record first, so they vanish at once).
+        for article in wanted.changed:
+            c.delete(c.passages, f"article_id == {_literal(article.id)} and "
+                                 f"article_hash != {_literal(article.content_hash)}",
+                     "removing replaced passages")
+        for ids in _batches(sorted(wanted.removed)):
+            c.delete(c.articles, _in("key", ids), "removing articles")
+            c.delete(c.passages, _in("article_id", ids), "removing passages")
+        if previous is not None:   # the old versions' extra text
+            for aid in wanted.removed | {a.id for a in wanted.changed}:
+                if aid in previous.articles:
+                    old = previous.articles[aid].content_hash
+                    c.delete(c.meta, f"key like {_literal(f'text:{old}:%')}",
+                             "removing article text")
+        # 5. The manifest: config, counts and the articles per day (recency).
+        everything = fresh if rebuild else [*wanted.kept, *fresh]
+        days = count_days(parse_day(a.date) for a in everything)
+        n_chunks = c.count(c.passages)
+        manifest = {**expected_config(s, self.embedder.name, self.embedder.dim),
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "n_articles": len(everything), "n_chunks": n_chunks,
+                    "days": {d.isoformat(): n for d, n in sorted(days.items())}}
+        c.put("manifest", json.dumps(manifest))
+        c.flush()
+        return len(everything), n_chunks
+
+    def status(self) -> dict:
+        s = self.settings
+        out: dict = {"index_dir": self.location, "articles_dir": str(s.articles_dir),
+                     "backend": "milvus"}
+        try:
+            manifest = self.collections.manifest()
+            if manifest is None:
+                raise IndexMissing(f"no index in {self.location}; run `rag build {_flags(s)}`")
+        except IndexError_ as exc:
+            return {**out, "ok": False, "stale": True, "reason": str(exc)}
+        expect = expected_config(s, self.embedder.name, self.embedder.dim)
+        differs = config_differences(manifest, expect)
+        out.update({
+            "ok": not differs, "version": f"milvus {milvus_uri(s)}",
+            "articles": manifest.get("n_articles"), "chunks": manifest.get("n_chunks"),
+            "model": manifest.get("model"), "dimension": manifest.get("dimension"),
+            "tokenizer": manifest.get("tokenizer"), "chunking": manifest.get("chunking"),
+            "built_at": manifest.get("built_at"), "size_bytes": None, "differs": differs})
+        try:
+            found = scan_directory(s.articles_dir, max_bytes=self._max_bytes)
+        except FileNotFoundError as exc:
+            return {**out, "stale": bool(differs), "pending": None, "reason": str(exc)}
+        indexed = self._articles(with_text=False)
+        current = {a.id: a.content_hash for a in found.articles}
+        pending = {
+            "added": sum(1 for aid in current if aid not in indexed),
+            "changed": sum(1 for aid, h in current.items()
+                           if aid in indexed and indexed[aid].content_hash != h),
+            "removed": sum(1 for aid, a in indexed.items() if aid not in current
+                           and self._managed(a)),
+        }
+        out.update({"stale": bool(differs) or any(pending.values()), "pending": pending,
+                    "skipped": [str(x) for x in found.skipped]})
+        return out
+
+
+# ---------------------------------------------------------------------- reader
+class MilvusSearchable:
+    """The milvus backend's reader (:class:`~rag.index.backend.Searchable`):
+    candidates come from the server, filters applied there."""
+
+    def __init__(self, settings, manifest: dict):
+        self.settings = settings
+        self.collections = _Collections(settings)
+        self.size = int(manifest.get("n_chunks", 0))
+        self._days = {dt.date.fromisoformat(d): n for d, n in manifest.get("days", {}).items()}
+        self.newest_day = max(self._days, default=None)
+        # What the searches returned, for passages() and article_days(): the
+        # most recent ones (a query reads back its own, which are the newest).
+        self._passages: OrderedDict[int, Passage] = OrderedDict()
+        self._article_days: OrderedDict[str, dt.date | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings, embedder) -> "MilvusSearchable":
+        manifest = _Collections(settings).manifest()
+        if manifest is None:
+            raise IndexMissing(f"no index in {_where(settings)}; run `rag build "
+                               f"{_flags(settings)}`")
+        check_config(manifest, expected_config(settings, embedder.name, embedder.dim),
+                     _where(settings), rebuild=f"rag build --full {_flags(settings)}")
+        return cls(settings, manifest)
+
+    def _search(self, name: str, data, field_name: str, metric: str, n: int, filters: Filters,
+                fields: list[str]) -> list[dict]:
+        c = self.collections
+        params = {"metric_type": metric}
+        if metric == "BM25":
+            params["params"] = {"drop_ratio_search": 0.0}
+        with c.request("searching"):
+            return c.client.search(name, data=[data], anns_field=field_name,
+                                   limit=max(1, min(n, MAX_LIMIT)),
+                                   filter=filter_expression(filters), output_fields=fields,
+                                   search_params=params, timeout=REQUEST_TIMEOUT)[0]
+
+    def _visible(self, results: list[dict], scale: float = 1.0) -> dict[int, float]:
+        """The results whose article record carries their hash (see the module
+        docstring), remembered for :meth:`passages`."""
+        rows = [(r["entity"], float(r["distance"]) / scale) for r in results]
+        if not rows:
+            return {}
+        ids = sorted({e["article_id"] for e, _ in rows})
+        current = {}
+        for batch in _batches(ids):
+            for row in self.collections.article_rows(_in("key", batch),
+                                                     ["article_id", "hash", "day"]):
+                current[row["article_id"]] = row
+        out = {}
+        with self._lock:
+            for entity, score in rows:
+                record = current.get(entity["article_id"])
+                if record is None or record["hash"] != entity["article_hash"]:
+                    continue
+                cid = int(entity["chunk_id"])
+                self._article_days[entity["article_id"]] = _day_of(record["day"])
+                article = _article_of(entity)
+                chunk = Chunk(entity["article_id"], entity["start_char"], entity["end_char"],
+                              entity["text"], entity["n_tokens"])
+                self._passages[cid] = Passage(cid, article, chunk)
+                self._passages.move_to_end(cid)
+                self._article_days.move_to_end(entity["article_id"])
+                out[cid] = score
+            for remembered in (self._passages, self._article_days):
+                while len(remembered) > REMEMBERED:
+                    remembered.popitem(last=False)
+        return out
+
+    def dense(self, vector: np.ndarray, n: int, filters: Filters) -> dict[int, float]:
+        vector = np.asarray(vector, dtype=np.float32).ravel().tolist()
+        return self._visible(self._search(self.collections.passages, vector, "vector", "IP",
+                                          n, filters, _PASSAGE_FIELDS))
+
+    def bm25(self, question: str, n: int, filters: Filters) -> dict[int, float]:
+        words = _words(question)
+        if not words:
+            return {}
+        results = self._search(self.collections.passages, words, "sparse", "BM25", n, filters,
+                               _PASSAGE_FIELDS)
+        return {cid: s for cid, s in self._visible(results, BM25_K1 + 1).items() if s > 0}
+
+    def bm25_articles(self, question: str, n: int, filters: Filters) -> dict[str, float]:
+        words = _words(question)
+        if not words:
+            return {}
+        results = self._search(self.collections.articles, words, "sparse", "BM25", n, filters,
+                               ["article_id"])
+        return {r["entity"]["article_id"]: float(r["distance"]) / (BM25_K1 + 1)
+                for r in results if r["distance"] > 0}
+
+    def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
+        with self._lock:
+            return {cid: self._passages[cid] for cid in ids}
+
+    def article_days(self, article_ids=()) -> dict[str, dt.date | None]:
+        return {aid: self._article_days.get(aid) for aid in article_ids}
+
+    def day_counts(self) -> dict[dt.date, int]:
+        return self._days
+
+    def article(self, article_id: str) -> Article | None:
+        c = self.collections
+        rows = c.article_rows(f"key == {_literal(article_id)}", [*_ARTICLE_FIELDS, "text"])
+        if not rows:
+            return None
+        row = rows[0]
+        text = row["text"]
+        if row["n_parts"] > 1:
+            prefix = _literal(f"text:{row['hash']}:%")
+            with c.request("reading article text"):
+                rows = c.client.query(c.meta, filter=f"key like {prefix}",
+                                      output_fields=["key", "value"], timeout=REQUEST_TIMEOUT)
+            parts = _text_parts(rows).get((row["hash"], article_id), {})
+            text += "".join(parts[i] for i in sorted(parts))
+        return _article_of(row, text)
+
+    def articles(self) -> list[Article]:
+        return [_article_of(row) for row in self.collections.article_rows()]
+
+    def warm_up(self) -> None:
+        with self.collections.request("loading the collections"):
+            for name in (self.collections.passages, self.collections.articles):
+                self.collections.client.load_collection(name, timeout=REQUEST_TIMEOUT)
+
+
+def _day_of(number: int) -> dt.date | None:
+    if not number:
+        return None
+    return dt.date(number // 10_000, number // 100 % 100, number % 100)
+
+
+# ---------------------------------------------------------------------- a local server
+def start_lite_server(db_file: Path, port: int):
+    """Start milvus-lite serving ``db_file`` on ``127.0.0.1:port`` (the network
+    path a Milvus server is reached by); returns the server, whose ``stop()``
+    ends it. For tests and trials: production runs a Milvus server or cluster."""
+    _prepare_milvus_lite()
+    from milvus_lite.server import Server
+
+    server = Server(str(db_file), address=f"127.0.0.1:{port}")
+    if not server.init() or not server.start():
+        raise MilvusUnavailable(f"milvus-lite could not start on 127.0.0.1:{port} "
+                                f"with {db_file}")
+    return server

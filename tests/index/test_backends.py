@@ -1,0 +1,288 @@
+"""The backend contract: the embedded index and the Milvus collection behave
+the same for every operation the product uses (build, incremental changes,
+filters, retrieval, answers, the manifest guard, one writer at a time), and
+return the same hits for the same scores. Each test runs against both
+(the ``backend`` fixture); Milvus runs on milvus-lite served on 127.0.0.1.
+The tests that need the server are marked e2e (a Milvus build takes seconds:
+three collections are created); those that only need it to be absent are not."""
+
+import json
+
+import pytest
+from conftest import QUAKE, STORM, VETO, free_port, milvus_settings
+
+from rag.app.cli import main
+from rag.engine import Engine
+from rag.index.locking import IndexBusy
+from rag.index.store import IndexMismatch, IndexMissing
+from rag.settings import Settings
+
+GAZETTE = {"a.txt": "date 2024-01-10 The flood wall vote passed in January.",
+           "b.txt": "date 2024-03-05 The flood wall vote was repeated in March.",
+           "c.txt": "The flood wall vote had no date.",
+           "a.json": json.dumps({"source": "Gazette"}), "b.json": json.dumps({"source": "Herald"}),
+           "c.json": json.dumps({"source": "Gazette"})}
+
+
+@pytest.fixture
+def make(tmp_path, fake_embedder, write_articles, backend):
+    """``make(files, **settings)``: an engine of the backend under test over
+    those articles, built with the fake embedder."""
+    def build(files: dict[str, str], **settings):
+        settings = Settings().replace(articles_dir=write_articles(files),
+                                      index_dir=tmp_path / "idx", **backend, **settings)
+        engine = Engine(settings, fake_embedder)
+        engine.build(progress=False)
+        return engine
+    return build
+
+
+def texts(hits):
+    return [h.text for h in hits]
+
+
+def test_build_indexes_every_article_and_hits_point_into_the_article_text(make):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM})
+    hits = engine.retrieve("Who decided not to use its veto?", 2)
+    assert hits[0].article_id == "veto" and hits[0].title == "Veto story"
+    article = engine.article("veto")
+    assert article.text[hits[0].start:hits[0].end] == hits[0].text
+    assert engine.status()["articles"] == 2 and not engine.status()["stale"]
+
+
+def test_answers_cite_the_passage_they_quote(make):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM})
+    reply = engine.answer("Who decided not to use its veto?")
+    assert reply.text.startswith("The US decided not to use its veto. [1]")
+    citation = reply.citations[0]
+    start, end = citation.quotes[0]
+    assert citation.article_id == "veto" and citation.hit in reply.hits
+    assert engine.article("veto").text[start:end] == "The US decided not to use its veto."
+
+
+def test_incremental_build_embeds_only_new_and_changed_articles(make):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM})
+    articles = engine.settings.articles_dir
+    (articles / "quake.txt").write_text(QUAKE)
+    before = engine.embedder.texts_encoded
+    summary = engine.build(progress=False)
+    assert (summary.added, summary.changed, summary.unchanged) == (1, 0, 2)
+    assert engine.embedder.texts_encoded - before == summary.chunks_embedded == 1
+    assert engine.retrieve("earthquake buildings cracked")[0].article_id == "quake"
+
+    (articles / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
+    summary = engine.build(progress=False)
+    assert (summary.added, summary.changed, summary.unchanged) == (0, 1, 2)
+    storm = [h for h in engine.retrieve("storm coast power", 5) if h.article_id == "storm"]
+    assert len(storm) == 1 and "Millions" in storm[0].text   # the old passage is gone
+
+    unchanged = engine.build(progress=False)
+    assert not unchanged.written and unchanged.chunks_embedded == 0
+
+
+def test_removed_articles_leave_the_index(make):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM, "quake.txt": QUAKE})
+    (engine.settings.articles_dir / "quake.txt").unlink()
+    assert engine.build(progress=False).removed == 1
+    summary = engine.remove(["storm", "nope"])
+    assert summary.removed == 1 and summary.not_found == ("nope",)
+    assert {h.article_id for h in engine.retrieve("storm earthquake veto", 5)} == {"veto"}
+    assert engine.status()["articles"] == 1
+
+
+def test_add_indexes_files_from_elsewhere(make, tmp_path):
+    engine = make({"veto.txt": VETO})
+    late = tmp_path / "late.txt"
+    late.write_text(QUAKE)
+    assert engine.add([late]).added == 1
+    assert engine.retrieve("earthquake mountain town")[0].article_id == "late"
+    assert engine.build(progress=False).removed == 0   # added from elsewhere: it stays
+
+
+def test_source_and_date_filters(make):
+    engine = make(GAZETTE)
+    assert {h.article_id for h in engine.retrieve("flood wall vote", 5, sources=["gazette"])} \
+        == {"a", "c"}
+    assert [h.article_id for h in engine.retrieve("flood wall vote", 5,
+                                                  date_from="2024-03-05")] == ["b"]
+    assert [h.article_id for h in engine.retrieve("flood wall vote", 5,
+                                                  date_to="2024-02-01")] == ["a"]
+    assert engine.retrieve("flood wall vote", 5, date_from="2030-01-01") == []
+    catalog = engine.catalog()
+    assert catalog.sources == ["Gazette", "Herald"] and catalog.n_articles == 3
+    assert (catalog.first_date, catalog.last_date) == ("2024-01-10", "2024-03-05")
+
+
+@pytest.mark.parametrize("method", ["hybrid", "dense", "bm25"])
+def test_every_retrieval_method_finds_the_story(make, method):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM, "quake.txt": QUAKE})
+    assert engine.retrieve("earthquake shook the mountain town", 3,
+                           method=method)[0].article_id == "quake"
+
+
+def test_index_built_with_other_settings_is_refused_with_rebuild_advice(make):
+    engine = make({"veto.txt": VETO})
+    other = Engine(engine.settings.replace(chunk_tokens=100), engine.embedder)
+    with pytest.raises(IndexMismatch, match=r"chunk_tokens[\s\S]*rag build --full"):
+        other.retrieve("veto")
+    assert other.status()["differs"]
+
+
+def test_missing_index_says_how_to_build_it(backend, tmp_path, fake_embedder):
+    settings = Settings().replace(index_dir=tmp_path / "none", **backend)
+    with pytest.raises(IndexMissing, match="rag build"):
+        Engine(settings, fake_embedder).retrieve("veto")
+
+
+def test_second_build_fails_clearly_while_one_holds_the_index(make):
+    engine = make({"veto.txt": VETO})
+    (engine.settings.articles_dir / "storm.txt").write_text(STORM)
+    second = Engine(engine.settings.replace(build_lock_wait=0), engine.embedder)
+    with engine.index._write_lock():
+        with pytest.raises(IndexBusy, match="another build"):
+            second.build(progress=False)
+    assert second.build(progress=False).added == 1
+
+
+# ---------------------------------------------------------------------- both at once
+QUESTIONS = ["Who decided not to use its veto?", "storm power coast", "earthquake town",
+             "flood wall vote in March", "resolution council"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("method", ["hybrid", "dense", "bm25"])
+def test_both_backends_return_the_same_hits_for_the_same_scores(
+        tmp_path, fake_embedder, write_articles, milvus_server, method):
+    articles = write_articles({"veto.txt": VETO, "storm.txt": STORM, "quake.txt": QUAKE,
+                               **GAZETTE})
+    hits = {}
+    for name, extra in (("embedded", {}), ("milvus", milvus_settings(milvus_server))):
+        settings = Settings().replace(articles_dir=articles, index_dir=tmp_path / name, **extra)
+        engine = Engine(settings, fake_embedder)
+        engine.build(progress=False)
+        # Ties may come in another order: compare by score, then place.
+        hits[name] = [sorted((round(h.score, 4), h.article_id, h.start, h.text)
+                             for h in engine.retrieve(q, 6, method=method))
+                      for q in QUESTIONS]
+    assert hits["milvus"] == hits["embedded"]
+
+
+# ---------------------------------------------------------------------- milvus only
+def test_unreachable_server_is_one_clear_line_naming_the_uri(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("rag.index.milvus.CONNECT_TIMEOUT", 1)
+    uri = f"http://127.0.0.1:{free_port()}"   # nothing listens there
+    code = main(["status", "--backend", "milvus", "--milvus-uri", uri,
+                 "--index", str(tmp_path / "idx")])
+    out = capsys.readouterr()
+    assert code == 0 and f"cannot connect to Milvus at {uri}" in out.out
+    code = main(["ask", "veto?", "--backend", "milvus", "--milvus-uri", uri,
+                 "--articles", str(tmp_path), "--index", str(tmp_path / "idx")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0 and uri in err and "Traceback" not in err
+
+
+def test_chat_says_when_the_server_cannot_be_reached(tmp_path, fake_embedder, monkeypatch):
+    from rag.app.handlers import ChatHandlers
+
+    monkeypatch.setattr("rag.index.milvus.CONNECT_TIMEOUT", 1)
+    settings = Settings().replace(articles_dir=tmp_path / "none", index_dir=tmp_path / "idx",
+                                  backend="milvus", milvus_uri=f"http://127.0.0.1:{free_port()}")
+    steps = list(ChatHandlers(Engine(settings, fake_embedder)).respond(
+        "Who used the veto?", [], [], "extractive", 3))
+    said = steps[-1].messages[-1]["content"]
+    assert "cannot be searched right now" in said and "cannot connect to Milvus" in said
+
+
+def test_a_bad_milvus_uri_is_refused_when_the_settings_are_read():
+    with pytest.raises(ValueError, match="milvus_uri"):
+        Settings().replace(milvus_uri="localhost:19530")
+
+
+@pytest.mark.e2e
+def test_an_interrupted_change_leaves_the_old_passages_answering(
+        tmp_path, fake_embedder, write_articles, milvus_server, monkeypatch):
+    from rag.index import milvus
+
+    settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO,
+                                                               "storm.txt": STORM}),
+                                  index_dir=tmp_path / "idx", **milvus_settings(milvus_server))
+    engine = Engine(settings, fake_embedder)
+    engine.build(progress=False)
+    (settings.articles_dir / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
+    (settings.articles_dir / "quake.txt").write_text(QUAKE)
+    real_upsert = milvus._Collections.upsert
+
+    def crash_at_the_switch(self, name, rows, what, renew=None):
+        if what == "writing articles":
+            raise KeyboardInterrupt   # the build stops after writing the new passages
+        return real_upsert(self, name, rows, what, renew)
+
+    monkeypatch.setattr(milvus._Collections, "upsert", crash_at_the_switch)
+    with pytest.raises(KeyboardInterrupt):
+        engine.build(progress=False)
+    monkeypatch.undo()
+
+    reader = Engine(settings, fake_embedder)
+    storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
+    assert len(storm) == 1 and "Thousands" in storm[0].text       # the old version only
+    assert "quake" not in {h.article_id for h in reader.retrieve("earthquake town", 5)}
+
+    summary = reader.build(progress=False)                        # the next build finishes
+    assert (summary.added, summary.changed) == (1, 1)
+    storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
+    assert len(storm) == 1 and "Millions" in storm[0].text
+    assert reader.status()["chunks"] == 3
+
+
+@pytest.mark.e2e
+def test_a_server_that_goes_away_fails_requests_cleanly_and_is_used_again_when_back(
+        tmp_path, fake_embedder, write_articles, monkeypatch):
+    from rag.index import milvus
+
+    monkeypatch.setattr(milvus, "REQUEST_TIMEOUT", 3)
+    port = free_port()
+    server = milvus.start_lite_server(tmp_path / "gone.db", port)
+    settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO}),
+                                  index_dir=tmp_path / "idx", backend="milvus",
+                                  milvus_uri=f"http://127.0.0.1:{port}")
+    engine = Engine(settings, fake_embedder)
+    try:
+        engine.build(progress=False)
+        assert engine.retrieve("veto")[0].article_id == "veto"   # the session is open
+        server.stop()
+        with pytest.raises(milvus.MilvusUnavailable, match=f"127.0.0.1:{port}.*searching failed"):
+            engine.retrieve("veto")
+        server = milvus.start_lite_server(tmp_path / "gone.db", port)
+        monkeypatch.setattr(milvus, "REQUEST_TIMEOUT", 30)   # reconnecting takes a while
+        assert engine.retrieve("veto")[0].article_id == "veto"
+    finally:
+        server.stop()
+
+
+@pytest.mark.e2e
+def test_a_milvus_lite_file_in_use_by_another_process_is_one_clear_line(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    db = tmp_path / "busy.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from rag.settings import Settings\n"
+         "from rag.index.milvus import _client\n"
+         f"_client(Settings().replace(backend='milvus', milvus_uri={str(db)!r}))"
+         ".list_collections()\n"
+         "print('holding', flush=True)\n"
+         "sys.stdin.read()\n"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        code = main(["ask", "veto?", "--backend", "milvus", "--milvus-uri", str(db),
+                     "--articles", str(tmp_path / "none"), "--index", str(tmp_path / "idx")])
+        err = capsys.readouterr().err.strip()
+        assert code == 2 and err.count("\n") == 0
+        assert str(db) in err and "another process" in err
+    finally:
+        holder.communicate("", timeout=30)
