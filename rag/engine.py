@@ -52,7 +52,12 @@ class Engine:
         # answerer and the corroborator embed the same passages' sentences.
         self.vectors = vectors if vectors is not None else \
             CachedEmbedder(self.embedder, size=self.settings.answer_cache_size)
-        self.retriever = Retriever(self.settings, self.embedder)
+        # Searches go through the cache too: the answerer embeds the question
+        # again, corroboration searches with the answer's (stored) sentences.
+        self.retriever = Retriever(self.settings, self.vectors)
+        # The sentences of the index's passages have their vectors stored in
+        # it: the cache looks them up before running the model.
+        self.vectors.stored = self.retriever.sentence_vectors
         self.answerer = Answerer(self.settings, self.retriever.retrieve, self.vectors)
         self.index = Index(self.settings, self.embedder)
         self._local = None

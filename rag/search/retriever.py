@@ -37,6 +37,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 
 from ..index.lexical import BM25_FILE, LexicalIndexes, top_positions
+from ..index.sentences import SENTENCES_FILE, stored_sentence_vectors
 from ..index.store import StoredIndex, expected_config
 from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
@@ -118,7 +119,8 @@ class Retriever:
                 if self._index is None:
                     expect = expected_config(self.settings, self.embedder.name, self.embedder.dim)
                     self._index = StoredIndex.load(self.settings.index_dir, expect,
-                                                   version_files=(BM25_FILE,))
+                                                   version_files=(BM25_FILE,
+                                                                  stored_sentence_vectors))
         return self._index
 
     @property
@@ -131,6 +133,13 @@ class Retriever:
                 lexical = LexicalIndexes.build(index.articles.values(), index.chunks)
             self._lexical = (index, lexical)
         return self._lexical[1]
+
+    def sentence_vectors(self, texts: list[str]) -> dict:
+        """The vectors the loaded index keeps for those of ``texts`` that are
+        sentences of its passages (:mod:`rag.index.sentences`; none for an
+        index written before it kept them)."""
+        stored = self.index.extras.get(SENTENCES_FILE)
+        return stored.lookup(texts) if stored is not None else {}
 
     def _freshness(self, index: StoredIndex, as_of) -> Freshness:
         """The articles' freshness as of a day (kept for the days recently asked about)."""
