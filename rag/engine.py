@@ -208,7 +208,20 @@ class Engine:
             return self.build(progress=sys.stderr.isatty())
 
     def warm_up(self) -> None:
+        """Load the embedding model and the index now, side by side (the model
+        on a thread of its own while this one reads the index)."""
+        model = self.start_loading_model()
         self.retriever.warm_up()
+        model.join()
+
+    def start_loading_model(self) -> threading.Thread:
+        """Load the embedding model on a background thread (returned, started):
+        the chat starts serving meanwhile, and the first question waits for
+        the model only if it arrives before the model is ready."""
+        thread = threading.Thread(target=getattr(self.embedder, "warm_up", lambda: None),
+                                  name="load-model", daemon=True)
+        thread.start()
+        return thread
 
     # ----------------------------------------------- services for the web chat
     def answer_modes(self) -> list[str]:

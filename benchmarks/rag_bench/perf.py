@@ -208,6 +208,7 @@ def serve_questions(questions: Sequence[str]) -> None:
     from rag.engine import Engine
 
     engine = Engine(pickle.load(sys.stdin.buffer))
+    engine.warm_up()   # what the chat does at start: model and index side by side
     engine.answer(questions[0])
     print("first-answer", flush=True)
     for q in questions:
