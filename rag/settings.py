@@ -326,9 +326,10 @@ class Settings:
     """Example questions offered in the chat, separated by |. Unset: chosen from the
     loaded articles."""
     chat_concurrency: int = setting("chat", 4, low=1)
-    """Chat questions answered at the same time. Extractive answers are a few tens of
-    milliseconds of CPU, so a handful of workers keeps 2 cores busy without thrashing;
-    more requests wait in the queue."""
+    """Extractive chat questions answered at the same time (local-model answers get
+    workers of their own on top: local_model_slots + local_model_waiting). Extractive
+    answers are a few tens of milliseconds of CPU, so a handful of workers keeps 2 cores
+    busy without thrashing; more requests wait in the queue."""
     queue_size: int = setting("chat", 256, low=1)
     """Requests that may wait in the queue before new ones are turned away."""
     local_model_slots: int = setting("chat", 1, low=1)
