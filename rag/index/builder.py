@@ -226,8 +226,8 @@ class Index:
     >>> index.status()["stale"]
 
     ``version_files`` are the parts of the index kept beside the vectors in
-    every version (default: the BM25 index and the sentence vectors,
-    :mod:`rag.index.sentences`).
+    every version (default: the BM25 index and, unless ``settings.sentence_vectors`` is
+    off, the sentence vectors, :mod:`rag.index.sentences`).
     """
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
@@ -238,8 +238,10 @@ class Index:
 
             embedder = make_embedder(self.settings)
         self.embedder = embedder
-        self.version_files = tuple(version_files) if version_files is not None else \
-            (BM25_FILE, sentence_vectors_file(embedder))
+        if version_files is None:
+            version_files = (BM25_FILE,) + ((sentence_vectors_file(embedder),)
+                                            if self.settings.sentence_vectors else ())
+        self.version_files = tuple(version_files)
         # The version this object last read or wrote: while it is still the
         # live one (no other process has switched CURRENT since), the next
         # change starts from it instead of reading and checksumming it again.

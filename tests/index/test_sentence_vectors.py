@@ -110,3 +110,12 @@ def test_an_index_without_sentence_vectors_still_answers_and_the_next_build_adds
     fresh = Engine(settings, engine.embedder)
     assert fresh.answer("Who decided not to use its veto?").text == reply.text
     assert fresh.vectors.stored_hits > 0
+
+
+def test_with_the_setting_off_the_build_keeps_no_sentence_vectors_and_answers_the_same(engine):
+    settings = engine.settings.replace(sentence_vectors=False)
+    reply = engine.answer("Who decided not to use its veto?")
+    off = Engine(settings, engine.embedder)
+    assert off.build(full=True, progress=False).written
+    assert SENTENCES_FILE not in read_manifest(settings.index_dir)["files"]
+    assert off.answer("Who decided not to use its veto?").text == reply.text
