@@ -52,7 +52,12 @@ class Engine:
         # answerer and the corroborator embed the same passages' sentences.
         self.vectors = vectors if vectors is not None else \
             CachedEmbedder(self.embedder, size=self.settings.answer_cache_size)
-        self.retriever = Retriever(self.settings, self.embedder)
+        # Searches go through the cache too: the answerer embeds the question
+        # again, corroboration searches with the answer's (stored) sentences.
+        self.retriever = Retriever(self.settings, self.vectors)
+        # The sentences of the index's passages have their vectors stored in
+        # it: the cache looks them up before running the model.
+        self.vectors.stored = self.retriever.sentence_vectors
         self.answerer = Answerer(self.settings, self.retriever.retrieve, self.vectors)
         self.index = make_index(self.settings, self.embedder)
         self._local = None
@@ -208,7 +213,20 @@ class Engine:
             return self.build(progress=sys.stderr.isatty())
 
     def warm_up(self) -> None:
+        """Load the embedding model and the index now, side by side (the model
+        on a thread of its own while this one reads the index)."""
+        model = self.start_loading_model()
         self.retriever.warm_up()
+        model.join()
+
+    def start_loading_model(self) -> threading.Thread:
+        """Load the embedding model on a background thread (returned, started):
+        the chat starts serving meanwhile, and the first question waits for
+        the model only if it arrives before the model is ready."""
+        thread = threading.Thread(target=getattr(self.embedder, "warm_up", lambda: None),
+                                  name="load-model", daemon=True)
+        thread.start()
+        return thread
 
     # ----------------------------------------------- services for the web chat
     def answer_modes(self) -> list[str]:

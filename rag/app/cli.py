@@ -270,6 +270,7 @@ def show_config(args: argparse.Namespace, loaded: Loaded) -> int:
 def serve(settings: Settings) -> None:
     """Build the index if missing or stale, then serve the chat (blocks)."""
     import os
+    import threading
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from ..engine import Engine
@@ -277,9 +278,13 @@ def serve(settings: Settings) -> None:
 
     kwargs = launch_kwargs(settings)
     engine = Engine(settings)
+    # The model loads while the index is checked and read and the page is
+    # built (it needs the index's catalogue, not the model); the rest of the
+    # warm-up (BM25's postings) runs beside the server's start.
+    engine.start_loading_model()
     if summary := engine.ensure_index():
         print(summary, file=sys.stderr)
-    engine.warm_up()
+    threading.Thread(target=engine.warm_up, name="warm-up", daemon=True).start()
     build_ui(engine).launch(**kwargs)
 
 

@@ -5,9 +5,11 @@ The page receives an :class:`~rag.engine.Engine`. What each event does is in
 look, and how untrusted article text is escaped, is in :mod:`rag.app.render`.
 This module only places components and connects them to those handlers.
 
-Load: the chat event runs at most ``settings.chat_concurrency`` answers at
-once, sharing its slots with the ``/ask`` API; local-model answers also pass
-the handlers' slot gate.
+Load: the chat event runs at most ``settings.chat_concurrency`` extractive
+answers at once, sharing its slots with the ``/ask`` API, plus the workers
+local-model answers may hold (they pass the handlers' slot gate:
+``local_model_slots`` generating, ``local_model_waiting`` waiting), so long
+generations never take an extractive answer's worker.
 """
 
 from dataclasses import dataclass
@@ -155,6 +157,11 @@ def _wire(page: _Page, handlers: ChatHandlers, settings) -> None:
         report = handlers.upload(files, lambda desc: progress(0, desc=desc))
         return report.message, None, gr.update(choices=report.sources)
 
+    # Local-model answers hold a worker for the whole generation; they get
+    # workers of their own (as many as the handlers' gate admits) on top of
+    # chat_concurrency, so extractive answers never wait behind them.
+    chat_limit = settings.chat_concurrency + settings.local_model_slots + \
+        settings.local_model_waiting
     asked = [page.send.click, page.question.submit]
     filters = [page.sources, page.date_from, page.date_to, page.as_of]
     # Callable by clients (the load tests use it) but not advertised: /ask is the API.
@@ -162,7 +169,7 @@ def _wire(page: _Page, handlers: ChatHandlers, settings) -> None:
           [page.chat, page.sources_panel, page.question, page.citations, page.article_view,
            page.turns],
           api_name="chat", api_visibility="undocumented",
-          concurrency_limit=settings.chat_concurrency, concurrency_id="chat")
+          concurrency_limit=chat_limit, concurrency_id="chat")
     # Runs beside the answer (same trigger, same question), in its own slots.
     gr.on(asked, show_comparison, [page.question, *filters], page.compare_panel,
           api_visibility="private", concurrency_limit=1, concurrency_id="compare")
@@ -176,8 +183,7 @@ def _wire(page: _Page, handlers: ChatHandlers, settings) -> None:
         page.files.upload(upload, page.files, [page.upload_status, page.files, page.sources],
                           api_visibility="private", concurrency_limit=1,
                           concurrency_id="upload")
-    gr.api(handlers.ask, api_name="ask", concurrency_limit=settings.chat_concurrency,
-           concurrency_id="chat")
+    gr.api(handlers.ask, api_name="ask", concurrency_limit=chat_limit, concurrency_id="chat")
     gr.api(handlers.compare_api, api_name="compare", concurrency_limit=1,
            concurrency_id="compare")
 

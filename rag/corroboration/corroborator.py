@@ -34,6 +34,7 @@ so retrieval's recency favours reports from that time, not the newest ones.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -180,11 +181,25 @@ def _people_covered(text: str, other: str) -> bool:
     return all(person & words for person in facts.people(text))
 
 
-def _values(sentence: str) -> list[facts.Mention]:
+@functools.lru_cache(maxsize=8192)
+def _values(sentence: str) -> tuple[facts.Mention, ...]:
     # Times of day are left out: in news they mostly stamp when a figure was
     # read ("1,100 flights canceled as of 1:30 p.m."), and two reports' stamps
     # differ by nature (on news-dev every time "disagreement" was such a pair).
-    return facts.numbers(sentence) + [d for d in facts.dates(sentence) if d.kind != "date:time"]
+    # Cached: corroboration compares the same sentences again and again.
+    return tuple(facts.numbers(sentence)
+                 + [d for d in facts.dates(sentence) if d.kind != "date:time"])
+
+
+@functools.lru_cache(maxsize=8192)
+def _names(sentence: str) -> tuple[frozenset[str], ...]:
+    return tuple(facts.names(sentence))
+
+
+def could_conflict(a: str, b: str) -> bool:
+    """Whether :func:`find_conflicts` can find anything in ``a`` and ``b``
+    (both give values, or both name someone): a cheap test before it."""
+    return bool((_values(a) and _values(b)) or (_names(a) and _names(b)))
 
 
 def find_conflicts(a: str, b: str) -> list[Conflict]:
@@ -210,7 +225,7 @@ def find_conflicts(a: str, b: str) -> list[Conflict]:
 
 def _name_conflicts(a: str, b: str) -> list[Conflict]:
     """Different names in the same place of otherwise the same sentence."""
-    names_a, names_b = facts.names(a), facts.names(b)
+    names_a, names_b = _names(a), _names(b)
     only_a = [n for n in names_a if not any(facts.names_match(n, m) for m in names_b)]
     only_b = [m for m in names_b if not any(facts.names_match(m, n) for n in names_a)]
     if len(only_a) != 1 or len(only_b) != 1:
@@ -288,7 +303,18 @@ class Corroborator:
         choose the thresholds)."""
         return self._analyse(reply, floor)[0]
 
-    def _analyse(self, reply: Answer, floor: float | None = None):
+    def _analyse(self, reply: Answer, floor: float | None = None, *, narrow: bool = False):
+        """Per answer sentence, the matches at least ``floor`` similar; and the
+        candidates relevant to the question (for disagreements among them).
+
+        ``narrow`` (what :meth:`corroborate` uses): only the matches it can
+        use are made, so only candidates that pass the lexical tests of a
+        corroboration (enough shared words) or a conflict (both give values
+        or both name someone) are compared in meaning with an answer sentence,
+        and only they have their clauses embedded: the model's work no longer
+        grows with retrieved passages times answer sentences. Candidates'
+        whole-sentence vectors are stored with the index
+        (:mod:`rag.index.sentences`) and cost a look-up."""
         s = self.settings
         floor = s.conflict_min_similarity if floor is None else floor
         by_number = {c.number: c for c in reply.citations}
@@ -299,7 +325,16 @@ class Corroborator:
             pool += self.search(sentence.text, s.corroborate_k,
                                 **({"as_of": days[0].isoformat()} if days else {}))
         candidates = candidates_of(pool)
-        parts = [clauses(c.text) for c in candidates]
+        own_articles = [{by_number[n].hit.article_id for n in x.citations if n in by_number}
+                        for x in reply.sentences]
+        if narrow:
+            usable = [[cand.article_id not in own and _could_be_used(x.text, cand.text, s)
+                       for cand in candidates]
+                      for x, own in zip(reply.sentences, own_articles)]
+        else:
+            usable = [[cand.article_id not in own for cand in candidates] for own in own_articles]
+        compared = [any(column) for column in zip(*usable)] if usable else []
+        parts = [clauses(c.text) if use else [] for c, use in zip(candidates, compared)]
         owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=int)
         flat = [clause for p in parts for clause in p]
         # An answer sentence is compared by its clauses too: the same fact is
@@ -315,14 +350,13 @@ class Corroborator:
         cand_vecs = vectors[1 + n_own:1 + n_own + n_cand]
         clause_vecs = vectors[1 + n_own + n_cand:]
         per_sentence, row = [], 1
-        for sentence, parts_of_sentence in zip(reply.sentences, own_parts):
+        for sentence, parts_of_sentence, use in zip(reply.sentences, own_parts, usable):
             part_vecs, row = vectors[row:row + len(parts_of_sentence)], row + len(parts_of_sentence)
             own = [by_number[n].hit for n in sentence.citations if n in by_number]
-            own_articles = {hit.article_id for hit in own}
             sims, evidence = _best_parts(part_vecs, cand_vecs, clause_vecs, owner)
             found = []
             for i, (cand, sim) in enumerate(zip(candidates, sims)):
-                if cand.article_id in own_articles or sim < floor:
+                if not use[i] or sim < floor:
                     continue
                 clause = flat[evidence[i]] if evidence[i] >= 0 else None
                 apart = min((d for d in (_days_apart(cand.hit.date, hit.date) for hit in own)
@@ -342,7 +376,7 @@ class Corroborator:
             return reply
         s = self.settings
         by_number = {c.number: c for c in reply.citations}
-        per_sentence, relevant = self._analyse(reply)
+        per_sentence, relevant = self._analyse(reply, narrow=True)
         numbering = _Numbering(reply.citations)
         disagreements = _Disagreements()
         new_sentences = []
@@ -400,6 +434,16 @@ class Corroborator:
         vectors = self.embedder.encode([question] + [c.text for c in candidates])
         table = {(c.article_id, c.start): v for c, v in zip(candidates, vectors[1:])}
         return compare_sources(vectors[0], hits, table, self.settings.compare_max_articles)
+
+
+def _could_be_used(sentence: str, candidate: str, settings: Settings) -> bool:
+    """Whether ``candidate`` can corroborate ``sentence`` or conflict with it,
+    judged by words alone: a corroboration shares at least
+    ``corroborate_min_shared_words`` content words (and :func:`match_fact`
+    asks for two), a conflict needs values or names on both sides."""
+    need = max(2, settings.corroborate_min_shared_words)
+    return shared_words(sentence, candidate) >= need or (
+        could_conflict(sentence, candidate) and bool(find_conflicts(sentence, candidate)))
 
 
 def _best_parts(part_vecs: np.ndarray, cand_vecs: np.ndarray, clause_vecs: np.ndarray,

@@ -32,6 +32,7 @@ from ..ingest.chunking import Chunk
 from ..text.dates import given_day, parse_day
 from .lexical import BM25_FILE, LexicalIndexes, top_positions
 from .searchable import searchable_text
+from .sentences import stored_sentence_vectors
 from .store import StoredIndex, expected_config
 
 __all__ = ["Filters", "Passage", "Searchable", "EmbeddedSearchable", "make_index",
@@ -131,7 +132,8 @@ class EmbeddedSearchable:
     @classmethod
     def load(cls, settings, embedder) -> "EmbeddedSearchable":
         expect = expected_config(settings, embedder.name, embedder.dim)
-        index = StoredIndex.load(settings.index_dir, expect, version_files=(BM25_FILE,))
+        index = StoredIndex.load(settings.index_dir, expect,
+                                 version_files=(BM25_FILE, stored_sentence_vectors))
         lexical = index.extras.get(BM25_FILE.name)
         if lexical is None:  # an index saved before BM25 was kept with it
             lexical = LexicalIndexes.build(index.articles.values(), index.chunks)

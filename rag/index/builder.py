@@ -39,6 +39,7 @@ from ..settings import Settings
 from .lexical import BM25_FILE
 from .locking import write_lock
 from .searchable import searchable_text
+from .sentences import sentence_vectors_file
 from .store import (
     IndexCorrupt,
     IndexError_,
@@ -225,18 +226,22 @@ class Index:
     >>> index.status()["stale"]
 
     ``version_files`` are the parts of the index kept beside the vectors in
-    every version (the BM25 index).
+    every version (default: the BM25 index and, unless ``settings.sentence_vectors`` is
+    off, the sentence vectors, :mod:`rag.index.sentences`).
     """
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
-                 version_files: tuple[VersionFile, ...] = (BM25_FILE,)):
+                 version_files: tuple[VersionFile, ...] | None = None):
         self.settings = settings or Settings.from_env()
-        self.version_files = tuple(version_files)
         if embedder is None:
             from ..models.embedding import make_embedder
 
             embedder = make_embedder(self.settings)
         self.embedder = embedder
+        if version_files is None:
+            version_files = (BM25_FILE,) + ((sentence_vectors_file(embedder),)
+                                            if self.settings.sentence_vectors else ())
+        self.version_files = tuple(version_files)
         # The version this object last read or wrote: while it is still the
         # live one (no other process has switched CURRENT since), the next
         # change starts from it instead of reading and checksumming it again.
@@ -419,8 +424,12 @@ class Index:
             report = dict(skipped=tuple(found.skipped), notes=tuple(found.notes),
                           added=len(wanted.added), changed=len(wanted.changed),
                           removed=len(wanted.removed), unchanged=len(wanted.kept))
-            if wanted.empty and full_reason is None and (previous is not None
-                                                         or not rebuild_if_unusable):
+            # A version without one of the version files (written before it
+            # existed) gets it from the next build, even with nothing else to do.
+            complete = previous is None or all(f.name in previous.extras
+                                               for f in self.version_files if f.read)
+            if wanted.empty and full_reason is None and complete and (
+                    previous is not None or not rebuild_if_unusable):
                 # Nothing to do (an add of only skipped files creates no index).
                 return BuildSummary(len(previous.articles) if previous else 0,
                                     self._chunk_count(previous),

@@ -10,6 +10,9 @@ only time does. It remembers
   the retrieved passages, the same passages come back for many questions (and
   every follow-up), and under concurrent load that repeated model work would
   be most of an answer's cost (``Settings.answer_cache_size``);
+* given ``stored`` (the engine sets it), the vectors an index keeps for its
+  passages' sentences (:mod:`rag.index.sentences`): looked up by text before
+  the model runs, so a sentence of any retrieved passage costs no model time;
 * with ``cache_dir``, every vector on disk, in a SQLite file keyed by a hash of
   the model name and the exact text (another chunking or title header is
   simply a miss). Embedding a benchmark corpus takes minutes on a CPU;
@@ -23,7 +26,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -34,14 +37,20 @@ __all__ = ["CachedEmbedder"]
 
 class CachedEmbedder:
     """``embedder`` with a memory of ``size`` recent vectors (thread-safe) and,
-    given ``cache_dir``, of every vector in ``cache_dir/embeddings-<model>.sqlite``."""
+    given ``cache_dir``, of every vector in ``cache_dir/embeddings-<model>.sqlite``.
+    ``stored(texts)``, when set, returns the vectors it holds for some of
+    ``texts`` (by text; the same model's): they are used before the model."""
 
-    def __init__(self, embedder: Embedder, *, size: int = 0, cache_dir: Path | None = None):
+    def __init__(self, embedder: Embedder, *, size: int = 0, cache_dir: Path | None = None,
+                 stored: Callable[[list[str]], dict[str, np.ndarray]] | None = None):
         self.inner = embedder
         self.size = max(0, int(size))
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.stored = stored
         self.hits = 0
         self.misses = 0
+        #: How many texts ``stored`` answered.
+        self.stored_hits = 0
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
@@ -72,6 +81,11 @@ class CachedEmbedder:
             found = {t: self._memory[t] for t in distinct if t in self._memory}
             if self.cache_dir is not None:
                 found.update(self._from_disk([t for t in distinct if t not in found]))
+        n_stored = 0
+        if self.stored is not None and len(found) < len(distinct):
+            looked_up = self.stored([t for t in distinct if t not in found])
+            found.update(looked_up)
+            n_stored = len(looked_up)
         missing = [t for t in distinct if t not in found]
         if missing:
             vectors = np.asarray(self.inner.encode(missing, progress=progress), dtype=np.float32)
@@ -80,6 +94,7 @@ class CachedEmbedder:
         with self._lock:
             self.hits += len(texts) - len(missing)
             self.misses += len(missing)
+            self.stored_hits += n_stored
             if missing and self.cache_dir is not None:
                 self._to_disk(fresh)
             self._remember(found)

@@ -7,6 +7,7 @@ Vectors are L2-normalised, so inner product equals cosine similarity.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -40,11 +41,13 @@ class SentenceEmbedder(LazyModel):
     dim = 384
 
     def __init__(self, name: str = "all-MiniLM-L6-v2", path: Path | None = None,
-                 batch_size: int = 64):
+                 batch_size: int = 64, query_threads: int = 1):
         super().__init__()
         self.name = name
         self.path = path
         self.batch_size = batch_size
+        #: torch threads for fewer texts than a batch (0: torch's default).
+        self.query_threads = query_threads
 
     def _load(self):
         from sentence_transformers import SentenceTransformer
@@ -57,10 +60,34 @@ class SentenceEmbedder(LazyModel):
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(list(texts), batch_size=self.batch_size,
-                                     normalize_embeddings=True, convert_to_numpy=True,
-                                     show_progress_bar=progress)
+        threads = self.query_threads if len(texts) < self.batch_size else 0
+        with _torch_threads(threads):
+            vectors = self._model.encode(list(texts), batch_size=self.batch_size,
+                                         normalize_embeddings=True, convert_to_numpy=True,
+                                         show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int):
+    """Run torch on ``threads`` intra-op threads in this thread (0: as it is).
+
+    The setting is per calling thread (torch's OpenMP pool), so a question
+    answered on one thread does not slow a build running on another."""
+    if not threads:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    if before == threads:
+        yield
+        return
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def make_embedder(settings) -> Embedder:
@@ -68,7 +95,7 @@ def make_embedder(settings) -> Embedder:
     backend = settings.embed_backend
     if backend == "torch":
         return SentenceEmbedder(settings.model_name, settings.model_path,
-                                settings.embed_batch_size)
+                                settings.embed_batch_size, settings.embed_query_threads)
     if backend in ("onnx", "onnx-int8"):
         return OnnxEmbedder(settings.model_name, settings.model_path, settings.embed_batch_size,
                             int8=backend == "onnx-int8", cache_dir=settings.model_cache_dir)

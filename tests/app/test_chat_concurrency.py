@@ -86,3 +86,18 @@ def test_uploads_setting_off_removes_the_upload_control():
 
     assert "file" in component_types(Settings())
     assert "file" not in component_types(Settings().replace(uploads=False))
+
+
+def test_a_generating_local_answer_does_not_take_the_one_extractive_worker():
+    from gradio_client import Client
+
+    engine = SlowLocalEngine(Settings().replace(local_model_slots=1, local_model_waiting=0,
+                                                chat_concurrency=1, uploads=False))
+    with running_app(engine) as url:
+        slow = _ask(Client(url, verbose=False), "long question", "local")
+        assert engine.local_started.wait(60)
+        fast = _ask(Client(url, verbose=False), "quick question", "extractive")
+        assert "extractive answer" in _last_message(fast)
+        assert not slow.done()
+        engine.release.set()
+        assert "local answer" in _last_message(slow)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from conftest import ROOT, SEEDS
-from rag_bench.perf import BENCH_KEYS, load_questions
+from rag_bench.perf import BENCH_KEYS, format_bench, load_questions
 from rag_bench.scale import SCALE_KEYS, run_scale_bench
 from rag_bench.stores import STORES_KEYS, run_stores_bench
 
@@ -66,3 +66,32 @@ def test_rag_bench_perf_json_on_the_seed_articles_has_every_field(tmp_path):
     rounding = (built / raw) * (0.005 / built + 0.005 / raw) + 0.0005
     assert 0 < result["build_ratio"] == pytest.approx(built / raw, abs=rounding)
     assert result["retrieve_ms_p50"] <= result["retrieve_ms_p95"]
+
+
+def test_perf_table_of_a_run_on_a_built_index_has_no_build_rows_and_both_answer_timings():
+    result = {key: 1.0 for key in BENCH_KEYS}
+    result.update(raw_chunks_per_s=None, build_chunks_per_s=None, build_ratio=None,
+                  retrieve_cpu_ms_p50=1.0, answer_cpu_ms_p50=2.0, answer_nocorr_ms_p50=1.0,
+                  answer_nocorr_ms_p95=1.5, answer_nocorr_cpu_ms_p50=1.0,
+                  load_before=[0.1, 0.1, 0.1], load_after=[0.2, 0.2, 0.2])
+    table = format_bench(result)
+    assert "throughput" not in table and "build / raw" not in table
+    assert "answer without corroboration" in table and "answer p50 / p95" in table
+
+
+@pytest.mark.e2e
+def test_rag_bench_perf_on_a_built_index_times_answers_with_and_without_corroboration(
+        seed_engine, tmp_path):
+    questions = tmp_path / "questions.txt"
+    questions.write_text("Who decided not to use its veto?\nWhat is the capital of Mars?\n")
+    out = subprocess.run([sys.executable, "-m", "rag_bench", "perf", "--articles", str(SEEDS),
+                          "--questions", str(questions), "--json",
+                          "--built", str(seed_engine.settings.index_dir)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert list(result)[:len(BENCH_KEYS)] == list(BENCH_KEYS)
+    assert result["raw_chunks_per_s"] is None and result["build_ratio"] is None
+    for key in ("retrieve_ms_p50", "answer_ms_p50", "answer_nocorr_ms_p50", "rss_mb",
+                "index_mb", "cold_start_s"):
+        assert result[key] > 0, key

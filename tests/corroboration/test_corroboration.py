@@ -2,8 +2,10 @@
 
 import pytest
 
+from rag.corroboration import corroborator
 from rag.corroboration.corroborator import find_conflicts, match_fact
 from rag.settings import Settings
+from rag.text.sentences import clauses
 
 
 def test_paraphrase_with_same_names_and_numbers_supports():
@@ -242,3 +244,28 @@ def test_other_outlets_are_searched_for_as_of_the_cited_story_s_date(fake_embedd
     search = lambda text, k, **options: calls.append(options) or []  # noqa: E731
     Corroborator(Settings(), search, fake_embedder).corroborate(reply)
     assert calls == [{"as_of": "2022-01-20"}]
+
+
+def test_narrowing_by_words_cites_exactly_what_comparing_every_candidate_cites(engine,
+                                                                              monkeypatch):
+    narrowed = engine.answer(QUESTION)
+    monkeypatch.setattr(corroborator, "_could_be_used", lambda *args: True)
+    engine.vectors._memory.clear()
+    everything = engine.answer(QUESTION)
+    assert narrowed.sentences == everything.sentences
+    assert narrowed.corroborations == everything.corroborations
+    assert narrowed.disagreements == everything.disagreements
+    assert narrowed.disagreements
+
+
+def test_a_candidate_that_can_neither_corroborate_nor_conflict_has_no_clause_embedded(
+        engine, monkeypatch):
+    encoded = []
+    model = engine.vectors.inner
+    encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda texts, **kw: encoded.extend(texts) or
+                        encode(texts, **kw))
+    reply = engine.answer(QUESTION)
+    unrelated = "Thousands of homes lost power and the council met to plan repairs."
+    assert any(unrelated in h.text for h in reply.hits)   # a candidate
+    assert clauses(unrelated) and not set(clauses(unrelated)) & set(encoded)

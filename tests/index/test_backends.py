@@ -27,10 +27,13 @@ GAZETTE = {"a.txt": "date 2024-01-10 The flood wall vote passed in January.",
 @pytest.fixture
 def make(tmp_path, fake_embedder, write_articles, backend):
     """``make(files, **settings)``: an engine of the backend under test over
-    those articles, built with the fake embedder."""
+    those articles, built with the fake embedder (without the embedded index's stored
+    sentence vectors, so both embed just the passages: tests/index/test_sentence_vectors.py
+    covers those)."""
     def build(files: dict[str, str], **settings):
         settings = Settings().replace(articles_dir=write_articles(files),
-                                      index_dir=tmp_path / "idx", **backend, **settings)
+                                      index_dir=tmp_path / "idx", sentence_vectors=False,
+                                      **backend, **settings)
         engine = Engine(settings, fake_embedder)
         engine.build(progress=False)
         return engine

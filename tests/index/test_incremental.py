@@ -9,6 +9,7 @@ from conftest import QUAKE, STORM, VETO
 
 from rag.index.builder import Index
 from rag.index.lexical import BM25_FILE
+from rag.index.sentences import SENTENCES_FILE, stored_sentence_vectors
 from rag.index.store import StoredIndex, VersionFile, live_version
 from rag.settings import Settings
 
@@ -19,9 +20,17 @@ def chunks_of(engine, article_id):
             if c.article_id == article_id}
 
 
+def stored_sentences(engine) -> set[int]:
+    """The (hashed) sentence texts the live version keeps vectors for."""
+    index = StoredIndex.load(engine.settings.index_dir, version_files=(stored_sentence_vectors,))
+    return set(index.extras[SENTENCES_FILE].keys.tolist())
+
+
 def test_first_build_embeds_every_chunk_and_counts_articles_as_added(engine):
     index = StoredIndex.load(engine.settings.index_dir)
-    assert engine.embedder.texts_encoded == len(index.chunks) > 0
+    # every chunk, and every distinct sentence once (rag.index.sentences)
+    assert engine.embedder.texts_encoded == len(index.chunks) + len(stored_sentences(engine))
+    assert len(index.chunks) > 0
     assert set(index.articles) == {"veto", "storm"}
 
 
@@ -37,10 +46,13 @@ def test_unchanged_collection_embeds_nothing_and_writes_no_new_version(engine):
 def test_new_article_embeds_only_its_own_chunks(engine):
     storm_ids = chunks_of(engine, "storm")
     (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)
-    before = engine.embedder.texts_encoded
+    before, sentences = engine.embedder.texts_encoded, stored_sentences(engine)
     summary = engine.build(progress=False)
     quake = chunks_of(engine, "quake")
-    assert engine.embedder.texts_encoded - before == len(quake) == summary.chunks_embedded
+    new_sentences = stored_sentences(engine) - sentences
+    assert sentences <= stored_sentences(engine) and new_sentences  # the others are kept
+    assert engine.embedder.texts_encoded - before - len(new_sentences) == len(quake) == \
+        summary.chunks_embedded
     assert (summary.added, summary.changed, summary.removed, summary.unchanged) == (1, 0, 0, 2)
     assert chunks_of(engine, "storm") == storm_ids  # same ids, same passages
     assert engine.retrieve("earthquake buildings cracked")[0].article_id == "quake"
@@ -51,11 +63,14 @@ def test_changed_article_is_re_embedded_and_its_old_chunks_leave_the_index(engin
     old_ids = set(chunks_of(engine, "storm"))
     (engine.settings.articles_dir / "storm.txt").write_text(
         "Storm story\n\nA blizzard buried the valley. Avalanche warnings were issued.")
-    before = engine.embedder.texts_encoded
+    before, sentences = engine.embedder.texts_encoded, stored_sentences(engine)
     summary = engine.build(progress=False)
     new = chunks_of(engine, "storm")
     assert (summary.changed, summary.added, summary.unchanged) == (1, 0, 1)
-    assert engine.embedder.texts_encoded - before == len(new)
+    new_sentences = stored_sentences(engine) - sentences
+    assert engine.embedder.texts_encoded - before == len(new) + len(new_sentences)
+    # the old story's sentences left with it
+    assert len(sentences - stored_sentences(engine)) > 0
     assert not old_ids & set(new)  # fresh ids; the old vectors are gone
     hits = engine.retrieve("storm coast power overnight", k=5)
     assert all("Thousands lost power" not in h.text for h in hits)
@@ -77,7 +92,8 @@ def test_deleted_file_removes_its_article_from_vectors_and_records(engine):
 def test_full_rebuild_re_embeds_everything(engine):
     before = engine.embedder.texts_encoded
     summary = engine.build(full=True, progress=False)
-    assert summary.chunks_embedded == summary.chunks == engine.embedder.texts_encoded - before
+    assert summary.chunks_embedded == summary.chunks == \
+        engine.embedder.texts_encoded - before - len(stored_sentences(engine))
     assert summary.full_reason == "requested (--full)"
 
 
@@ -93,11 +109,12 @@ def test_add_indexes_a_file_from_outside_and_build_keeps_it(engine, tmp_path):
     outside = tmp_path / "elsewhere" / "quake.txt"
     outside.parent.mkdir()
     outside.write_text(QUAKE)
-    before = engine.embedder.texts_encoded
+    before, sentences = engine.embedder.texts_encoded, stored_sentences(engine)
     summary = engine.add([outside])
     assert (summary.added, summary.unchanged) == (1, 2)
-    assert engine.embedder.texts_encoded - before == summary.chunks_embedded == \
-        len(chunks_of(engine, "quake"))
+    new_sentences = stored_sentences(engine) - sentences
+    assert engine.embedder.texts_encoded - before - len(new_sentences) == \
+        summary.chunks_embedded == len(chunks_of(engine, "quake"))
     assert engine.retrieve("earthquake buildings cracked")[0].article_id == "quake"
     # Not in the articles directory, but added on purpose: a build keeps it.
     assert engine.status()["stale"] is False
