@@ -153,6 +153,14 @@ def _wire(page: _Page, handlers: ChatHandlers, settings) -> None:
     def show_comparison(*controls):  # not "compare": that name is the /compare API's
         return _or_skip(handlers.compare(*controls))
 
+    # Progress(track_tqdm=True) patches tqdm's methods to read a ``_progress``
+    # attribute that only bars made after the patch have; a bar made before it
+    # (the build at start, the model's loading bar) and closed or collected
+    # after it would print an AttributeError. A class default covers them.
+    import tqdm
+
+    tqdm.tqdm._progress = None
+
     def upload(files, progress=gr.Progress(track_tqdm=True)):
         report = handlers.upload(files, lambda desc: progress(0, desc=desc))
         return report.message, None, gr.update(choices=report.sources)

@@ -1,4 +1,4 @@
-"""The page's layout keeps its public API: /ask and /compare, nothing else advertised."""
+"""The page: its public API (/ask and /compare, nothing else advertised) and how it lives with progress bars."""
 
 from rag.app.ui import build_ui
 from rag.engine import Catalog
@@ -24,3 +24,17 @@ def test_the_api_offers_ask_and_compare_taking_a_question_and_returning_text():
     for endpoint in endpoints.values():
         assert [p["parameter_name"] for p in endpoint["parameters"]] == ["question"]
         assert [r["python_type"]["type"] for r in endpoint["returns"]] == ["str"]
+
+
+def test_a_progress_bar_made_before_the_page_closes_after_it_without_an_error():
+    # The build at start and the model's loading bar come before the page;
+    # gradio's tqdm tracking (uploads) must not break them when they close.
+    import sys
+
+    import tqdm
+
+    bar = tqdm.tqdm(total=2, file=sys.stderr, disable=False)
+    vars(bar).pop("_progress", None)    # as made before gradio patched tqdm
+    build_ui(CatalogOnlyEngine(Settings()))
+    bar.update(1)
+    bar.close()
