@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from ..text.facts import dates, numbers, people, term
 from ..text.normalize import normalize_answer_text
-from ..text.places import US_STATES, country_of, place_kind
+from ..text.places import REGIONS, US_STATES, country_of, place_kind
 from ..text.sentences import clause_spans, split_sentences
 from ..text.words import STOP_WORDS, content_words, stem
 from ..types import (
@@ -289,9 +289,6 @@ def _place_part(sentence: str, start: int, end: int) -> tuple[int, int]:
 
 _COUNTRY_NOUNS = frozenset({"country", "countries", "nation", "nations"})
 _STATE_NOUNS = frozenset({"state", "states"})
-_REGIONS = frozenset(("europe", "asia", "africa", "america", "americas", "antarctica",
-                      "oceania", "arctic", "middle east", "west coast", "east coast",
-                      "midwest", "latin america", "south america", "north america"))
 
 
 def _place_key(text: str, key: str, noun: str) -> str | None:
@@ -303,7 +300,7 @@ def _place_key(text: str, key: str, noun: str) -> str | None:
     if noun in _STATE_NOUNS:
         return key if key in US_STATES else None
     if noun in ("city", "cities", "capital", "town"):
-        return None if place_kind(text) or key in _REGIONS else key
+        return None if place_kind(text) or key in REGIONS else key
     return key
 
 
@@ -553,9 +550,10 @@ def with_short_answer(answer: Answer) -> Answer:
         return answer
     hits = answer.hits
     number_of = _numbers(answer)
+    position_of = {number: pos for pos, number in number_of.items()}
     quoted = set()
     for c in answer.citations:
-        pos = next((p for p, n in number_of.items() if n == c.number), None)
+        pos = position_of.get(c.number)
         for q_start, _ in c.quotes:
             for s_start, s_end in split_sentences(c.hit.text, offset=c.hit.start):
                 if s_start <= q_start < s_end:
@@ -596,7 +594,7 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     hit = answer.hits[best.hit_pos]
     sentences = list(first)
     if short.text.lower() not in first[0].text.lower():
-        number = next(n for p, n in _numbers(answer).items() if p == best.hit_pos)
+        number = _numbers(answer)[best.hit_pos]
         start, end = _clip(hit, best, MAX_PROOF_WORDS - len(first[0].text.split()))
         proof = hit.text[start - hit.start:end - hit.start].strip()
         sentences.append(AnswerSentence(proof[:1].upper() + proof[1:], (number,)))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Protocol
+from typing import Iterable, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from ..ingest.chunking import Chunk
 from ..text.dates import given_day, parse_day
 from .lexical import BM25_FILE, LexicalIndexes, top_positions
 from .searchable import searchable_text
-from .sentences import stored_sentence_vectors
+from .sentences import SENTENCES_FILE, stored_sentence_vectors
 from .store import StoredIndex, expected_config
 
 __all__ = ["Filters", "Passage", "Searchable", "EmbeddedSearchable", "make_index",
@@ -116,6 +116,10 @@ class Searchable(Protocol):
     def articles(self) -> Iterable[Article]:
         """Every article (metadata; ``text`` may be empty), for the chat's catalog."""
 
+    def sentence_vectors(self, texts: Sequence[str]) -> dict:
+        """Text -> vector, for those of ``texts`` whose vectors the index keeps
+        (sentences of its passages, :mod:`rag.index.sentences`); may be empty."""
+
     def warm_up(self) -> None: ...
 
 
@@ -138,6 +142,10 @@ class EmbeddedSearchable:
         if lexical is None:  # an index saved before BM25 was kept with it
             lexical = LexicalIndexes.build(index.articles.values(), index.chunks)
         return cls(index, lexical)
+
+    def sentence_vectors(self, texts: Sequence[str]) -> dict:
+        stored = self.index.extras.get(SENTENCES_FILE)   # none in an index saved before them
+        return stored.lookup(texts) if stored is not None else {}
 
     def _allowed(self, filters: Filters) -> np.ndarray | None:
         if not filters:

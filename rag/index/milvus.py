@@ -905,6 +905,9 @@ class MilvusSearchable:
     def articles(self) -> list[Article]:
         return [_article_of(row) for row in self.collections.article_rows()]
 
+    def sentence_vectors(self, texts) -> dict:
+        return {}   # not kept in Milvus: answers embed the sentences they compare
+
     def warm_up(self) -> None:
         with self.collections.request("loading the collections"):
             for name in (self.collections.passages, self.collections.articles):

@@ -41,7 +41,6 @@ from ..index.backend import (
     Searchable,
     open_searchable,
 )
-from ..index.sentences import SENTENCES_FILE
 from ..index.store import StoredIndex
 from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
@@ -114,9 +113,7 @@ class Retriever:
         """The vectors the loaded index keeps for those of ``texts`` that are
         sentences of its passages (:mod:`rag.index.sentences`; none for an
         index written before it kept them)."""
-        index = getattr(self.searchable, "index", None)   # an embedded index keeps them
-        stored = index.extras.get(SENTENCES_FILE) if index is not None else None
-        return stored.lookup(texts) if stored is not None else {}
+        return self.searchable.sentence_vectors(texts)
 
     def _freshness(self, searchable: Searchable, as_of, article_ids) -> Freshness:
         """The articles' freshness as of a day."""

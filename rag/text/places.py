@@ -7,7 +7,7 @@ one: "a Chinese balloon" answers "which country?" with China).
 
 from __future__ import annotations
 
-__all__ = ["COUNTRIES", "US_STATES", "country_of", "place_kind"]
+__all__ = ["COUNTRIES", "US_STATES", "REGIONS", "country_of", "place_kind"]
 
 COUNTRIES = frozenset(n.lower() for n in """
 Afghanistan|Albania|Algeria|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Australia|
@@ -41,6 +41,11 @@ New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvani
 Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|
 West Virginia|Wisconsin|Wyoming
 """.replace("\n", "").split("|"))
+
+#: Parts of the world larger than a country or across countries: no city, state or country.
+REGIONS = frozenset(("europe", "asia", "africa", "america", "americas", "antarctica",
+                     "oceania", "arctic", "middle east", "west coast", "east coast",
+                     "midwest", "latin america", "south america", "north america"))
 
 #: Adjectives (and peoples) that name a country: "Chinese" -> China.
 _DEMONYMS = {a.lower(): c.lower() for a, c in (pair.split("=") for pair in """

@@ -28,6 +28,19 @@ STORIES = [
 ]
 
 
+def write_news_dir(directory, questions):
+    """A news directory: the STORIES as articles.jsonl, ``(question, answers,
+    answer_in_corpus)`` triples as questions.jsonl."""
+    with open(directory / "articles.jsonl", "w") as out:
+        for aid, source, title, text in STORIES:
+            out.write(json.dumps({"id": aid, "url": f"https://{source}/{aid}", "source": source,
+                                  "title": title, "date": "2023-01-05", "text": text}) + "\n")
+    with open(directory / "questions.jsonl", "w") as out:
+        for question, answers, in_corpus in questions:
+            out.write(json.dumps({"question": question, "answers": answers,
+                                  "answer_in_corpus": in_corpus}) + "\n")
+
+
 def _rag_eval(*args):
     run = subprocess.run([sys.executable, "-m", "rag", "eval", *args, "--json", "--quiet"],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -36,10 +49,6 @@ def _rag_eval(*args):
 
 
 def test_rag_eval_news_reports_answer_recall_by_hand(tmp_path):
-    with open(tmp_path / "articles.jsonl", "w") as out:
-        for aid, source, title, text in STORIES:
-            out.write(json.dumps({"id": aid, "url": f"https://{source}/{aid}", "source": source,
-                                  "title": title, "date": "2023-01-05", "text": text}) + "\n")
     questions = [
         ("Which former pope was laid to rest this week?", ["Benedict XVI"], True),
         ("Which team does Damar Hamlin play for?", ["Buffalo Bills"], True),
@@ -47,10 +56,7 @@ def test_rag_eval_news_reports_answer_recall_by_hand(tmp_path):
         ("Where did the volcano erupt?", ["Mount Etna"], True),
         ("Who won the lottery?", ["nobody"], False),      # not counted
     ]
-    with open(tmp_path / "questions.jsonl", "w") as out:
-        for question, answers, in_corpus in questions:
-            out.write(json.dumps({"question": question, "answers": answers,
-                                  "answer_in_corpus": in_corpus}) + "\n")
+    write_news_dir(tmp_path, questions)
     report = _rag_eval("news", str(tmp_path))
     assert report["n_queries"] == 3
     assert report["ar@1"] == report["ar@5"] == report["ar@10"] == pytest.approx(2 / 3, abs=1e-4)
@@ -82,18 +88,11 @@ def test_rag_eval_beir_reports_ndcg_and_recall_by_hand(tmp_path):
 
 def test_rag_eval_answers_on_a_news_directory_answers_from_a_scratch_index_of_its_articles(
         tmp_path):
-    with open(tmp_path / "articles.jsonl", "w") as out:
-        for aid, source, title, text in STORIES:
-            out.write(json.dumps({"id": aid, "url": f"https://{source}/{aid}", "source": source,
-                                  "title": title, "date": "2023-01-05", "text": text}) + "\n")
     questions = [
         ("Which team does Damar Hamlin play for?", ["Buffalo Bills"], True),
         ("Which volcano erupted near Grindavik?", ["Mount Etna"], True),   # not stated: a miss
     ]
-    with open(tmp_path / "questions.jsonl", "w") as out:
-        for question, answers, in_corpus in questions:
-            out.write(json.dumps({"question": question, "answers": answers,
-                                  "answer_in_corpus": in_corpus}) + "\n")
+    write_news_dir(tmp_path, questions)
     index = tmp_path / "not-used-index"
     run = subprocess.run([sys.executable, "-m", "rag", "eval", "answers", str(tmp_path),
                           "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600,
