@@ -334,8 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         return show_config(args, loaded)
     from ..engine import Engine
+    from ..index.backend import index_exists
     from ..index.locking import IndexBusy
-    from ..index.store import IndexError_
+    from ..index.store import IndexError_, IndexMissing
 
     try:
         if args.command == "serve":
@@ -368,7 +369,16 @@ def main(argv: list[str] | None = None) -> int:
             status = engine.status()
             print(json.dumps(status, indent=2) if args.json else format_status(status))
         elif args.command == "ask":
-            engine.build_if_missing()  # a first run answers, as the chat and the API do
+            # A first run answers, as the chat and the API do; but an index
+            # directory named without the articles to build it from is more
+            # likely a typo than a wish to index the seed articles there.
+            if loaded.sources["index_dir"] != "default" and \
+                    loaded.sources["articles_dir"] == "default" and not index_exists(settings):
+                raise IndexMissing(
+                    f"no index in {settings.index_dir}; build one with `rag build --index "
+                    f"{settings.index_dir} --articles DIR`, or give --articles DIR to build "
+                    "it now")
+            engine.build_if_missing()
             reply = engine.answer(args.question, sources=args.sources or (),
                                   date_from=args.date_from, date_to=args.date_to)
             for note in reply.notes:
