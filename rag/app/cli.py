@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
                                   date_from=args.date_from, date_to=args.date_to)
             for note in reply.notes:
                 print(f"rag: note: {note}", file=sys.stderr)
-            print(reply.to_json() if args.json else reply.to_markdown())
+            print(reply.to_json() if args.json else reply.to_text())
     except (IndexError_, IndexBusy, FileNotFoundError, ValueError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 2
