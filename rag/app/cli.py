@@ -296,7 +296,7 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
 
     from ..engine import Engine
     from .answer_evaluation import evaluate_answers, load_questions
-    from .evaluation import engine_for, read_news, scratch_index
+    from .evaluation import engine_for, news_articles, scratch_index
 
     path = Path(args.questions)
     news = path.is_dir()
@@ -313,7 +313,7 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
     with scratch_index(settings) if scratch else nullcontext(settings) as used:
         if scratch:
             log(f"indexing {path / 'articles.jsonl'} into a scratch index")
-            engine, _ = engine_for(used, read_news(path).articles, None, progress=True)
+            engine, _ = engine_for(used, news_articles(path), None, progress=True)
         else:
             engine = Engine(used)
         report = evaluate_answers(engine, questions, args.modes, sample_size=args.sample,
