@@ -32,7 +32,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from ..text.facts import dates, numbers, people, term
+from ..text.facts import dates, not_a_person, numbers, people, term
 from ..text.normalize import normalize_answer_text
 from ..text.places import REGIONS, US_STATES, country_of, place_kind
 from ..text.sentences import clause_spans, split_sentences
@@ -58,6 +58,9 @@ PROXIMITY_WORDS = 5.0
 #: How much the whole sentence's match counts beside the words next to the candidate.
 NEAR_SHARE = 0.5
 TITLE_QUOTED = 3.0
+#: The vote of a name that cannot be what is asked ("Supreme Court" for who,
+#: "Richard Branson" for where) is multiplied by this.
+PERSON_UNLIKE = 0.3
 _ANY_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 #: How many passages' occurrences a short answer cites at most.
 MAX_CITED_PASSAGES = 3
@@ -91,6 +94,11 @@ wrestler skier musicians players stars opponent counterpart
 _TITLE_NOUNS = frozenset("""
 film films movie movies book books memoir novel show shows sitcom series song songs ballad
 album cartoon comedy drama play musical documentary episode podcast slogan
+""".split())
+#: Nouns that ask for a figure: "what was the magnitude of the quake".
+_NUMBER_NOUNS = frozenset("""
+number amount price total age magnitude score rate temperature population salary cost fee fine
+value height length distance weight speed size capacity budget revenue profit toll
 """.split())
 _CATEGORY_SKIP = frozenset({"type", "kind", "sort", "form", "of"})
 _AUXILIARIES = frozenset("""
@@ -135,17 +143,19 @@ class Phrase:
 
 
 def _blank_target(q: str) -> Target:
-    """What a statement ending in a blank asks for: the kind of "this <noun>"
-    ("this leader": a person), someone after "by:", else nothing."""
-    if not q.rstrip().endswith(":"):
-        return Target(None)
+    """What a quiz statement asks for: someone after a final "by:", else the
+    kind of "this <noun>" ("talks with this leader, his counterpart:", "This
+    Republican is set to ...": a person); nothing when neither is there."""
     if re.search(r"\bby\s*:$", q):
         return Target("person")
-    for noun in reversed(re.findall(r"\bthis (\w+)", q)):
-        for nouns, kind in ((_PERSON_NOUNS, "person"), (_ORG_NOUNS, "name"),
-                            (_PLACE_NOUNS, "place")):
-            if noun in nouns or noun.rstrip("s") in nouns:
-                return Target(kind, noun=noun)
+    for phrase in reversed(re.findall(r"\bthis ((?:[\w-]+ ){0,2}[\w-]+)", q)):
+        for noun in phrase.split():
+            for nouns, kind in ((_PERSON_NOUNS, "person"), (_ORG_NOUNS, "name"),
+                                (_PLACE_NOUNS, "place")):
+                if noun in nouns or noun.rstrip("s") in nouns:
+                    return Target(kind, noun=noun)
+            if noun in _TIME_UNITS:
+                break       # "this week"
     return Target(None)
 
 
@@ -161,7 +171,12 @@ def question_target(question: str) -> Target:
     asking = [s for s in re.split(r"(?<=[.?!:])\s+", q) if _WH.search(s)]
     if not asking:      # a quiz's blank: "... talks with this leader, his counterpart:"
         return _blank_target(q)
-    q = asking[-1][_WH.search(asking[-1]).start():]
+    last = asking[-1]
+    # ", which Pentagon officials said": a relative clause, not the question
+    # (unless nothing else asks).
+    asks = [m for m in _WH.finditer(last) if not re.search(r",\s*$", last[:m.start()])] \
+        or [_WH.search(last)]
+    q = last[asks[0].start():]
     if re.match(r"why\b|how\b(?!\s+(?:many|much|long|old|far|big|large|tall|high|often|"
                 r"fast|few|deep|heavy)\b)", q):
         return Target(None)
@@ -186,6 +201,8 @@ def question_target(question: str) -> Target:
     if re.search(r"\b(?:titled|called|named)\s*\?", q):     # "what is the book titled?"
         return Target("title")
     q = re.sub(r"^(which|what) of (?:these|the following)\b", r"\1", q)
+    # "what was the magnitude of the quake", "what is approximately the average age"
+    q = re.sub(r"^(what) (?:is|was|are|were)(?: \w+ly)? (?:the|a|an)\b", r"\1", q)
     if re.match(r"who", q):
         return Target("person")
     if q.startswith("where"):
@@ -198,7 +215,7 @@ def question_target(question: str) -> Target:
                 word.endswith("ed") or word.endswith("ly"))) or len(words) == 3:
             break
         words.append(word)
-    if {"number", "amount", "price", "total", "age"} & set(words):
+    if _NUMBER_NOUNS & set(words):
         # "which three-digit phone number", "what age was she" (just the number)
         return Target("number", noun=words[-1], unit_asked="age" in words)
     for word in reversed(words):
@@ -310,8 +327,12 @@ def _name_bonus(sentence: str, start: int, text: str, target: Target) -> float:
     ("Southwest Airlines" for "which airline")."""
     words = text.split()
     if target.kind == "person":     # ("by ": people() skips a name's first word as the sentence's)
-        return 1.3 if people(f"by {text}") and len(words) <= 3 else 1.0
+        if people(f"by {text}") and len(words) <= 3:
+            return 1.3
+        return PERSON_UNLIKE if not_a_person(text) else 1.0
     if target.kind == "place":
+        if not place_kind(text) and people(f"by {text}"):
+            return PERSON_UNLIKE      # "Richard Branson" is not where
         return 1.5 if _PLACE_BEFORE.search(sentence[:start]) else 1.0
     noun = target.noun.rstrip("s")
     return 1.3 if noun and any(w.lower().rstrip("s") == noun for w in words) else 1.0
@@ -453,6 +474,11 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
                 found = _date_phrases(sentence, target, asked_values)
             else:
                 runs = _name_runs(sentence, known)
+                if target.kind in ("person", "place"):     # not “The Fabelmans”
+                    titles = [m.span(1) for m in _QUOTE.finditer(sentence)
+                              if len(m.group(1).split()) <= 8]
+                    runs = [(a, b) for a, b in runs
+                            if not any(x <= a and b <= y for x, y in titles)]
                 if target.kind == "place":
                     runs = [_place_part(sentence, a, b) for a, b in runs]
                 for a, b in runs:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .places import place_kind
 from .words import STOP_WORDS, stem
 
 __all__ = ["Mention", "numbers", "dates", "names", "people", "term", "names_match",
@@ -339,6 +340,15 @@ def people(sentence: str) -> list[frozenset[str]]:
         if len(words) >= 2 and not any(w.isupper() or w.lower() in _NOT_PERSON for w in words):
             out.append(frozenset(w.lower() for w in words))
     return out
+
+
+def not_a_person(name: str) -> bool:
+    """A name that cannot be a person's: one holding an organisation or place
+    word ("House", "Supreme Court"), a title alone ("President"), a country
+    or US state."""
+    words = [w.lower().strip(".'’") for w in name.split()]
+    return any(w in _NOT_PERSON for w in words) or all(w in _NAME_TITLES for w in words) \
+        or place_kind(name) is not None
 
 
 def names_match(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -49,6 +49,10 @@ def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
     ("Colossal wants to bring which species back to life?", "thing", "species"),
     ("What age was she?", "number", "age"),
     ("Which three-digit phone number is going out of service?", "number", "number"),
+    ("What was the magnitude of the quake that struck the region?", "number", "magnitude"),
+    ("This Republican is set to be the first to challenge Trump in the primary.", "person",
+     "republican"),
+    ("A cold snap hit Europe this week, its worst in years.", None, ""),
 ])
 def test_question_target_reads_what_the_question_asks_for(question, kind, noun):
     target = question_target(question)
@@ -60,6 +64,36 @@ def test_question_target_reads_the_interrogative_not_a_relative_who():
     assert question_target(q).kind == "name"
     q = "The party argued over who should lead. Which Republican lost the votes?"
     assert question_target(q).noun == "republican"
+
+
+def test_question_target_skips_a_relative_which_after_a_comma():
+    q = ("A balloon, which Pentagon officials said was built to spy, was shot down off "
+         "the coast of which state?")
+    assert (question_target(q).kind, question_target(q).noun) == ("place", "state")
+
+
+def test_who_questions_do_not_answer_with_an_institution():
+    hits = [hit("The State of the Union address was delivered to Congress on Tuesday.",
+                "a", "Outlet A"),
+            hit("Lawmakers in Congress heard the State of the Union address on Tuesday night.",
+                "b", "Outlet B"),
+            hit("Joe Biden delivered the address, his second.", "c", "Outlet C")]
+    assert short_answer("Who delivered the State of the Union address?", hits)[0] \
+        == "Joe Biden"
+
+
+def test_who_questions_skip_names_inside_quoted_titles():
+    hits = [hit('Steven Spielberg\'s film "The Fabelmans" won best director at the Globes.',
+                "a", "Outlet A")]
+    found = candidates("Who won best director at the Golden Globes?", hits)
+    assert [p.text for p in found] == ["Steven Spielberg"]
+
+
+def test_where_questions_prefer_a_place_to_a_person():
+    hits = [hit("The rocket of Richard Branson launched on Monday.", "a", "Outlet A"),
+            hit("Richard Branson watched the rocket launched on Monday.", "b", "Outlet B"),
+            hit("Crowds gathered in Cornwall where the rocket launched.", "c", "Outlet C")]
+    assert short_answer("The rocket launched from where on Monday?", hits)[0] == "Cornwall"
 
 
 def test_how_many_candidates_are_numbers_without_the_asked_unit():
