@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from ..text.facts import dates, not_a_person, numbers, people, term
 from ..text.normalize import normalize_answer_text
-from ..text.places import REGIONS, US_STATES, country_of, place_kind
+from ..text.places import CAPITALS, REGIONS, US_STATES, country_of, place_kind
 from ..text.sentences import clause_spans, split_sentences
 from ..text.words import STOP_WORDS, content_words, stem
 from ..types import (
@@ -212,7 +212,7 @@ def question_target(question: str) -> Target:
         if word in _CATEGORY_SKIP and not words or word == "us":   # "which US state"
             continue
         if word in _AUXILIARIES or word in STOP_WORDS or (words and (
-                word.endswith("ed") or word.endswith("ly"))) or len(words) == 3:
+                word.endswith("ed") or word.endswith("ly"))) or len(words) == 4:
             break
         words.append(word)
     if _NUMBER_NOUNS & set(words):
@@ -226,6 +226,7 @@ def question_target(question: str) -> Target:
     # A third word is more often the verb ("which type of renewable energy hit").
     # Without a noun ("what is the book titled?") no kind of phrase is asked for:
     # the sentence answer alone.
+    words = words[:3]
     if len(words) > 1 and (words[1] in _PARTICLES or re.search(
             rf"\b{re.escape(words[1])} (?:the|a|an|its|his|her|their)\b", q)):
         words = words[:1]       # "what vegetable replaces the chicken", "which species back"
@@ -316,7 +317,9 @@ def _place_key(text: str, key: str, noun: str) -> str | None:
         return country_of(text)
     if noun in _STATE_NOUNS:
         return key if key in US_STATES else None
-    if noun in ("city", "cities", "capital", "town"):
+    if noun in ("capital", "capitals"):
+        return key if key in CAPITALS else None
+    if noun in ("city", "cities", "town"):
         return None if place_kind(text) or key in REGIONS else key
     return key
 

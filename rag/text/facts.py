@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .places import place_kind
 from .words import STOP_WORDS, stem
 
 __all__ = ["Mention", "numbers", "dates", "names", "people", "term", "names_match",
@@ -344,11 +343,10 @@ def people(sentence: str) -> list[frozenset[str]]:
 
 def not_a_person(name: str) -> bool:
     """A name that cannot be a person's: one holding an organisation or place
-    word ("House", "Supreme Court"), a title alone ("President"), a country
-    or US state."""
+    word ("House", "Supreme Court") or a title alone ("President"). (A
+    country can answer "who": "Who is Israel's biggest ally?" "The US".)"""
     words = [w.lower().strip(".'’") for w in name.split()]
-    return any(w in _NOT_PERSON for w in words) or all(w in _NAME_TITLES for w in words) \
-        or place_kind(name) is not None
+    return any(w in _NOT_PERSON for w in words) or all(w in _NAME_TITLES for w in words)
 
 
 def names_match(a: frozenset[str], b: frozenset[str]) -> bool:

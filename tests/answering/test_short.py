@@ -53,6 +53,7 @@ def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
     ("This Republican is set to be the first to challenge Trump in the primary.", "person",
      "republican"),
     ("A cold snap hit Europe this week, its worst in years.", None, ""),
+    ("Which classic British television comedy is to be revived?", "title", "comedy"),
 ])
 def test_question_target_reads_what_the_question_asks_for(question, kind, noun):
     target = question_target(question)
@@ -152,6 +153,13 @@ def test_which_city_candidates_are_not_countries_or_regions():
     hits = [hit("Strikes in Paris brought France to a standstill, as across Europe.",
                 "a", "Outlet A")]
     found = candidates("Which major city did the strikes bring to a standstill?", hits)
+    assert [p.text for p in found] == ["Paris"]
+
+
+def test_which_capital_candidates_are_capitals():
+    hits = [hit("The Milwaukee Common Council and Paris will vote on e-scooters, France said.",
+                "a", "Outlet A")]
+    found = candidates("Residents of which European capital will vote on e-scooters?", hits)
     assert [p.text for p in found] == ["Paris"]
 
 
