@@ -1,6 +1,8 @@
 """What a sentence states, in comparable form: names, numbers and dates.
 
-Pure text functions used by :mod:`rag.corroboration.corroborator` for its lexical checks:
+Pure text functions used by :mod:`rag.corroboration.corroborator` for its lexical
+checks, and by :mod:`rag.answering.extractive`, which never merges two sentences that
+:func:`find_conflicts` finds giving different values for the same thing:
 
 - numbers are normalised to values ("32,000", "32 thousand" and "thirty-two
   thousand" are all 32000.0), with the words around them as :func:`term` s
@@ -17,10 +19,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .words import STOP_WORDS, stem
+from .words import STOP_WORDS, content_words, stem
 
-__all__ = ["Mention", "numbers", "dates", "names", "people", "term", "names_match",
-           "values_agree", "same_slot", "parse_number"]
+__all__ = ["Mention", "Conflict", "numbers", "dates", "names", "people", "term", "names_match",
+           "values_agree", "same_slot", "parse_number", "could_conflict", "disagree",
+           "find_conflicts"]
 
 #: Words that never say what a figure counts or which figure it is, besides
 #: the stop words: spans of time and the adjectives that order events.
@@ -389,3 +392,87 @@ def same_slot(a: Mention, b: Mention) -> bool:
     # most of them must be the same ("accepting returns on January 24" is
     # not "the deadline to file returns is April 18").
     return overlap > 0.5
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two sentences giving different values for the same thing."""
+
+    kind: str           # "number" | "date" | "name"
+    about: str
+    value_a: str
+    value_b: str
+    key: tuple          # what makes two conflicts the same disagreement
+
+
+@lru_cache(maxsize=8192)
+def _values(sentence: str) -> tuple[Mention, ...]:
+    # Times of day are left out: in news they mostly stamp when a figure was
+    # read ("1,100 flights canceled as of 1:30 p.m."), and two reports' stamps
+    # differ by nature (on news-dev every time "disagreement" was such a pair).
+    # Cached: corroboration compares the same sentences again and again.
+    return tuple(numbers(sentence)
+                 + [d for d in dates(sentence) if d.kind != "date:time"])
+
+
+@lru_cache(maxsize=8192)
+def _names(sentence: str) -> tuple[frozenset[str], ...]:
+    return tuple(names(sentence))
+
+
+def could_conflict(a: str, b: str) -> bool:
+    """Whether :func:`find_conflicts` can find anything in ``a`` and ``b``
+    (both give values, or both name someone): a cheap test before it."""
+    return bool((_values(a) and _values(b)) or (_names(a) and _names(b)))
+
+
+def disagree(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` give a different value for the same thing."""
+    return could_conflict(a, b) and bool(find_conflicts(a, b))
+
+
+def find_conflicts(a: str, b: str) -> list[Conflict]:
+    """Values that ``a`` and ``b`` give differently for the same thing."""
+    out = []
+    values_b = _values(b)
+    for ma in _values(a):
+        for mb in values_b:
+            if same_slot(ma, mb) and not values_agree(ma, mb):
+                # Another mention of b with a's value for the same slot means
+                # b states both (e.g. "up from 12 to 14"): not a conflict.
+                if any(same_slot(ma, m2) and values_agree(ma, m2)
+                       for m2 in values_b):
+                    continue
+                about = ma.text.split()[-1] if ma.kind == "number" and ma.unit and \
+                    ma.role != "attr" else " ".join(sorted(ma.context & mb.context)) or ma.kind
+                kind = "number" if ma.kind == "number" else "date"
+                out.append(Conflict(kind, about, ma.text, mb.text,
+                                    (kind, about, frozenset((str(ma.value), str(mb.value))))))
+    out += _name_conflicts(a, b)
+    return out
+
+
+def _name_conflicts(a: str, b: str) -> list[Conflict]:
+    """Different names in the same place of otherwise the same sentence."""
+    names_a, names_b = _names(a), _names(b)
+    only_a = [n for n in names_a if not any(names_match(n, m) for m in names_b)]
+    only_b = [m for m in names_b if not any(names_match(m, n) for n in names_a)]
+    if len(only_a) != 1 or len(only_b) != 1:
+        return []
+    name_words = {stem(w) for w in set().union(*names_a, *names_b)}
+    rest_a = content_words(a) - name_words
+    rest_b = content_words(b) - name_words
+    union = rest_a | rest_b
+    if not union or len(rest_a & rest_b) / len(union) < 0.6:
+        return []
+    na, nb = " ".join(sorted(only_a[0])), " ".join(sorted(only_b[0]))
+    about = " ".join(sorted(rest_a & rest_b)[:4])
+    return [Conflict("name", about, _surface(a, only_a[0]), _surface(b, only_b[0]),
+                     ("name", about, frozenset((na, nb))))]
+
+
+def _surface(sentence: str, name: frozenset[str]) -> str:
+    """The name as written in the sentence."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’.]*", sentence)
+    picked = [w for w in words if w.lower().rstrip(".").removesuffix("'s") in name]
+    return " ".join(dict.fromkeys(picked)) or " ".join(sorted(name))
