@@ -32,7 +32,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from ..text.facts import dates, not_a_person, numbers, people, term
+from ..text.facts import dates, name_spans, not_a_person, numbers, people, term
 from ..text.normalize import normalize_answer_text
 from ..text.places import CAPITALS, REGIONS, US_STATES, country_of, place_kind
 from ..text.sentences import clause_spans, split_sentences
@@ -106,11 +106,6 @@ is was are were did does do has have had will would can could should may might b
 in on at to for from with by this that these those after before during recently now
 """.split())
 _PARTICLES = frozenset("back up down out off over away".split())
-_MONTHS_AND_DAYS = frozenset("""
-january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday
-jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
-""".split())
 _TIME_UNITS = frozenset("""
 year years month months week weeks day days hour hours minute minutes second seconds
 decade decades century centuries
@@ -234,63 +229,9 @@ def question_target(question: str) -> Target:
 
 
 # -------------------------------------------------------------- candidates
-_NAME_TOKEN = re.compile(r"[\w&][\w'’.&-]*")
-_LINKS = frozenset({"&", "of", "de", "da", "von", "van", "del", "la"})
 _MID_SENTENCE_CAPS = re.compile(r"(?<=[a-z,] )[A-Z][\w'’&-]*")
-_COMPANY_SUFFIXES = frozenset({"inc", "corp", "co", "ltd", "llc", "plc", "group"})
-_LEADING_TITLES = frozenset({"former", "late", "then", "ex", "mr", "mrs", "ms", "dr", "rep",
-                             "sen", "gov", "gen"})
 _PLACE_BEFORE = re.compile(r"\b(?:in|from|to|across|near|at|into|of|throughout)\s+(?:the\s+)?$",
                            re.IGNORECASE)
-
-
-def _name_runs(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
-    """Spans of runs of capitalised words ("Kevin McCarthy", "Bed Bath & Beyond",
-    "Three 6 Mafia") that nothing but single spaces separates, without a
-    leading stop word ("The") and never just a month or weekday. A lone
-    capitalised first word counts only when ``known`` holds it (it was seen
-    capitalised inside a sentence)."""
-    runs, current = [], []
-
-    def close():
-        while current and (not current[-1][2][0].isupper()
-                           or current[-1][2].lower() in _COMPANY_SUFFIXES):
-            current.pop()
-        while current and (current[0][2].lower() in STOP_WORDS and not current[0][2].isupper()
-                           or current[0][2].lower() in _LEADING_TITLES
-                           # "Struggling Bed Bath & Beyond"
-                           or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
-            current.pop(0)
-        # A lone capitalised first word is usually just the start of the sentence.
-        lone_first = len(current) == 1 and current[0][0] == 0 and not current[0][2].isupper() \
-            and current[0][2] not in known
-        if current and not lone_first \
-                and not all(t[2].lower() in _MONTHS_AND_DAYS for t in current):
-            runs.append((current[0][0], current[-1][1]))
-        current.clear()
-
-    last_end = 0
-    for match in _NAME_TOKEN.finditer(sentence):
-        word = match.group().rstrip(".'’")
-        if len(word) > 1 and word[-1] in ".-":
-            word = word.rstrip(".-")
-        possessive = re.search(r"['’]s$", word)
-        if possessive:
-            word = word[:possessive.start()]
-        if sentence[last_end:match.start()] != " ":
-            close()                       # punctuation between: another run
-        last_end = match.start() + len(word)
-        if word[:1].isupper():
-            current.append((match.start(), last_end, word))
-        elif current and (word in _LINKS or word[:1].isdigit()):
-            current.append((match.start(), last_end, word))
-        else:
-            close()
-        if possessive or last_end < match.end():
-            close()
-            last_end = match.end()
-    close()
-    return runs
 
 
 def _place_part(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -430,7 +371,7 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     asked_stems = frozenset(term(w) for w in _WORDS.findall(question)
                             if w.lower() not in STOP_WORDS)
     asked_values = {m.value for m in numbers(question)} | {m.value for m in dates(question)}
-    asked_names = {token for a, b in _name_runs(question)
+    asked_names = {token for a, b in name_spans(question)
                    for token in normalize_answer_text(question[a:b], drop_articles=True).split()}
     known = frozenset(w.rstrip(".") for h in hits for w in _MID_SENTENCE_CAPS.findall(h.text))
     sentences, seen = [], set()
@@ -476,7 +417,7 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
             elif target.kind == "date":
                 found = _date_phrases(sentence, target, asked_values)
             else:
-                runs = _name_runs(sentence, known)
+                runs = name_spans(sentence, known)
                 if target.kind in ("person", "place"):     # not “The Fabelmans”
                     titles = [m.span(1) for m in _QUOTE.finditer(sentence)
                               if len(m.group(1).split()) <= 8]
