@@ -94,3 +94,44 @@ class LocalModel(LazyModel):
 
     def complete(self, prompt: str, max_tokens: int, stop: list[str] | None = None) -> str:
         return "".join(self.stream(prompt, max_tokens, stop))
+
+    def continuation_logprobs(self, prompt: str, continuations: list[str]) -> list[float]:
+        """How likely the model finds each continuation right after ``prompt``:
+        the mean log-probability of its tokens (" 14" after "Short answer:").
+        The prompt is read once (and not again when it begins as the last one
+        did); each continuation then costs a token or a few."""
+        import numpy as np
+        from llama_cpp import llama_get_logits_ith
+
+        llm = self.warm_up()
+
+        def logprobs() -> np.ndarray:
+            logits = np.ctypeslib.as_array(llama_get_logits_ith(llm.ctx, -1),
+                                           shape=(llm.n_vocab(),)).astype(np.float64)
+            logits -= logits.max()
+            return logits - np.log(np.exp(logits).sum())
+
+        with self._generating:
+            prefix = llm.tokenize(prompt.encode("utf-8"), add_bos=True)
+            # Keep what is already read of the same prompt; the last token is
+            # read again for the logits after it.
+            same = 0
+            for old, new in zip(llm.input_ids[:llm.n_tokens].tolist(), prefix[:-1]):
+                if old != new:
+                    break
+                same += 1
+            llm.n_tokens = same
+            llm.eval(prefix[same:])
+            after_prompt = logprobs()
+            out = []
+            for text in continuations:
+                tokens = llm.tokenize(f" {text.strip()}".encode("utf-8"), add_bos=False)
+                llm.n_tokens = len(prefix)
+                total, current = 0.0, after_prompt
+                for i, token in enumerate(tokens):
+                    total += float(current[token])
+                    if i + 1 < len(tokens):
+                        llm.eval([token])
+                        current = logprobs()
+                out.append(total / max(len(tokens), 1))
+            return out
