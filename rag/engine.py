@@ -137,8 +137,7 @@ class Engine:
                 # (The local answerer gives the model's short answer, or the
                 # extractive one in its place.)
                 if self.settings.short_answer and part.short is None:
-                    part = with_short_answer(part, self.local.rescore
-                                             if self.settings.short_answer_rescore else None)
+                    part = with_short_answer(part)
                 part = self.corroborate(part)
                 if mode != "local":
                     text = ""

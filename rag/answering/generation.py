@@ -32,7 +32,7 @@ import time
 from dataclasses import replace
 from typing import Iterator
 
-from ..models.llm import LocalModel, ModelUnavailable
+from ..models.llm import LocalModel
 from ..settings import Settings
 from ..text.sentences import split_sentences
 from ..text.words import content_words
@@ -51,8 +51,6 @@ from .support import CitationChecker
 
 __all__ = ["LocalAnswerer", "split_short_answer", "MAX_SHORT_WORDS"]
 
-#: Passages the model reads when it re-scores short-answer candidates.
-RESCORE_PASSAGES = 3
 #: A "short answer" of more words than this is a sentence, not a short answer.
 MAX_SHORT_WORDS = 6
 _SENTENCE_LABEL = re.compile(r"^\s*sentence\s*:\s*", re.IGNORECASE)
@@ -69,7 +67,6 @@ class LocalAnswerer:
         self.answerer = answerer
         self.model = model or LocalModel(settings)
         self.templates = templates or PromptTemplates(settings.prompts_dir)
-        self._rescore_failed = False
         self.checker = CitationChecker(answerer.embedder.encode,
                                        word_share_needed=settings.support_word_share,
                                        similarity_needed=settings.support_similarity)
@@ -129,10 +126,10 @@ class LocalAnswerer:
             return
         yield self.finish(question, hits, text, query=query, support=support)
 
-    def prompt(self, question: str, hits: list[Hit], template: str | None = None) -> str:
+    def prompt(self, question: str, hits: list[Hit]) -> str:
         """The answer prompt, with as many passages as fit the context window."""
         budget = self.settings.llm_context_tokens - self.settings.llm_max_tokens - 16
-        template = template or ("short_answer" if self.settings.short_answer else "answer")
+        template = "short_answer" if self.settings.short_answer else "answer"
         for n in range(len(hits), 0, -1):
             # No trailing whitespace: the model should continue "Answer:" itself.
             prompt = self.templates.render(template, passages=self.templates.passages(hits[:n]),
@@ -140,22 +137,6 @@ class LocalAnswerer:
             if n == 1 or self.model.count_tokens(prompt) <= budget:
                 return prompt
         raise AssertionError("unreachable")
-
-    def rescore(self, question: str, hits: list[Hit], candidates: list[str]) -> list[float]:
-        """How likely the model finds each candidate the short answer to
-        ``question`` (a :data:`rag.answering.short.Rescore`): the mean
-        log-probability of its tokens after the short-answer prompt with the
-        first :data:`RESCORE_PASSAGES` passages. All zeros (the vote alone
-        decides) when the model is not installed or fails."""
-        if not self._rescore_failed:
-            try:
-                prompt = self.prompt(question, hits[:RESCORE_PASSAGES], template="short_answer")
-                return self.model.continuation_logprobs(prompt, candidates)
-            except ModelUnavailable:
-                self._rescore_failed = True       # not installed: don't try every time
-            except Exception:  # a crash of the model: the vote still stands
-                pass
-        return [0.0] * len(candidates)
 
     def finish(self, question: str, hits: list[Hit], text: str, *, query: str | None = None,
                support: float = 0.0) -> Answer:
@@ -208,8 +189,7 @@ class LocalAnswerer:
             why = f"The local model's short answer ({short!r}) only repeats the question"
         else:
             why = f"The local model's short answer ({short!r}) occurs in no cited passage"
-        extractive = with_short_answer(
-            reply, self.rescore if self.settings.short_answer_rescore else None)
+        extractive = with_short_answer(reply)
         why += ("; showing the extractive short answer instead." if extractive.short
                 else "; there is no short answer.")
         return replace(extractive, notes=[*extractive.notes, why])

@@ -31,7 +31,6 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from ..text.facts import dates, name_spans, not_a_person, numbers, people, term
 from ..text.normalize import normalize_answer_text
@@ -49,8 +48,8 @@ from ..types import (
     outlet_name,
 )
 
-__all__ = ["Target", "Phrase", "Rescore", "question_target", "candidates", "votes", "vote",
-           "short_answer", "with_short_answer"]
+__all__ = ["Target", "Phrase", "question_target", "candidates", "vote", "short_answer",
+           "with_short_answer"]
 
 #: What each further occurrence of a candidate in the same article adds to its vote.
 _REPEAT_SHARE = 0.3
@@ -69,11 +68,6 @@ MAX_CITED_PASSAGES = 3
 #: answer stays as it is). On news-dev every short answer below 0.28 was
 #: wrong, as was every short answer of an answer that abstained (docs/answers.md).
 SHORT_ANSWER_FLOOR = 0.25
-#: With the local model: how many of the best-voted candidates it re-scores,
-#: and how much its mean log-probability per token weighs against the log of
-#: the vote (docs/answers.md: any weight from 0.25 up chose about as well).
-RESCORED = 5
-RESCORE_WEIGHT = 1.0
 #: The sentence answer that proves a short answer: words at most (two sentences).
 MAX_PROOF_WORDS = 60
 _MIN_PROOF_WORDS = 12
@@ -459,21 +453,20 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
 
 
 # -------------------------------------------------------------------- vote
-def votes(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozenset(),
-          share_for_longer: float = 0.5) -> list[tuple[str, float]]:
-    """Every candidate's key and score, best first.
+def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozenset(),
+         share_for_longer: float = 0.5) -> tuple[str, float] | None:
+    """The winning candidate's key and score.
 
     A candidate's score is the sum, over articles, of the article's votes for
     it or for a longer name holding it ("McCarthy" gets the votes of "Kevin
     McCarthy"; the question's own words, ``asked``, are left out of that
     comparison: "Pope Francis" does not hold "Pope Benedict"). An article's
     votes are its best occurrence plus a little for each further one, so
-    outlets count more than repetition. A candidate is then shown in its
-    longest form that at least half of those votes state ("Kevin McCarthy",
-    not "Speaker Kevin McCarthy"); each shown form is listed once.
+    outlets count more than repetition. The winner is then shown in its longest form that at least half
+    of those votes state ("Kevin McCarthy", not "Speaker Kevin McCarthy").
     """
     if not phrases:
-        return []
+        return None
     tokens = {p.key: frozenset(p.key.split()) - asked or frozenset(p.key.split())
               for p in phrases}
     weights: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -492,63 +485,37 @@ def votes(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozen
 
     supports = {key: support(key) for key in by_article}
     scores = {key: sum(votes.values()) for key, votes in supports.items()}
-    ranked: dict[str, float] = {}
-    for root in sorted(scores, key=lambda k: (scores[k], len(tokens[k]), k), reverse=True):
-        longer = [k for k in scores if tokens[root] <= tokens[k]
-                  and len(supports[k]) >= len(supports[root]) * share_for_longer]
-        shown = max(longer, key=lambda k: (len(tokens[k]), scores[k], k))
-        ranked.setdefault(shown, scores[root])
-    return list(ranked.items())
+    root = max(scores, key=lambda k: (scores[k], len(tokens[k]), k))
+    longer = [k for k in scores if tokens[root] <= tokens[k]
+              and len(supports[k]) >= len(supports[root]) * share_for_longer]
+    shown = max(longer, key=lambda k: (len(tokens[k]), scores[k], k))
+    return shown, scores[root]
 
 
-def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozenset(),
-         share_for_longer: float = 0.5) -> tuple[str, float] | None:
-    """The winning candidate's key and score (the first of :func:`votes`)."""
-    ranked = votes(phrases, hits, asked, share_for_longer)
-    return ranked[0] if ranked else None
-
-
-#: Rescore: ``(question, hits, candidate texts) -> how likely a reader model
-#: finds each the answer`` (mean log-probability per token).
-Rescore = Callable[[str, list[Hit], list[str]], list[float]]
-
-
-def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset(),
-                 rescore: Rescore | None = None) -> tuple[str, float, list[Phrase]] | None:
-    """The short answer's text, score and occurrences (best passage first).
-    With ``rescore`` (the local model), the :data:`RESCORED` best candidates
-    are chosen between by their vote and how likely the model finds each."""
+def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset()
+                 ) -> tuple[str, float, list[Phrase]] | None:
+    """The short answer's text, score and occurrences (best passage first)."""
     phrases = candidates(question, hits, quoted)
     asked = frozenset(normalize_answer_text(" ".join(content_words(question))).split())
     # A place is named in full by (nearly) everyone, or it is a part of it
     # ("Northern California" is not "California").
     kind = question_target(question).kind
-    ranked = votes(phrases, hits, asked, share_for_longer=0.9 if kind == "place" else 0.5)
-    if not ranked:
+    won = vote(phrases, hits, asked, share_for_longer=0.9 if kind == "place" else 0.5)
+    if won is None:
         return None
-
-    def occurrences(key: str) -> list[Phrase]:
-        # (a country named, rather than its adjective: "China", not "Chinese")
-        return sorted((p for p in phrases if p.key == key),
-                      key=lambda p: (normalize_answer_text(p.text, drop_articles=True) != key,
-                                     -p.weight, p.hit_pos))
-
-    key, score = ranked[0]
-    if rescore is not None and len(ranked) > 1:
-        top = ranked[:RESCORED]
-        likely = rescore(question, hits, [occurrences(k)[0].text for k, _ in top])
-        key, score = max(zip(top, likely),
-                         key=lambda c: math.log(c[0][1]) + RESCORE_WEIGHT * c[1])[0]
-    chosen = occurrences(key)
+    key, score = won
+    # (a country named, rather than its adjective: "China", not "Chinese")
+    chosen = sorted((p for p in phrases if p.key == key),
+                    key=lambda p: (normalize_answer_text(p.text, drop_articles=True) != key,
+                                   -p.weight, p.hit_pos))
     # Shown as the best-voted occurrence writes it.
     return chosen[0].text, score, chosen
 
 
-def with_short_answer(answer: Answer, rescore: Rescore | None = None) -> Answer:
+def with_short_answer(answer: Answer) -> Answer:
     """``answer`` with :attr:`Answer.short` filled in (left ``None`` when it
     abstains or the question wants an explanation). Passages stating the short
-    answer that the answer does not cite yet are cited after the others.
-    ``rescore``: see :func:`short_answer`."""
+    answer that the answer does not cite yet are cited after the others."""
     if answer.abstained or not answer.hits:
         return answer
     hits = answer.hits
@@ -561,7 +528,7 @@ def with_short_answer(answer: Answer, rescore: Rescore | None = None) -> Answer:
             for s_start, s_end in split_sentences(c.hit.text, offset=c.hit.start):
                 if s_start <= q_start < s_end:
                     quoted.add((pos, s_start))
-    found = short_answer(answer.question, hits, quoted, rescore)
+    found = short_answer(answer.question, hits, quoted)
     if found is None or found[1] < SHORT_ANSWER_FLOOR:
         return answer
     text, score, occurrences = found

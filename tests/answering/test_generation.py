@@ -160,25 +160,6 @@ def test_local_short_answer_also_cites_the_other_articles_that_state_it(build_en
         assert engine.article(span.article_id).text[span.start:span.end].lower() == "the us"
 
 
-def test_the_model_rescores_short_answer_candidates_after_the_short_answer_prompt(make):
-    model = FakeModel(likely={"The US": -0.5})
-    local = make(model).local
-    assert local.rescore(QUESTION, local.answerer.retrieve(QUESTION), ["The US", "Diplomats"]) \
-        == [-0.5, -10.0]
-    assert model.prompts[-1].endswith(f"Question: {QUESTION}\nShort answer:")
-
-
-def test_rescoring_without_the_model_leaves_the_vote_alone(make):
-    from rag.models.llm import ModelUnavailable
-
-    model = FakeModel(error=ModelUnavailable("the model package is not installed"))
-    local = make(model).local
-    hits = local.answerer.retrieve(QUESTION)
-    assert local.rescore(QUESTION, hits, ["The US", "Diplomats"]) == [0.0, 0.0]
-    model.error = None          # not tried again once known to be missing
-    assert local.rescore(QUESTION, hits, ["The US"]) == [0.0] and not model.prompts
-
-
 def test_local_short_answer_in_no_cited_passage_is_replaced_by_the_extractive_one(make):
     engine = make(FakeModel("France\nSentence: The US decided not to use its veto power [1]."),
                   short_answer=True)

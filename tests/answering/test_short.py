@@ -163,20 +163,6 @@ def test_which_capital_candidates_are_capitals():
     assert [p.text for p in found] == ["Paris"]
 
 
-def test_a_reader_model_chooses_between_the_best_voted_candidates():
-    hits = [hit("Tech giant Meta announced layoffs this week, as did Amazon.", "a", "Outlet A"),
-            hit("Shares rose as Meta announced layoffs.", "b", "Outlet B")]
-    question = "Which company is the latest tech giant to announce layoffs?"
-    assert short_answer(question, hits)[0] == "Meta"
-    asked = []
-
-    def rescore(q, passages, texts):
-        asked.append((q, texts))
-        return [-0.1 if text == "Amazon" else -5.0 for text in texts]
-    assert short_answer(question, hits, rescore=rescore)[0] == "Amazon"
-    assert asked == [(question, ["Meta", "Amazon"])]
-
-
 def test_title_questions_take_quoted_titles_first():
     hits = [hit("Prince Harry's memoir “Spare” went on sale, The Guardian reported.",
                 "a", "Outlet A")]
