@@ -244,7 +244,8 @@ def _ground(short: str, reply: Answer) -> Answer | None:
                 at = hit.start + m.start()
                 sentence = next(((a, b) for a, b in split_sentences(hit.text, offset=hit.start)
                                  if a <= at < b), (at, hit.start + m.end()))
-                citations.append(Citation(len(citations) + 1, hit.article_id, hit, (sentence,)))
+                number = max(c.number for c in citations) + 1    # ("[3][2]": not len + 1)
+                citations.append(Citation(number, hit.article_id, hit, (sentence,)))
         spans = [ShortAnswerSpan(c.number, c.article_id, c.hit.start + m.start(),
                                  c.hit.start + m.end())
                  for c in citations for m in pattern.finditer(c.hit.text)]

@@ -539,7 +539,9 @@ def with_short_answer(answer: Answer) -> Answer:
         MAX_CITED_PASSAGES, sum(pos in number_of for pos in passages))]
     for pos in passages:
         if pos not in number_of:
-            number_of[pos] = len(citations) + 1
+            # (after the highest: a local answer's citations keep the
+            # passage numbers of its prompt, "[3][2]")
+            number_of[pos] = max((c.number for c in citations), default=0) + 1
             sentence = next(p.sentence for p in occurrences if p.hit_pos == pos)
             citations.append(Citation(number_of[pos], hits[pos].article_id, hits[pos],
                                       (sentence,)))

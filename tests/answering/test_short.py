@@ -241,6 +241,28 @@ def test_short_answer_cites_where_it_occurs_with_article_offsets():
     assert set(short.outlets) == {"Outlet A", "Outlet B"}
 
 
+def test_short_answer_citations_stay_consistent_when_numbers_do_not_start_at_one():
+    # A local answer keeps its prompt's passage numbers: "[3][2]".
+    hits = [hit("Officials met in New York on Monday about the vote.", "x", "Outlet X"),
+            hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
+            hit("Diplomats said 14 nations backed the resolution.", "b", "Outlet B"),
+            hit("Observers said 14 nations supported the resolution.", "c", "Outlet C")]
+    sentence = AnswerSentence("The resolution was backed by 14 nations.", (3, 2))
+    citations = [Citation(number, hits[pos].article_id, hits[pos], ((hits[pos].start,
+                                                                   hits[pos].end),))
+                 for number, pos in ((2, 1), (3, 2))]
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text([sentence]), citations, hits,
+                                     sentences=[sentence]))
+    by_number = {c.number: c.article_id for c in reply.citations}
+    assert len(by_number) == len(reply.citations)           # no number given twice
+    assert {"a", "b"} <= set(by_number.values())             # both still cited
+    for span in reply.short.spans:
+        assert by_number[span.citation] == span.article_id
+    for s in reply.sentences:
+        assert all(n in by_number for n in s.citations)
+
+
 def test_no_short_answer_when_the_answer_abstains_or_explains():
     hits = [hit("The US abstained because it wanted a ceasefire in 2024.", "a", "Outlet A")]
     assert with_short_answer(_answer("When did the US abstain?", hits,
