@@ -6,8 +6,9 @@ many of the question's words it covers, whether it holds the kind of thing
 asked for (a number for "how many", a name for "who"), and whether it says
 anything beyond the question itself. The best candidates are trimmed of
 lead-in connectives and trailing side clauses, the same fact found in several
-articles becomes one sentence citing all of them, and sentences come in order
-of relevance. When even the best candidate scores below
+articles becomes one sentence citing all of them (never two that give
+different figures, dates or names for the same thing: ``rag.text.facts``), and
+sentences come in order of relevance. When even the best candidate scores below
 ``Settings.abstain_below`` the answer abstains.
 
 Article text is evidence, never a command: sentences that instruct a reader
@@ -25,6 +26,7 @@ import numpy as np
 from ..models.embedding import Embedder
 from ..search.retriever import Search
 from ..settings import Settings
+from ..text import facts
 from ..text.sentences import clause_spans, passage_sentences
 from ..text.words import (
     content_words,
@@ -163,7 +165,13 @@ class Answerer:
         leads: list[int] = []
         merged: dict[int, list[int]] = {}
         for i, cand in enumerate(ranked):
-            twin = next((j for j in leads if same[i, j] >= self.settings.merge_above), None)
+            # Alike in meaning is not the same fact when the two give another
+            # figure, date or name for the same thing ("3,100 residents were
+            # evacuated" / "2,400 residents were evacuated"): such a sentence
+            # is never merged, and may answer on its own.
+            twin = next((j for j in leads if same[i, j] >= self.settings.merge_above
+                         and not any(facts.disagree(ranked[m].text, cand.text)
+                                     for m in [j] + merged[j])), None)
             if twin is not None:
                 # The same fact again: cite it too if another article reports
                 # it (and it supports the question at all: its likeness to the

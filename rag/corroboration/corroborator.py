@@ -34,7 +34,6 @@ so retrieval's recency favours reports from that time, not the newest ones.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -46,12 +45,13 @@ from ..search.retriever import Search
 from ..settings import Settings
 from ..text import facts
 from ..text.dates import parse_day
+from ..text.facts import Conflict, find_conflicts
 from ..text.sentences import clauses, passage_sentences
-from ..text.words import content_words, stem
+from ..text.words import content_words
 from ..types import Answer, Citation, Disagreement, DisagreementSide, Hit, outlet_name
 
 __all__ = ["Corroborator", "Candidate", "Match", "SourceColumn", "compare_sources", "match_fact",
-           "find_conflicts", "shared_words", "in_time"]
+           "shared_words", "in_time"]
 
 @dataclass(frozen=True)
 class Candidate:
@@ -97,17 +97,6 @@ def in_time(days_apart: int | None, max_days_apart: int | None) -> bool:
     """Two articles ``days_apart`` can report one event: always when a date
     is unknown (``None``) or there is no limit."""
     return days_apart is None or max_days_apart is None or days_apart <= max_days_apart
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Two sentences giving different values for the same thing."""
-
-    kind: str           # "number" | "date" | "name"
-    about: str
-    value_a: str
-    value_b: str
-    key: tuple          # what makes two conflicts the same disagreement
 
 
 @dataclass(frozen=True)
@@ -179,74 +168,6 @@ def _people_covered(text: str, other: str) -> bool:
     words = {w.lower().removesuffix("'s")
              for w in re.findall(r"[A-Za-z][A-Za-z'’]*", other.replace("’", "'"))}
     return all(person & words for person in facts.people(text))
-
-
-@functools.lru_cache(maxsize=8192)
-def _values(sentence: str) -> tuple[facts.Mention, ...]:
-    # Times of day are left out: in news they mostly stamp when a figure was
-    # read ("1,100 flights canceled as of 1:30 p.m."), and two reports' stamps
-    # differ by nature (on news-dev every time "disagreement" was such a pair).
-    # Cached: corroboration compares the same sentences again and again.
-    return tuple(facts.numbers(sentence)
-                 + [d for d in facts.dates(sentence) if d.kind != "date:time"])
-
-
-@functools.lru_cache(maxsize=8192)
-def _names(sentence: str) -> tuple[frozenset[str], ...]:
-    return tuple(facts.names(sentence))
-
-
-def could_conflict(a: str, b: str) -> bool:
-    """Whether :func:`find_conflicts` can find anything in ``a`` and ``b``
-    (both give values, or both name someone): a cheap test before it."""
-    return bool((_values(a) and _values(b)) or (_names(a) and _names(b)))
-
-
-def find_conflicts(a: str, b: str) -> list[Conflict]:
-    """Values that ``a`` and ``b`` give differently for the same thing."""
-    out = []
-    values_b = _values(b)
-    for ma in _values(a):
-        for mb in values_b:
-            if facts.same_slot(ma, mb) and not facts.values_agree(ma, mb):
-                # Another mention of b with a's value for the same slot means
-                # b states both (e.g. "up from 12 to 14"): not a conflict.
-                if any(facts.same_slot(ma, m2) and facts.values_agree(ma, m2)
-                       for m2 in values_b):
-                    continue
-                about = ma.text.split()[-1] if ma.kind == "number" and ma.unit and \
-                    ma.role != "attr" else " ".join(sorted(ma.context & mb.context)) or ma.kind
-                kind = "number" if ma.kind == "number" else "date"
-                out.append(Conflict(kind, about, ma.text, mb.text,
-                                    (kind, about, frozenset((str(ma.value), str(mb.value))))))
-    out += _name_conflicts(a, b)
-    return out
-
-
-def _name_conflicts(a: str, b: str) -> list[Conflict]:
-    """Different names in the same place of otherwise the same sentence."""
-    names_a, names_b = _names(a), _names(b)
-    only_a = [n for n in names_a if not any(facts.names_match(n, m) for m in names_b)]
-    only_b = [m for m in names_b if not any(facts.names_match(m, n) for n in names_a)]
-    if len(only_a) != 1 or len(only_b) != 1:
-        return []
-    name_words = {stem(w) for w in set().union(*names_a, *names_b)}
-    rest_a = content_words(a) - name_words
-    rest_b = content_words(b) - name_words
-    union = rest_a | rest_b
-    if not union or len(rest_a & rest_b) / len(union) < 0.6:
-        return []
-    na, nb = " ".join(sorted(only_a[0])), " ".join(sorted(only_b[0]))
-    about = " ".join(sorted(rest_a & rest_b)[:4])
-    return [Conflict("name", about, _surface(a, only_a[0]), _surface(b, only_b[0]),
-                     ("name", about, frozenset((na, nb))))]
-
-
-def _surface(sentence: str, name: frozenset[str]) -> str:
-    """The name as written in the sentence."""
-    words = re.findall(r"[A-Za-z][A-Za-z'’.]*", sentence)
-    picked = [w for w in words if w.lower().rstrip(".").removesuffix("'s") in name]
-    return " ".join(dict.fromkeys(picked)) or " ".join(sorted(name))
 
 
 def candidates_of(hits: Sequence[Hit], min_words: int = 5) -> list[Candidate]:
@@ -443,7 +364,7 @@ def _could_be_used(sentence: str, candidate: str, settings: Settings) -> bool:
     asks for two), a conflict needs values or names on both sides."""
     need = max(2, settings.corroborate_min_shared_words)
     return shared_words(sentence, candidate) >= need or (
-        could_conflict(sentence, candidate) and bool(find_conflicts(sentence, candidate)))
+        facts.disagree(sentence, candidate))
 
 
 def _best_parts(part_vecs: np.ndarray, cand_vecs: np.ndarray, clause_vecs: np.ndarray,

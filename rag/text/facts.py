@@ -1,6 +1,8 @@
 """What a sentence states, in comparable form: names, numbers and dates.
 
-Pure text functions used by :mod:`rag.corroboration.corroborator` for its lexical checks:
+Pure text functions used by :mod:`rag.corroboration.corroborator` for its lexical
+checks, and by :mod:`rag.answering.extractive`, which never merges two sentences that
+:func:`find_conflicts` finds giving different values for the same thing:
 
 - numbers are normalised to values ("32,000", "32 thousand" and "thirty-two
   thousand" are all 32000.0), with the words around them as :func:`term` s
@@ -17,10 +19,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .words import STOP_WORDS, stem
+from .words import STOP_WORDS, content_words, stem
 
-__all__ = ["Mention", "numbers", "dates", "names", "people", "term", "names_match",
-           "values_agree", "same_slot", "parse_number"]
+__all__ = ["Mention", "Conflict", "numbers", "dates", "names", "name_spans", "people",
+           "not_a_person", "term", "names_match", "values_agree", "same_slot", "parse_number", "could_conflict", "disagree",
+           "find_conflicts"]
 
 #: Words that never say what a figure counts or which figure it is, besides
 #: the stop words: spans of time and the adjectives that order events.
@@ -280,32 +283,69 @@ def _aliased(sentence: str) -> str:
     return sentence
 
 
-def _name_runs(sentence: str) -> list[list[str]]:
-    """Runs of capitalised words, as written (aliases applied)."""
-    text = _aliased(sentence)
-    found, run = [], []
-    tokens = re.finditer(r"[A-Za-z][A-Za-z'’.]*|\S", text)
-    for n, m in enumerate(tokens):
-        word = m.group(0).rstrip(".").replace("’", "'")
-        possessive = word.endswith("'s")
+_NAME_TOKEN = re.compile(r"[\w&][\w'’.&-]*")
+_LINKS = frozenset({"&", "of", "de", "da", "von", "van", "del", "la"})
+_COMPANY_SUFFIXES = frozenset({"inc", "corp", "co", "ltd", "llc", "plc", "group"})
+_LEADING_TITLES = frozenset({"former", "late", "then", "ex", "mr", "mrs", "ms", "dr", "rep",
+                             "sen", "gov", "gen"})
+_MONTHS_AND_DAYS = frozenset([*_MONTHS, *_WEEKDAYS, "mon", "tue", "tues", "wed", "thu", "thur",
+                              "thurs", "fri", "sat", "sun"])
+
+
+def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Spans of runs of capitalised words ("Kevin McCarthy", "Bed Bath & Beyond",
+    "Three 6 Mafia") that nothing but single spaces separates, without a
+    leading stop word ("The") and never just a month or weekday. A lone
+    capitalised first word counts only when ``known`` holds it (it was seen
+    capitalised inside a sentence)."""
+    runs, current = [], []
+
+    def close():
+        while current and (not current[-1][2][0].isupper()
+                           or current[-1][2].lower() in _COMPANY_SUFFIXES):
+            current.pop()
+        while current and (current[0][2].lower() in STOP_WORDS and not current[0][2].isupper()
+                           or current[0][2].lower() in _LEADING_TITLES
+                           # "Struggling Bed Bath & Beyond"
+                           or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
+            current.pop(0)
+        # A lone capitalised first word is usually just the start of the sentence.
+        lone_first = len(current) == 1 and current[0][0] == 0 and not current[0][2].isupper() \
+            and current[0][2] not in known
+        if current and not lone_first \
+                and not all(t[2].lower() in _MONTHS_AND_DAYS for t in current):
+            runs.append((current[0][0], current[-1][1]))
+        current.clear()
+
+    last_end = 0
+    for match in _NAME_TOKEN.finditer(sentence):
+        word = match.group().rstrip(".'’")
+        if len(word) > 1 and word[-1] in ".-":
+            word = word.rstrip(".-")
+        possessive = re.search(r"['’]s$", word)
         if possessive:
-            word = word[:-2]
-        capitalised = word[:1].isupper() and word.lower() not in _MONTHS \
-            and word.lower() not in _WEEKDAYS
-        # A capitalised first word is usually just the start of the sentence;
-        # acronyms ("US", "UN") are names wherever they stand.
-        if capitalised and not (n == 0 and not word.isupper()):
-            run.append(word)
-            if possessive:
-                found.append(run)
-                run = []
-            continue
-        if run:
-            found.append(run)
-        run = []
-    if run:
-        found.append(run)
-    return found
+            word = word[:possessive.start()]
+        if sentence[last_end:match.start()] != " ":
+            close()                       # punctuation between: another run
+        last_end = match.start() + len(word)
+        if word[:1].isupper():
+            current.append((match.start(), last_end, word))
+        elif current and (word in _LINKS or word[:1].isdigit()):
+            current.append((match.start(), last_end, word))
+        else:
+            close()
+        if possessive or last_end < match.end():
+            close()
+            last_end = match.end()
+    close()
+    return runs
+
+
+def _name_runs(sentence: str) -> list[list[str]]:
+    """Runs of capitalised words (:func:`name_spans`), as words, aliases applied."""
+    text = _aliased(sentence)
+    return [[re.sub(r"['’]s$", "", w.rstrip(".")).replace("’", "'") for w in text[a:b].split()]
+            for a, b in name_spans(text)]
 
 
 def names(sentence: str) -> list[frozenset[str]]:
@@ -339,6 +379,14 @@ def people(sentence: str) -> list[frozenset[str]]:
         if len(words) >= 2 and not any(w.isupper() or w.lower() in _NOT_PERSON for w in words):
             out.append(frozenset(w.lower() for w in words))
     return out
+
+
+def not_a_person(name: str) -> bool:
+    """A name that cannot be a person's: one holding an organisation or place
+    word ("House", "Supreme Court") or a title alone ("President"). (A
+    country can answer "who": "Who is Israel's biggest ally?" "The US".)"""
+    words = [w.lower().strip(".'’") for w in name.split()]
+    return any(w in _NOT_PERSON for w in words) or all(w in _NAME_TITLES for w in words)
 
 
 def names_match(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -381,3 +429,87 @@ def same_slot(a: Mention, b: Mention) -> bool:
     # most of them must be the same ("accepting returns on January 24" is
     # not "the deadline to file returns is April 18").
     return overlap > 0.5
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two sentences giving different values for the same thing."""
+
+    kind: str           # "number" | "date" | "name"
+    about: str
+    value_a: str
+    value_b: str
+    key: tuple          # what makes two conflicts the same disagreement
+
+
+@lru_cache(maxsize=8192)
+def _values(sentence: str) -> tuple[Mention, ...]:
+    # Times of day are left out: in news they mostly stamp when a figure was
+    # read ("1,100 flights canceled as of 1:30 p.m."), and two reports' stamps
+    # differ by nature (on news-dev every time "disagreement" was such a pair).
+    # Cached: corroboration compares the same sentences again and again.
+    return tuple(numbers(sentence)
+                 + [d for d in dates(sentence) if d.kind != "date:time"])
+
+
+@lru_cache(maxsize=8192)
+def _names(sentence: str) -> tuple[frozenset[str], ...]:
+    return tuple(names(sentence))
+
+
+def could_conflict(a: str, b: str) -> bool:
+    """Whether :func:`find_conflicts` can find anything in ``a`` and ``b``
+    (both give values, or both name someone): a cheap test before it."""
+    return bool((_values(a) and _values(b)) or (_names(a) and _names(b)))
+
+
+def disagree(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` give a different value for the same thing."""
+    return could_conflict(a, b) and bool(find_conflicts(a, b))
+
+
+def find_conflicts(a: str, b: str) -> list[Conflict]:
+    """Values that ``a`` and ``b`` give differently for the same thing."""
+    out = []
+    values_b = _values(b)
+    for ma in _values(a):
+        for mb in values_b:
+            if same_slot(ma, mb) and not values_agree(ma, mb):
+                # Another mention of b with a's value for the same slot means
+                # b states both (e.g. "up from 12 to 14"): not a conflict.
+                if any(same_slot(ma, m2) and values_agree(ma, m2)
+                       for m2 in values_b):
+                    continue
+                about = ma.text.split()[-1] if ma.kind == "number" and ma.unit and \
+                    ma.role != "attr" else " ".join(sorted(ma.context & mb.context)) or ma.kind
+                kind = "number" if ma.kind == "number" else "date"
+                out.append(Conflict(kind, about, ma.text, mb.text,
+                                    (kind, about, frozenset((str(ma.value), str(mb.value))))))
+    out += _name_conflicts(a, b)
+    return out
+
+
+def _name_conflicts(a: str, b: str) -> list[Conflict]:
+    """Different names in the same place of otherwise the same sentence."""
+    names_a, names_b = _names(a), _names(b)
+    only_a = [n for n in names_a if not any(names_match(n, m) for m in names_b)]
+    only_b = [m for m in names_b if not any(names_match(m, n) for n in names_a)]
+    if len(only_a) != 1 or len(only_b) != 1:
+        return []
+    name_words = {stem(w) for w in set().union(*names_a, *names_b)}
+    rest_a = content_words(a) - name_words
+    rest_b = content_words(b) - name_words
+    union = rest_a | rest_b
+    if not union or len(rest_a & rest_b) / len(union) < 0.6:
+        return []
+    na, nb = " ".join(sorted(only_a[0])), " ".join(sorted(only_b[0]))
+    about = " ".join(sorted(rest_a & rest_b)[:4])
+    return [Conflict("name", about, _surface(a, only_a[0]), _surface(b, only_b[0]),
+                     ("name", about, frozenset((na, nb))))]
+
+
+def _surface(sentence: str, name: frozenset[str]) -> str:
+    """The name as written in the sentence."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’.]*", sentence)
+    picked = [w for w in words if w.lower().rstrip(".").removesuffix("'s") in name]
+    return " ".join(dict.fromkeys(picked)) or " ".join(sorted(name))

@@ -62,6 +62,20 @@ def test_same_fact_in_two_articles_becomes_one_sentence_citing_both(make_engine)
     assert reply.text.count("harbour bridge") == 1  # said once, cited twice
 
 
+def test_alike_sentences_giving_another_figure_are_not_merged(make_engine):
+    said = "Officials said {} residents were evacuated from the valley after the dam failed."
+    engine = make_engine({"a.txt": "Dam story\n\n" + said.format("2,400") + " Farms flooded.",
+                          "b.txt": "Dam report\n\n" + said.format("3,100") + " Schools shut."})
+    vectors = engine.answerer.embedder.encode([said.format("2,400"), said.format("3,100")])
+    assert vectors[0] @ vectors[1] >= engine.settings.merge_above   # alike but for the figure
+    reply = engine.answer("How many residents were evacuated after the dam failed?")
+    by_number = {c.number: c.article_id for c in reply.citations}
+    assert len(reply.sentences) == 2
+    for sentence in reply.sentences:
+        figure = "2,400" if "2,400" in sentence.text else "3,100"
+        assert [by_number[n] for n in sentence.citations] == ["a" if figure == "2,400" else "b"]
+
+
 def test_most_relevant_sentence_comes_first_even_if_the_article_says_it_later(make_engine):
     engine = make_engine({"a.txt": "Veto story\n\nDiplomats met in New York on Monday "
                                    "about the veto. The US decided not to use its veto "

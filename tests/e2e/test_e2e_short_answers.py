@@ -128,10 +128,6 @@ def test_the_sentence_answer_holds_the_short_answer(planted):
     assert any("2,400" in s.text for s in reply.sentences), reply.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Answerer._select merges sentences of other articles by cosine >= merge_above alone: "
-    "'2,400 residents were evacuated' (Herald, Times) is merged into the Courier's '3,100 "
-    "residents were evacuated' sentence (the answer's first), which then cites all three"))
 def test_an_answer_sentence_cites_no_article_that_gives_another_figure(planted):
     _, reply = planted
     numbers = {c.number: c for c in reply.citations}

@@ -83,6 +83,15 @@ def test_names_use_aliases_and_skip_the_sentence_start():
     assert facts.names_match(frozenset({"benjamin", "netanyahu"}), frozenset({"netanyahu"}))
 
 
+def test_one_name_splitter_keeps_full_names_links_and_hyphens():
+    assert facts.people("Matthew Miller said so.") == [frozenset({"matthew", "miller"})]
+    assert facts.people("So said Karine Jean-Pierre on Monday.") \
+        == [frozenset({"karine", "jean-pierre"})]
+    sentence = "Struggling Bed Bath & Beyond told former Mr Smith on Monday."
+    assert [sentence[a:b] for a, b in facts.name_spans(sentence)] \
+        == ["Bed Bath & Beyond", "Smith"]     # (a weekday alone is no name)
+
+
 def test_unit_words_merge_inflections_and_synonyms():
     assert facts.term("backed") == facts.term("backs") == "back"
     assert facts.term("cancelled") == facts.term("canceled")
@@ -102,3 +111,55 @@ def test_scale_written_into_the_number_is_its_value():
 
 def test_a_ratio_is_not_a_count():
     assert facts.numbers("Nearly 2/3 of Southwest flights were canceled.") == []
+
+
+def test_different_units_are_not_compared():
+    assert facts.find_conflicts("The resolution was backed by 14 nations.",
+                                "The resolution was backed by 3 ministers.") == []
+
+
+def test_differing_dates_in_the_same_context_conflict():
+    (c,) = facts.find_conflicts("The council voted on the ceasefire resolution on Monday.",
+                                "The council voted on the ceasefire resolution on Tuesday.")
+    assert c.kind == "date" and {c.value_a, c.value_b} == {"Monday", "Tuesday"}
+
+
+def test_the_times_figures_were_read_at_do_not_conflict():
+    # Each report stamps its own figures; "7,800" against "2,400" still conflicts.
+    a = "More than 7,800 flights were delayed and 1,100 were canceled as of 1:30 p.m. ET."
+    b = "More than 2,400 flights were delayed and 1,100 were canceled by 9 p.m. ET."
+    assert [c.kind for c in facts.find_conflicts(a, b)] == ["number"]
+
+
+def test_a_different_name_in_the_same_role_conflicts():
+    (c,) = facts.find_conflicts(
+        "The ceasefire resolution was drafted by Malta and put to a vote.",
+        "The ceasefire resolution was drafted by Mozambique and put to a vote.")
+    assert c.kind == "name" and {c.value_a, c.value_b} == {"Malta", "Mozambique"}
+
+
+def test_rounded_number_with_hedge_does_not_conflict():
+    assert facts.find_conflicts("The death toll passed 32,000, officials said.",
+                                "The death toll reached 32,414, officials said.") == []
+
+
+@pytest.mark.parametrize("a, b", [
+    # a count and a count of something else
+    ("Brady led the league in passing touchdowns (43) last season.",
+     "Brady finished the season with 40 touchdown passes and 12 interceptions."),
+    # two dates of the same subject that are different things
+    ("The IRS said it would start accepting federal tax returns on Monday, January 24.",
+     "The deadline to file federal income tax returns is Monday, April 18."),
+    # the same unit, nothing else in common
+    ("Spielberg has now produced 11 films nominated for best picture.",
+     "The 10 films up for the producers' top prize are listed below."),
+])
+def test_values_of_different_things_do_not_conflict(a, b):
+    assert facts.find_conflicts(a, b) == [] and facts.find_conflicts(b, a) == []
+
+
+def test_percentages_of_different_things_do_not_conflict():
+    # One shared word ("rose") is not enough to make two percentages one slot.
+    assert facts.find_conflicts(
+        "Turnout rose to 54% of voters in the city election, officials said.",
+        "Support for the mayor rose to 61% in the city, a poll said.") == []
