@@ -194,6 +194,12 @@ class Settings:
     to ONNX Runtime; onnx-int8 dynamically quantized: 1.6x faster, but the hybrid default
     loses 0.005 nDCG@10 on SciFact and 0.007 AR@5 on news-dev with it, so it stays an
     option. The ONNX files are exported locally on first use."""
+    query_backend: str = setting("embedding", "same",
+                                 choices=("same", "torch", "onnx", "onnx-int8"))
+    """How the model runs for question-time texts: the question, and sentences whose
+    vectors the index does not store. same: as embed_backend. Another backend is
+    searched against the index's own vectors (passages and stored sentences stay
+    embed_backend's); the index must still be built with embed_backend."""
     model_cache_dir: Path | None = setting("embedding", None)
     """Where exported ONNX models are kept. Unset: ~/.cache/newsroom-rag."""
 

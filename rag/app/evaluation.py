@@ -50,7 +50,7 @@ RETRIEVAL_SETTINGS = ("retrieval_method", "candidates", "fusion", "dense_weight"
                       "article_weight", "duplicate_above", "max_per_article", "reranker_path",
                       "rerank_candidates", "recency_weight", "recency_half_life_days",
                       "as_of", "chunk_tokens", "chunk_overlap_tokens", "model_name",
-                      "embed_backend")
+                      "embed_backend", "query_backend")
 
 
 # ------------------------------------------------------------------ metrics
@@ -194,16 +194,19 @@ def engine_for(settings, articles: list[Article], embedder, progress: bool):
     from ..engine import Engine
     from ..index.backend import make_index
     from ..models.cache import CachedEmbedder
-    from ..models.embedding import make_embedder
+    from ..models.embedding import make_embedder, make_query_embedder
 
     if settings.retrieval_method == "bm25" and embedder is None:
         embedder = _NoVectors()  # BM25 alone needs no model: skip minutes of embedding
+    # The settings' own model: questions on their query backend (a given
+    # embedder answers its own questions).
+    own = embedder is None
     embedder = embedder or make_embedder(settings)
     corpus_embedder = (CachedEmbedder(embedder, cache_dir=settings.embedding_cache_dir)
                        if settings.embedding_cache_dir else embedder)
     started = time.perf_counter()
     make_index(settings, corpus_embedder).build(progress=progress, articles=articles)
-    engine = Engine(settings, embedder)
+    engine = Engine(settings, make_query_embedder(settings, embedder) if own else embedder)
     engine.retriever.warm_up()
     return engine, time.perf_counter() - started
 

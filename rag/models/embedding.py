@@ -16,7 +16,8 @@ import numpy as np
 
 from .loading import LazyModel
 
-__all__ = ["Embedder", "SentenceEmbedder", "OnnxEmbedder", "default_model_path", "make_embedder"]
+__all__ = ["Embedder", "SentenceEmbedder", "OnnxEmbedder", "QueryEmbedder", "default_model_path",
+           "make_embedder", "make_query_embedder", "index_embedder"]
 
 
 class Embedder(Protocol):
@@ -90,9 +91,10 @@ def _torch_threads(threads: int):
         torch.set_num_threads(before)
 
 
-def make_embedder(settings) -> Embedder:
-    """The embedder ``settings`` ask for (model path, batch size, backend)."""
-    backend = settings.embed_backend
+def make_embedder(settings, backend: str | None = None) -> Embedder:
+    """The embedder ``settings`` ask for (model path, batch size, backend;
+    ``backend`` instead of ``settings.embed_backend`` if given)."""
+    backend = backend or settings.embed_backend
     if backend == "torch":
         return SentenceEmbedder(settings.model_name, settings.model_path,
                                 settings.embed_batch_size, settings.embed_query_threads)
@@ -100,6 +102,46 @@ def make_embedder(settings) -> Embedder:
         return OnnxEmbedder(settings.model_name, settings.model_path, settings.embed_batch_size,
                             int8=backend == "onnx-int8", cache_dir=settings.model_cache_dir)
     raise ValueError(f"unknown embed_backend {backend!r}: use torch, onnx or onnx-int8")
+
+
+def make_query_embedder(settings, embedder: Embedder | None = None) -> Embedder:
+    """The embedder for question-time texts (the question, sentences the index
+    does not store): ``embedder`` (the index's model, default the settings')
+    itself, or with ``settings.query_backend`` set to another backend a
+    :class:`QueryEmbedder` that runs that backend over ``embedder``'s index."""
+    embedder = embedder or make_embedder(settings)
+    backend = settings.query_backend
+    if backend in ("same", settings.embed_backend):
+        return embedder
+    return QueryEmbedder(embedder, make_embedder(settings, backend))
+
+
+class QueryEmbedder:
+    """Question-time encodes on another backend than the index's vectors
+    (setting ``query_backend``): ``encode`` runs ``query``; ``index`` is the
+    model the stored vectors come from, the one the index's manifest must name
+    and the one builds use. Only made on purpose, so an index is searched with
+    another backend's vectors only when the settings ask for it."""
+
+    def __init__(self, index: Embedder, query: Embedder):
+        self.index = index
+        self.query = query
+        self.name = query.name
+        self.dim = index.dim
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self.query.encode(texts, progress=progress)
+
+    def warm_up(self):
+        """Load the query model only (the index model loads if a build needs it)."""
+        return getattr(self.query, "warm_up", lambda: None)()
+
+
+def index_embedder(embedder: Embedder) -> Embedder:
+    """The model whose vectors an index searched with ``embedder`` holds: the
+    ``index`` of a :class:`QueryEmbedder` (also through a vector cache),
+    else ``embedder`` itself."""
+    return getattr(getattr(embedder, "inner", embedder), "index", embedder)
 
 
 class OnnxEmbedder(LazyModel):
