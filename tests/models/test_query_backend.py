@@ -10,9 +10,13 @@ import pytest
 from rag.engine import Engine
 from rag.index.store import IndexError_
 from rag.models.cache import CachedEmbedder
-from rag.models.embedding import (OnnxEmbedder, QueryEmbedder, index_embedder,
-                                  make_query_embedder)
-from rag.settings import PROJECT_ROOT, Settings, SettingError
+from rag.models.embedding import (
+    OnnxEmbedder,
+    QueryEmbedder,
+    index_embedder,
+    make_query_embedder,
+)
+from rag.settings import PROJECT_ROOT, SettingError, Settings
 from tests.conftest import STORM, VETO
 from tests.fakes import FakeEmbedder
 
