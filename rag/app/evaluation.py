@@ -241,7 +241,9 @@ def evaluate_beir(directory: Path, settings, embedder=None, *, progress: bool = 
     options = dict(options or {})
     data = read_beir(directory)
     with scratch_index(settings) as scratch:
-        engine, build_seconds = engine_for(scratch, data.articles, embedder, progress)
+        # Retrieval only: no sentence vectors (answers are not measured here).
+        engine, build_seconds = engine_for(scratch.replace(sentence_vectors=False),
+                                           data.articles, embedder, progress)
         # Enough passages for 100 distinct documents (a document scores as its
         # best passage, so later passages of a seen document add nothing).
         chunks_per_doc = engine.retriever.searchable.size / max(1, len(data.articles))
@@ -269,7 +271,9 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
     as_of = [asked_on(q, settings).get("as_of") for q in data.questions] \
         if question_dates else None
     with scratch_index(settings) as scratch:
-        engine, build_seconds = engine_for(scratch, data.articles, embedder, progress)
+        # Retrieval only: no sentence vectors (answers are not measured here).
+        engine, build_seconds = engine_for(scratch.replace(sentence_vectors=False),
+                                           data.articles, embedder, progress)
         mean_tokens = _mean([c.n_tokens for c in _chunks_of(engine, data.articles)])
         results, millis = _timed(engine, [q["question"] for q in data.questions], 10, options,
                                  as_of)
