@@ -184,8 +184,9 @@ class Settings:
     embed_batch_size: int = setting("embedding", 64, low=1)
     """Passages embedded per batch."""
     embed_query_threads: int = setting("embedding", 1, low=0)
-    """Threads the torch model runs on for question-time work (fewer texts than a batch:
-    a question, a few clauses); 0: torch's default, one per core. One, because several
+    """Threads the model runs on for question-time work (torch: fewer texts than a batch,
+    a question, a few clauses; ONNX: the query_backend's session); 0: the default, one
+    per core. One, because several
     questions are answered at once and on a busy 2-core machine a short text encoded on two
     threads waits for the second: 230 ms instead of 18 ms for one question. Builds keep
     every core."""

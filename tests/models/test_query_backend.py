@@ -90,3 +90,11 @@ def _env() -> dict:
     import os
 
     return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+
+
+def test_onnx_query_model_runs_on_the_question_threads_and_a_build_model_on_every_core(
+        fake_embedder):
+    settings = Settings().replace(query_backend="onnx-int8", embed_query_threads=1)
+    assert make_query_embedder(settings, fake_embedder).query.threads == 1
+    built = make_query_embedder(settings.replace(embed_backend="onnx-int8", query_backend="same"))
+    assert isinstance(built, OnnxEmbedder) and built.threads == 0
