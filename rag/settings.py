@@ -201,7 +201,7 @@ class Settings:
     vectors the index does not store (same: as embed_backend). The index's vectors
     (passages, stored sentences) stay embed_backend's and the index must be built with
     it. onnx-int8 answers news-dev as well as torch and about twice as fast, and a server
-    whose index stores its sentence vectors then never loads torch (cold start 2.5 s);
+    whose index stores its sentence vectors then never loads torch (cold start 1.4 s);
     it is not the default because its question vectors take SciFact nDCG@10 from 0.733
     to 0.731, below the retrieval target (docs/performance.md)."""
     model_cache_dir: Path | None = setting("embedding", None)
