@@ -25,7 +25,7 @@ from .index.backend import index_exists, make_index
 from .index.builder import BuildSummary
 from .ingest.articles import Article
 from .models.cache import CachedEmbedder
-from .models.embedding import Embedder, make_embedder
+from .models.embedding import Embedder, index_embedder, make_query_embedder
 from .search.queries import EMPTY_QUESTION, prepare_question
 from .search.retriever import Retriever
 from .settings import Settings
@@ -38,23 +38,28 @@ MODES = ("extractive", "local")
 
 
 class Engine:
-    """``embedder`` is the embedding model (default: the settings'); ``vectors``
-    a vector cache to share with another engine over the same model (default:
-    a new one of ``settings.answer_cache_size`` vectors)."""
+    """``embedder`` is the embedding model (default: the settings', with
+    question-time texts on ``settings.query_backend``: a
+    :class:`~rag.models.embedding.QueryEmbedder`); ``vectors`` a vector cache
+    to share with another engine over the same model (default: a new one of
+    ``settings.answer_cache_size`` vectors)."""
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
                  vectors: CachedEmbedder | None = None):
         self.settings = settings or Settings.from_env()
         if embedder is None:
-            embedder = vectors.inner if vectors is not None else make_embedder(self.settings)
-        self.embedder = embedder
+            embedder = vectors.inner if vectors is not None else \
+                make_query_embedder(self.settings)
+        #: The index's model (builds); question-time texts are encoded by
+        #: ``vectors`` (the settings' query backend, the same model by default).
+        self.embedder = index_embedder(embedder)
         # Sentence vectors are remembered across questions and sessions: the
         # answerer and the corroborator embed the same passages' sentences.
         self.vectors = vectors if vectors is not None else \
-            CachedEmbedder(self.embedder, size=self.settings.answer_cache_size)
+            CachedEmbedder(embedder, size=self.settings.answer_cache_size)
         # Searches go through the cache too: the answerer embeds the question
         # again, corroboration searches with the answer's (stored) sentences.
-        self.retriever = Retriever(self.settings, self.vectors)
+        self.retriever = Retriever(self.settings, self.vectors, index_model=self.embedder)
         # The sentences of the index's passages have their vectors stored in
         # it: the cache looks them up before running the model.
         self.vectors.stored = self.retriever.sentence_vectors
@@ -223,7 +228,7 @@ class Engine:
         """Load the embedding model on a background thread (returned, started):
         the chat starts serving meanwhile, and the first question waits for
         the model only if it arrives before the model is ready."""
-        thread = threading.Thread(target=getattr(self.embedder, "warm_up", lambda: None),
+        thread = threading.Thread(target=self.vectors.warm_up,
                                   name="load-model", daemon=True)
         thread.start()
         return thread

@@ -184,8 +184,9 @@ class Settings:
     embed_batch_size: int = setting("embedding", 64, low=1)
     """Passages embedded per batch."""
     embed_query_threads: int = setting("embedding", 1, low=0)
-    """Threads the torch model runs on for question-time work (fewer texts than a batch:
-    a question, a few clauses); 0: torch's default, one per core. One, because several
+    """Threads the model runs on for question-time work (torch: fewer texts than a batch,
+    a question, a few clauses; ONNX: the query_backend's session); 0: the default, one
+    per core. One, because several
     questions are answered at once and on a busy 2-core machine a short text encoded on two
     threads waits for the second: 230 ms instead of 18 ms for one question. Builds keep
     every core."""
@@ -194,6 +195,15 @@ class Settings:
     to ONNX Runtime; onnx-int8 dynamically quantized: 1.6x faster, but the hybrid default
     loses 0.005 nDCG@10 on SciFact and 0.007 AR@5 on news-dev with it, so it stays an
     option. The ONNX files are exported locally on first use."""
+    query_backend: str = setting("embedding", "same",
+                                 choices=("same", "torch", "onnx", "onnx-int8"))
+    """How the model runs for question-time texts: the question, and sentences whose
+    vectors the index does not store (same: as embed_backend). The index's vectors
+    (passages, stored sentences) stay embed_backend's and the index must be built with
+    it. onnx-int8 answers news-dev as well as torch and about twice as fast, and a server
+    whose index stores its sentence vectors then never loads torch (cold start 1.4 s);
+    it is not the default because its question vectors take SciFact nDCG@10 from 0.733
+    to 0.731, below the retrieval target (docs/performance.md)."""
     model_cache_dir: Path | None = setting("embedding", None)
     """Where exported ONNX models are kept. Unset: ~/.cache/newsroom-rag."""
 
@@ -289,7 +299,7 @@ class Settings:
     short_answer: bool = setting("answer", False)
     """Experimental: put the short answer (a name, number, date... found across every
     retrieved passage) first, and cut the sentence answer to what proves it. Off by
-    default: on news-dev it is exactly right for 0.222 of the questions, below GPT-3
+    default: on news-dev it is exactly right for 0.244 of the questions, below GPT-3
     reading the same articles (docs/answers.md, "Short answers")."""
     answer_cache_size: int = setting("answer", 20_000, low=0)
     """Sentence vectors the answerer and the corroborator share across questions (about

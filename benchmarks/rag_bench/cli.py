@@ -175,7 +175,7 @@ def make_parser() -> argparse.ArgumentParser:
                             formatter_class=_ExamplesAsTyped)
         for name, (line, description, examples) in SUBCOMMANDS.items())
 
-    add_setting_flags(perf, "articles_dir", "embed_backend")
+    add_setting_flags(perf, "articles_dir", "embed_backend", "query_backend")
     perf.add_argument("--questions", metavar="FILE",
                       help="questions, one per line or JSON lines with a 'question' field "
                            "(default: a built-in list of 20 news questions)")

@@ -88,7 +88,7 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
     from rag.index.builder import embedding_text
     from rag.ingest.articles import load_articles
     from rag.ingest.chunking import chunk_article
-    from rag.models.embedding import make_embedder
+    from rag.models.embedding import make_embedder, make_query_embedder
 
     log = log or (lambda message: None)
     questions = list(questions or DEFAULT_QUESTIONS)
@@ -102,10 +102,13 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
         settings = settings.replace(articles_dir=source,
                                     index_dir=Path(built) if built else work / "index")
         embedder = embedder or make_embedder(settings)
+        # Question-time texts on the settings' query backend, as the product does.
+        queries = make_query_embedder(settings, embedder)
         result: dict = {"articles": str(settings.articles_dir), "backend": settings.embed_backend,
+                        "query_backend": settings.query_backend,
                         "load_before": machine_load()}
         if built:
-            result.update(_latency(settings, embedder, questions, log))
+            result.update(_latency(settings, queries, questions, log))
             result["index_mb"] = _index_mb(settings)
             result.update({k: None for k in BENCH_KEYS if k not in result})
             result.update(_measure_serving_process(settings, questions))
@@ -140,9 +143,9 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
                       build_ratio_cpu=round((summary.chunks / build_cpu) / (len(texts) / raw_cpu), 3))
 
         engine = None  # latency runs on fresh engines (empty vector caches)
-        result.update(_latency(settings, embedder, questions, log))
+        result.update(_latency(settings, queries, questions, log))
         result["index_mb"] = _index_mb(settings)
-        engine = embedder = None  # free the model and index before the child starts
+        engine = embedder = queries = None  # free the model and index before the child starts
 
         log("serving process: cold start and peak memory")
         result.update(_measure_serving_process(settings, questions))

@@ -18,7 +18,9 @@ With short answers on (``Settings.short_answer``) the model is prompted with
 sentence ("14\nSentence: The resolution was backed by 14 nations. [1]"). The
 sentence is checked as above (when it fails, the whole answer is the extractive
 one, short answer included); the short answer is kept only when it occurs in a
-passage the answer cites (and is not just the question's own words), else the
+passage the answer cites (and is not just the question's own words), and then
+the passages of other articles that state it are cited too (found across
+sources, as the extractive short answer is); else the
 extractive short answer (:func:`rag.answering.short.with_short_answer`)
 replaces it and a note says so.
 """
@@ -32,8 +34,9 @@ from typing import Iterator
 
 from ..models.llm import LocalModel
 from ..settings import Settings
+from ..text.sentences import split_sentences
 from ..text.words import content_words
-from ..types import Answer, Hit, ShortAnswer, ShortAnswerSpan, outlet_name
+from ..types import Answer, Citation, Hit, ShortAnswer, ShortAnswerSpan, outlet_name
 from .conversation import (
     History,
     contextual_query,
@@ -43,7 +46,7 @@ from .conversation import (
 )
 from .extractive import NO_ANSWER, Answerer
 from .prompts import PromptTemplates
-from .short import question_target, with_short_answer
+from .short import MAX_CITED_PASSAGES, question_target, with_short_answer
 from .support import CitationChecker
 
 __all__ = ["LocalAnswerer", "split_short_answer", "MAX_SHORT_WORDS"]
@@ -177,9 +180,9 @@ class LocalAnswerer:
         states it, else with the extractive short answer and a note."""
         if reply.abstained or question_target(reply.question).kind is None:
             return reply     # no short answer for an explanation or a statement
-        found = _ground(short, reply) if short else None
-        if found is not None:
-            return replace(reply, short=found)
+        grounded = _ground(short, reply) if short else None
+        if grounded is not None:
+            return grounded
         if not short:
             why = "The local model wrote no short answer"
         elif content_words(short) <= content_words(reply.question):
@@ -216,23 +219,41 @@ def split_short_answer(text: str) -> tuple[str, str]:
     return short, rest
 
 
-def _ground(short: str, reply: Answer) -> ShortAnswer | None:
-    """``short`` as a :class:`ShortAnswer` with its spans in the passages
-    ``reply`` cites (as written there: case and spacing may differ); ``None``
-    when none states it, or it only repeats the question's words."""
+def _ground(short: str, reply: Answer) -> Answer | None:
+    """``reply`` with ``short`` as its :class:`ShortAnswer`, spans where the
+    passages it cites state it (as written there: case and spacing may differ;
+    an acronym only in capitals), and the passages of other articles that state
+    it cited after the others (at most :data:`MAX_CITED_PASSAGES` in all, as
+    for the extractive short answer); ``None`` when no cited passage states
+    it, or it only repeats the question's words."""
     if not content_words(short) or content_words(short) <= content_words(reply.question):
         return None
     for form in dict.fromkeys((short, _LEADING_ARTICLE.sub("", short))):
         pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, form.split())) + r"(?!\w)",
-                             re.IGNORECASE)
+                             0 if form.isupper() else re.IGNORECASE)
+        if not any(pattern.search(c.hit.text) for c in reply.citations):
+            continue
+        citations = list(reply.citations)
+        cited = {c.article_id for c in citations}
+        for hit in reply.hits:
+            m = pattern.search(hit.text)
+            if len(citations) >= max(MAX_CITED_PASSAGES, len(reply.citations)):
+                break
+            if m and hit.article_id not in cited:
+                cited.add(hit.article_id)
+                at = hit.start + m.start()
+                sentence = next(((a, b) for a, b in split_sentences(hit.text, offset=hit.start)
+                                 if a <= at < b), (at, hit.start + m.end()))
+                number = max(c.number for c in citations) + 1    # ("[3][2]": not len + 1)
+                citations.append(Citation(number, hit.article_id, hit, (sentence,)))
         spans = [ShortAnswerSpan(c.number, c.article_id, c.hit.start + m.start(),
                                  c.hit.start + m.end())
-                 for c in reply.citations for m in pattern.finditer(c.hit.text)]
-        if spans:
-            first = next(c for c in reply.citations if c.number == spans[0].citation)
-            text = first.hit.text[spans[0].start - first.hit.start:spans[0].end - first.hit.start]
-            outlets = tuple(dict.fromkeys(outlet_name(c.hit) for c in reply.citations
-                                          if c.number in {s.citation for s in spans}))
-            return ShortAnswer(text, question_target(reply.question).kind or "", tuple(spans),
-                               outlets=outlets)
+                 for c in citations for m in pattern.finditer(c.hit.text)]
+        first = next(c for c in citations if c.number == spans[0].citation)
+        text = first.hit.text[spans[0].start - first.hit.start:spans[0].end - first.hit.start]
+        outlets = tuple(dict.fromkeys(outlet_name(c.hit) for c in citations
+                                      if c.number in {s.citation for s in spans}))
+        found = ShortAnswer(text, question_target(reply.question).kind or "", tuple(spans),
+                            outlets=outlets)
+        return replace(reply, short=found, citations=citations)
     return None

@@ -32,9 +32,9 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from ..text.facts import dates, numbers, people, term
+from ..text.facts import dates, name_spans, not_a_person, numbers, people, term
 from ..text.normalize import normalize_answer_text
-from ..text.places import REGIONS, US_STATES, country_of, place_kind
+from ..text.places import CAPITALS, REGIONS, US_STATES, country_of, place_kind
 from ..text.sentences import clause_spans, split_sentences
 from ..text.words import STOP_WORDS, content_words, stem
 from ..types import (
@@ -58,6 +58,9 @@ PROXIMITY_WORDS = 5.0
 #: How much the whole sentence's match counts beside the words next to the candidate.
 NEAR_SHARE = 0.5
 TITLE_QUOTED = 3.0
+#: The vote of a name that cannot be what is asked ("Supreme Court" for who,
+#: "Richard Branson" for where) is multiplied by this.
+PERSON_UNLIKE = 0.3
 _ANY_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 #: How many passages' occurrences a short answer cites at most.
 MAX_CITED_PASSAGES = 3
@@ -92,17 +95,17 @@ _TITLE_NOUNS = frozenset("""
 film films movie movies book books memoir novel show shows sitcom series song songs ballad
 album cartoon comedy drama play musical documentary episode podcast slogan
 """.split())
+#: Nouns that ask for a figure: "what was the magnitude of the quake".
+_NUMBER_NOUNS = frozenset("""
+number amount price total age magnitude score rate temperature population salary cost fee fine
+value height length distance weight speed size capacity budget revenue profit toll
+""".split())
 _CATEGORY_SKIP = frozenset({"type", "kind", "sort", "form", "of"})
 _AUXILIARIES = frozenset("""
 is was are were did does do has have had will would can could should may might be been
 in on at to for from with by this that these those after before during recently now
 """.split())
 _PARTICLES = frozenset("back up down out off over away".split())
-_MONTHS_AND_DAYS = frozenset("""
-january february march april may june july august september october november december
-monday tuesday wednesday thursday friday saturday sunday
-jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
-""".split())
 _TIME_UNITS = frozenset("""
 year years month months week weeks day days hour hours minute minutes second seconds
 decade decades century centuries
@@ -135,17 +138,19 @@ class Phrase:
 
 
 def _blank_target(q: str) -> Target:
-    """What a statement ending in a blank asks for: the kind of "this <noun>"
-    ("this leader": a person), someone after "by:", else nothing."""
-    if not q.rstrip().endswith(":"):
-        return Target(None)
+    """What a quiz statement asks for: someone after a final "by:", else the
+    kind of "this <noun>" ("talks with this leader, his counterpart:", "This
+    Republican is set to ...": a person); nothing when neither is there."""
     if re.search(r"\bby\s*:$", q):
         return Target("person")
-    for noun in reversed(re.findall(r"\bthis (\w+)", q)):
-        for nouns, kind in ((_PERSON_NOUNS, "person"), (_ORG_NOUNS, "name"),
-                            (_PLACE_NOUNS, "place")):
-            if noun in nouns or noun.rstrip("s") in nouns:
-                return Target(kind, noun=noun)
+    for phrase in reversed(re.findall(r"\bthis ((?:[\w-]+ ){0,2}[\w-]+)", q)):
+        for noun in phrase.split():
+            for nouns, kind in ((_PERSON_NOUNS, "person"), (_ORG_NOUNS, "name"),
+                                (_PLACE_NOUNS, "place")):
+                if noun in nouns or noun.rstrip("s") in nouns:
+                    return Target(kind, noun=noun)
+            if noun in _TIME_UNITS:
+                break       # "this week"
     return Target(None)
 
 
@@ -161,7 +166,12 @@ def question_target(question: str) -> Target:
     asking = [s for s in re.split(r"(?<=[.?!:])\s+", q) if _WH.search(s)]
     if not asking:      # a quiz's blank: "... talks with this leader, his counterpart:"
         return _blank_target(q)
-    q = asking[-1][_WH.search(asking[-1]).start():]
+    last = asking[-1]
+    # ", which Pentagon officials said": a relative clause, not the question
+    # (unless nothing else asks).
+    asks = [m for m in _WH.finditer(last) if not re.search(r",\s*$", last[:m.start()])] \
+        or [_WH.search(last)]
+    q = last[asks[0].start():]
     if re.match(r"why\b|how\b(?!\s+(?:many|much|long|old|far|big|large|tall|high|often|"
                 r"fast|few|deep|heavy)\b)", q):
         return Target(None)
@@ -186,6 +196,8 @@ def question_target(question: str) -> Target:
     if re.search(r"\b(?:titled|called|named)\s*\?", q):     # "what is the book titled?"
         return Target("title")
     q = re.sub(r"^(which|what) of (?:these|the following)\b", r"\1", q)
+    # "what was the magnitude of the quake", "what is approximately the average age"
+    q = re.sub(r"^(what) (?:is|was|are|were)(?: \w+ly)? (?:the|a|an)\b", r"\1", q)
     if re.match(r"who", q):
         return Target("person")
     if q.startswith("where"):
@@ -195,10 +207,10 @@ def question_target(question: str) -> Target:
         if word in _CATEGORY_SKIP and not words or word == "us":   # "which US state"
             continue
         if word in _AUXILIARIES or word in STOP_WORDS or (words and (
-                word.endswith("ed") or word.endswith("ly"))) or len(words) == 3:
+                word.endswith("ed") or word.endswith("ly"))) or len(words) == 4:
             break
         words.append(word)
-    if {"number", "amount", "price", "total", "age"} & set(words):
+    if _NUMBER_NOUNS & set(words):
         # "which three-digit phone number", "what age was she" (just the number)
         return Target("number", noun=words[-1], unit_asked="age" in words)
     for word in reversed(words):
@@ -209,6 +221,7 @@ def question_target(question: str) -> Target:
     # A third word is more often the verb ("which type of renewable energy hit").
     # Without a noun ("what is the book titled?") no kind of phrase is asked for:
     # the sentence answer alone.
+    words = words[:3]
     if len(words) > 1 and (words[1] in _PARTICLES or re.search(
             rf"\b{re.escape(words[1])} (?:the|a|an|its|his|her|their)\b", q)):
         words = words[:1]       # "what vegetable replaces the chicken", "which species back"
@@ -216,63 +229,9 @@ def question_target(question: str) -> Target:
 
 
 # -------------------------------------------------------------- candidates
-_NAME_TOKEN = re.compile(r"[\w&][\w'’.&-]*")
-_LINKS = frozenset({"&", "of", "de", "da", "von", "van", "del", "la"})
 _MID_SENTENCE_CAPS = re.compile(r"(?<=[a-z,] )[A-Z][\w'’&-]*")
-_COMPANY_SUFFIXES = frozenset({"inc", "corp", "co", "ltd", "llc", "plc", "group"})
-_LEADING_TITLES = frozenset({"former", "late", "then", "ex", "mr", "mrs", "ms", "dr", "rep",
-                             "sen", "gov", "gen"})
 _PLACE_BEFORE = re.compile(r"\b(?:in|from|to|across|near|at|into|of|throughout)\s+(?:the\s+)?$",
                            re.IGNORECASE)
-
-
-def _name_runs(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
-    """Spans of runs of capitalised words ("Kevin McCarthy", "Bed Bath & Beyond",
-    "Three 6 Mafia") that nothing but single spaces separates, without a
-    leading stop word ("The") and never just a month or weekday. A lone
-    capitalised first word counts only when ``known`` holds it (it was seen
-    capitalised inside a sentence)."""
-    runs, current = [], []
-
-    def close():
-        while current and (not current[-1][2][0].isupper()
-                           or current[-1][2].lower() in _COMPANY_SUFFIXES):
-            current.pop()
-        while current and (current[0][2].lower() in STOP_WORDS and not current[0][2].isupper()
-                           or current[0][2].lower() in _LEADING_TITLES
-                           # "Struggling Bed Bath & Beyond"
-                           or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
-            current.pop(0)
-        # A lone capitalised first word is usually just the start of the sentence.
-        lone_first = len(current) == 1 and current[0][0] == 0 and not current[0][2].isupper() \
-            and current[0][2] not in known
-        if current and not lone_first \
-                and not all(t[2].lower() in _MONTHS_AND_DAYS for t in current):
-            runs.append((current[0][0], current[-1][1]))
-        current.clear()
-
-    last_end = 0
-    for match in _NAME_TOKEN.finditer(sentence):
-        word = match.group().rstrip(".'’")
-        if len(word) > 1 and word[-1] in ".-":
-            word = word.rstrip(".-")
-        possessive = re.search(r"['’]s$", word)
-        if possessive:
-            word = word[:possessive.start()]
-        if sentence[last_end:match.start()] != " ":
-            close()                       # punctuation between: another run
-        last_end = match.start() + len(word)
-        if word[:1].isupper():
-            current.append((match.start(), last_end, word))
-        elif current and (word in _LINKS or word[:1].isdigit()):
-            current.append((match.start(), last_end, word))
-        else:
-            close()
-        if possessive or last_end < match.end():
-            close()
-            last_end = match.end()
-    close()
-    return runs
 
 
 def _place_part(sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -299,7 +258,9 @@ def _place_key(text: str, key: str, noun: str) -> str | None:
         return country_of(text)
     if noun in _STATE_NOUNS:
         return key if key in US_STATES else None
-    if noun in ("city", "cities", "capital", "town"):
+    if noun in ("capital", "capitals"):
+        return key if key in CAPITALS else None
+    if noun in ("city", "cities", "town"):
         return None if place_kind(text) or key in REGIONS else key
     return key
 
@@ -310,8 +271,12 @@ def _name_bonus(sentence: str, start: int, text: str, target: Target) -> float:
     ("Southwest Airlines" for "which airline")."""
     words = text.split()
     if target.kind == "person":     # ("by ": people() skips a name's first word as the sentence's)
-        return 1.3 if people(f"by {text}") and len(words) <= 3 else 1.0
+        if people(f"by {text}") and len(words) <= 3:
+            return 1.3
+        return PERSON_UNLIKE if not_a_person(text) else 1.0
     if target.kind == "place":
+        if not place_kind(text) and people(f"by {text}"):
+            return PERSON_UNLIKE      # "Richard Branson" is not where
         return 1.5 if _PLACE_BEFORE.search(sentence[:start]) else 1.0
     noun = target.noun.rstrip("s")
     return 1.3 if noun and any(w.lower().rstrip("s") == noun for w in words) else 1.0
@@ -406,7 +371,7 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     asked_stems = frozenset(term(w) for w in _WORDS.findall(question)
                             if w.lower() not in STOP_WORDS)
     asked_values = {m.value for m in numbers(question)} | {m.value for m in dates(question)}
-    asked_names = {token for a, b in _name_runs(question)
+    asked_names = {token for a, b in name_spans(question)
                    for token in normalize_answer_text(question[a:b], drop_articles=True).split()}
     known = frozenset(w.rstrip(".") for h in hits for w in _MID_SENTENCE_CAPS.findall(h.text))
     sentences, seen = [], set()
@@ -452,7 +417,12 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
             elif target.kind == "date":
                 found = _date_phrases(sentence, target, asked_values)
             else:
-                runs = _name_runs(sentence, known)
+                runs = name_spans(sentence, known)
+                if target.kind in ("person", "place"):     # not “The Fabelmans”
+                    titles = [m.span(1) for m in _QUOTE.finditer(sentence)
+                              if len(m.group(1).split()) <= 8]
+                    runs = [(a, b) for a, b in runs
+                            if not any(x <= a and b <= y for x, y in titles)]
                 if target.kind == "place":
                     runs = [_place_part(sentence, a, b) for a, b in runs]
                 for a, b in runs:
@@ -569,7 +539,9 @@ def with_short_answer(answer: Answer) -> Answer:
         MAX_CITED_PASSAGES, sum(pos in number_of for pos in passages))]
     for pos in passages:
         if pos not in number_of:
-            number_of[pos] = len(citations) + 1
+            # (after the highest: a local answer's citations keep the
+            # passage numbers of its prompt, "[3][2]")
+            number_of[pos] = max((c.number for c in citations), default=0) + 1
             sentence = next(p.sentence for p in occurrences if p.hit_pos == pos)
             citations.append(Citation(number_of[pos], hits[pos].article_id, hits[pos],
                                       (sentence,)))

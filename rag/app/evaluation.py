@@ -50,7 +50,7 @@ RETRIEVAL_SETTINGS = ("retrieval_method", "candidates", "fusion", "dense_weight"
                       "article_weight", "duplicate_above", "max_per_article", "reranker_path",
                       "rerank_candidates", "recency_weight", "recency_half_life_days",
                       "as_of", "chunk_tokens", "chunk_overlap_tokens", "model_name",
-                      "embed_backend")
+                      "embed_backend", "query_backend")
 
 
 # ------------------------------------------------------------------ metrics
@@ -199,16 +199,19 @@ def engine_for(settings, articles: list[Article], embedder, progress: bool):
     from ..engine import Engine
     from ..index.backend import make_index
     from ..models.cache import CachedEmbedder
-    from ..models.embedding import make_embedder
+    from ..models.embedding import make_embedder, make_query_embedder
 
     if settings.retrieval_method == "bm25" and embedder is None:
         embedder = _NoVectors()  # BM25 alone needs no model: skip minutes of embedding
+    # The settings' own model: questions on their query backend (a given
+    # embedder answers its own questions).
+    own = embedder is None
     embedder = embedder or make_embedder(settings)
     corpus_embedder = (CachedEmbedder(embedder, cache_dir=settings.embedding_cache_dir)
                        if settings.embedding_cache_dir else embedder)
     started = time.perf_counter()
     make_index(settings, corpus_embedder).build(progress=progress, articles=articles)
-    engine = Engine(settings, embedder)
+    engine = Engine(settings, make_query_embedder(settings, embedder) if own else embedder)
     engine.retriever.warm_up()
     return engine, time.perf_counter() - started
 
@@ -243,7 +246,9 @@ def evaluate_beir(directory: Path, settings, embedder=None, *, progress: bool = 
     options = dict(options or {})
     data = read_beir(directory)
     with scratch_index(settings) as scratch:
-        engine, build_seconds = engine_for(scratch, data.articles, embedder, progress)
+        # Retrieval only: no sentence vectors (answers are not measured here).
+        engine, build_seconds = engine_for(scratch.replace(sentence_vectors=False),
+                                           data.articles, embedder, progress)
         # Enough passages for 100 distinct documents (a document scores as its
         # best passage, so later passages of a seen document add nothing).
         chunks_per_doc = engine.retriever.searchable.size / max(1, len(data.articles))
@@ -271,7 +276,9 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
     as_of = [asked_on(q, settings).get("as_of") for q in data.questions] \
         if question_dates else None
     with scratch_index(settings) as scratch:
-        engine, build_seconds = engine_for(scratch, data.articles, embedder, progress)
+        # Retrieval only: no sentence vectors (answers are not measured here).
+        engine, build_seconds = engine_for(scratch.replace(sentence_vectors=False),
+                                           data.articles, embedder, progress)
         mean_tokens = _mean([c.n_tokens for c in _chunks_of(engine, data.articles)])
         results, millis = _timed(engine, [q["question"] for q in data.questions], 10, options,
                                  as_of)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Callable, Iterable, TypeVar
 
 __all__ = ["shingles", "containment", "diversify"]
@@ -20,8 +21,11 @@ T = TypeVar("T")
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=2048)
 def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
-    """The set of lower-cased word ``n``-grams of ``text`` (its words if shorter)."""
+    """The set of lower-cased word ``n``-grams of ``text`` (its words if shorter).
+    The latest few thousand are remembered: every search compares its top
+    passages, and the same passages come back for many questions."""
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return frozenset([tuple(words)]) if words else frozenset()

@@ -78,9 +78,14 @@ class _RecencyState:
 
 
 class Retriever:
-    def __init__(self, settings: Settings, embedder: Embedder):
+    def __init__(self, settings: Settings, embedder: Embedder, *,
+                 index_model: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder
+        #: The model the index must have been built with (its manifest is
+        #: checked against it): ``embedder`` unless questions are encoded by
+        #: another backend on purpose (setting ``query_backend``).
+        self.index_model = index_model or embedder
         self._searchable: Searchable | None = None
         self._reranker = None
         self._recency = None
@@ -92,7 +97,7 @@ class Retriever:
         if self._searchable is None:
             with self._lock:
                 if self._searchable is None:
-                    self._searchable = open_searchable(self.settings, self.embedder)
+                    self._searchable = open_searchable(self.settings, self.index_model)
         return self._searchable
 
     @property

@@ -21,8 +21,8 @@ from functools import lru_cache
 
 from .words import STOP_WORDS, content_words, stem
 
-__all__ = ["Mention", "Conflict", "numbers", "dates", "names", "people", "term", "names_match",
-           "values_agree", "same_slot", "parse_number", "could_conflict", "disagree",
+__all__ = ["Mention", "Conflict", "numbers", "dates", "names", "name_spans", "people",
+           "not_a_person", "term", "names_match", "values_agree", "same_slot", "parse_number", "could_conflict", "disagree",
            "find_conflicts"]
 
 #: Words that never say what a figure counts or which figure it is, besides
@@ -283,32 +283,69 @@ def _aliased(sentence: str) -> str:
     return sentence
 
 
-def _name_runs(sentence: str) -> list[list[str]]:
-    """Runs of capitalised words, as written (aliases applied)."""
-    text = _aliased(sentence)
-    found, run = [], []
-    tokens = re.finditer(r"[A-Za-z][A-Za-z'’.]*|\S", text)
-    for n, m in enumerate(tokens):
-        word = m.group(0).rstrip(".").replace("’", "'")
-        possessive = word.endswith("'s")
+_NAME_TOKEN = re.compile(r"[\w&][\w'’.&-]*")
+_LINKS = frozenset({"&", "of", "de", "da", "von", "van", "del", "la"})
+_COMPANY_SUFFIXES = frozenset({"inc", "corp", "co", "ltd", "llc", "plc", "group"})
+_LEADING_TITLES = frozenset({"former", "late", "then", "ex", "mr", "mrs", "ms", "dr", "rep",
+                             "sen", "gov", "gen"})
+_MONTHS_AND_DAYS = frozenset([*_MONTHS, *_WEEKDAYS, "mon", "tue", "tues", "wed", "thu", "thur",
+                              "thurs", "fri", "sat", "sun"])
+
+
+def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Spans of runs of capitalised words ("Kevin McCarthy", "Bed Bath & Beyond",
+    "Three 6 Mafia") that nothing but single spaces separates, without a
+    leading stop word ("The") and never just a month or weekday. A lone
+    capitalised first word counts only when ``known`` holds it (it was seen
+    capitalised inside a sentence)."""
+    runs, current = [], []
+
+    def close():
+        while current and (not current[-1][2][0].isupper()
+                           or current[-1][2].lower() in _COMPANY_SUFFIXES):
+            current.pop()
+        while current and (current[0][2].lower() in STOP_WORDS and not current[0][2].isupper()
+                           or current[0][2].lower() in _LEADING_TITLES
+                           # "Struggling Bed Bath & Beyond"
+                           or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
+            current.pop(0)
+        # A lone capitalised first word is usually just the start of the sentence.
+        lone_first = len(current) == 1 and current[0][0] == 0 and not current[0][2].isupper() \
+            and current[0][2] not in known
+        if current and not lone_first \
+                and not all(t[2].lower() in _MONTHS_AND_DAYS for t in current):
+            runs.append((current[0][0], current[-1][1]))
+        current.clear()
+
+    last_end = 0
+    for match in _NAME_TOKEN.finditer(sentence):
+        word = match.group().rstrip(".'’")
+        if len(word) > 1 and word[-1] in ".-":
+            word = word.rstrip(".-")
+        possessive = re.search(r"['’]s$", word)
         if possessive:
-            word = word[:-2]
-        capitalised = word[:1].isupper() and word.lower() not in _MONTHS \
-            and word.lower() not in _WEEKDAYS
-        # A capitalised first word is usually just the start of the sentence;
-        # acronyms ("US", "UN") are names wherever they stand.
-        if capitalised and not (n == 0 and not word.isupper()):
-            run.append(word)
-            if possessive:
-                found.append(run)
-                run = []
-            continue
-        if run:
-            found.append(run)
-        run = []
-    if run:
-        found.append(run)
-    return found
+            word = word[:possessive.start()]
+        if sentence[last_end:match.start()] != " ":
+            close()                       # punctuation between: another run
+        last_end = match.start() + len(word)
+        if word[:1].isupper():
+            current.append((match.start(), last_end, word))
+        elif current and (word in _LINKS or word[:1].isdigit()):
+            current.append((match.start(), last_end, word))
+        else:
+            close()
+        if possessive or last_end < match.end():
+            close()
+            last_end = match.end()
+    close()
+    return runs
+
+
+def _name_runs(sentence: str) -> list[list[str]]:
+    """Runs of capitalised words (:func:`name_spans`), as words, aliases applied."""
+    text = _aliased(sentence)
+    return [[re.sub(r"['’]s$", "", w.rstrip(".")).replace("’", "'") for w in text[a:b].split()]
+            for a, b in name_spans(text)]
 
 
 def names(sentence: str) -> list[frozenset[str]]:
@@ -342,6 +379,14 @@ def people(sentence: str) -> list[frozenset[str]]:
         if len(words) >= 2 and not any(w.isupper() or w.lower() in _NOT_PERSON for w in words):
             out.append(frozenset(w.lower() for w in words))
     return out
+
+
+def not_a_person(name: str) -> bool:
+    """A name that cannot be a person's: one holding an organisation or place
+    word ("House", "Supreme Court") or a title alone ("President"). (A
+    country can answer "who": "Who is Israel's biggest ally?" "The US".)"""
+    words = [w.lower().strip(".'’") for w in name.split()]
+    return any(w in _NOT_PERSON for w in words) or all(w in _NAME_TITLES for w in words)
 
 
 def names_match(a: frozenset[str], b: frozenset[str]) -> bool:

@@ -1,4 +1,4 @@
-"""Names of countries and US states, and the adjectives that point to a country.
+"""Names of countries, US states and capitals, and the adjectives that point to a country.
 
 What a "which country" or "which state" question can be answered with: a
 short answer to such a question must be one of these (or the adjective of
@@ -7,7 +7,7 @@ one: "a Chinese balloon" answers "which country?" with China).
 
 from __future__ import annotations
 
-__all__ = ["COUNTRIES", "US_STATES", "REGIONS", "country_of", "place_kind"]
+__all__ = ["COUNTRIES", "US_STATES", "CAPITALS", "REGIONS", "country_of", "place_kind"]
 
 COUNTRIES = frozenset(n.lower() for n in """
 Afghanistan|Albania|Algeria|Andorra|Angola|Antigua and Barbuda|Argentina|Armenia|Australia|
@@ -40,6 +40,28 @@ Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|Ne
 New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|
 Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|
 West Virginia|Wisconsin|Wyoming
+""".replace("\n", "").split("|"))
+
+#: National capitals: what "which capital" is answered with.
+CAPITALS = frozenset(n.lower() for n in """
+Abu Dhabi|Abuja|Accra|Addis Ababa|Algiers|Amman|Amsterdam|Ankara|Antananarivo|Apia|Ashgabat|
+Asmara|Astana|Asuncion|Athens|Baghdad|Baku|Bamako|Bangkok|Bangui|Banjul|Beijing|Beirut|
+Belgrade|Belmopan|Berlin|Bern|Bishkek|Bissau|Bogota|Brasilia|Bratislava|Brazzaville|
+Bridgetown|Brussels|Bucharest|Budapest|Buenos Aires|Bujumbura|Cairo|Canberra|Caracas|Cardiff|
+Castries|Chisinau|Colombo|Conakry|Copenhagen|Dakar|Damascus|Dhaka|Dili|Djibouti|Dodoma|Doha|
+Dublin|Dushanbe|Edinburgh|Freetown|Funafuti|Gaborone|Georgetown|Guatemala City|Hanoi|Harare|
+Havana|Helsinki|Honiara|Islamabad|Jakarta|Jerusalem|Juba|Kabul|Kampala|Kathmandu|Khartoum|
+Kigali|Kingston|Kinshasa|Kuala Lumpur|Kuwait City|Kyiv|Kiev|La Paz|Libreville|Lilongwe|Lima|
+Lisbon|Ljubljana|Lome|London|Luanda|Lusaka|Luxembourg|Madrid|Majuro|Malabo|Male|Managua|
+Manama|Manila|Maputo|Maseru|Mbabane|Mexico City|Minsk|Mogadishu|Monaco|Monrovia|Montevideo|
+Moroni|Moscow|Muscat|Nairobi|Nassau|Naypyidaw|N'Djamena|New Delhi|Niamey|Nicosia|Nouakchott|
+Nuku'alofa|Oslo|Ottawa|Ouagadougou|Palikir|Panama City|Paramaribo|Paris|Phnom Penh|Podgorica|
+Port Louis|Port Moresby|Port of Spain|Port-au-Prince|Porto-Novo|Prague|Praia|Pretoria|
+Pristina|Pyongyang|Quito|Rabat|Reykjavik|Riga|Riyadh|Rome|Roseau|San Jose|San Marino|
+San Salvador|Sanaa|Santiago|Santo Domingo|Sao Tome|Sarajevo|Seoul|Singapore|Skopje|Sofia|
+Stockholm|Suva|Taipei|Tallinn|Tarawa|Tashkent|Tbilisi|Tegucigalpa|Tehran|Thimphu|Tirana|
+Tokyo|Tripoli|Tunis|Ulaanbaatar|Vaduz|Valletta|Vatican City|Victoria|Vienna|Vientiane|
+Vilnius|Warsaw|Washington|Washington DC|Wellington|Windhoek|Yamoussoukro|Yaounde|Yerevan|Zagreb
 """.replace("\n", "").split("|"))
 
 #: Parts of the world larger than a country or across countries: no city, state or country.

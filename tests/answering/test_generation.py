@@ -146,6 +146,20 @@ def test_local_short_answer_is_the_models_when_a_cited_passage_states_it(make):
     assert not any("short answer" in n for n in reply.notes)
 
 
+def test_local_short_answer_also_cites_the_other_articles_that_state_it(build_engine):
+    engine = build_engine({"veto.txt": VETO, "storm.txt": STORM, "report.txt": (
+        "Veto report\n\nThe veto vote came late at night. Diplomats saw the US stay silent.")},
+        abstain_below=0.3, short_answer=True, corroborate=False)
+    engine._local = LocalAnswerer(engine.settings, engine.answerer, model=FakeModel(
+        "The US\nSentence: The US decided not to use its veto power [1]."))
+    reply = engine.answer(QUESTION, mode="local")
+    assert reply.mode == "local" and reply.short is not None
+    assert {c.article_id for c in reply.citations} == {"veto", "report"}
+    assert {span.article_id for span in reply.short.spans} == {"veto", "report"}
+    for span in reply.short.spans:
+        assert engine.article(span.article_id).text[span.start:span.end].lower() == "the us"
+
+
 def test_local_short_answer_in_no_cited_passage_is_replaced_by_the_extractive_one(make):
     engine = make(FakeModel("France\nSentence: The US decided not to use its veto power [1]."),
                   short_answer=True)

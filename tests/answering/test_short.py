@@ -49,6 +49,11 @@ def hit(text: str, article: str, source: str, start: int = 0) -> Hit:
     ("Colossal wants to bring which species back to life?", "thing", "species"),
     ("What age was she?", "number", "age"),
     ("Which three-digit phone number is going out of service?", "number", "number"),
+    ("What was the magnitude of the quake that struck the region?", "number", "magnitude"),
+    ("This Republican is set to be the first to challenge Trump in the primary.", "person",
+     "republican"),
+    ("A cold snap hit Europe this week, its worst in years.", None, ""),
+    ("Which classic British television comedy is to be revived?", "title", "comedy"),
 ])
 def test_question_target_reads_what_the_question_asks_for(question, kind, noun):
     target = question_target(question)
@@ -60,6 +65,36 @@ def test_question_target_reads_the_interrogative_not_a_relative_who():
     assert question_target(q).kind == "name"
     q = "The party argued over who should lead. Which Republican lost the votes?"
     assert question_target(q).noun == "republican"
+
+
+def test_question_target_skips_a_relative_which_after_a_comma():
+    q = ("A balloon, which Pentagon officials said was built to spy, was shot down off "
+         "the coast of which state?")
+    assert (question_target(q).kind, question_target(q).noun) == ("place", "state")
+
+
+def test_who_questions_do_not_answer_with_an_institution():
+    hits = [hit("The State of the Union address was delivered to Congress on Tuesday.",
+                "a", "Outlet A"),
+            hit("Lawmakers in Congress heard the State of the Union address on Tuesday night.",
+                "b", "Outlet B"),
+            hit("Joe Biden delivered the address, his second.", "c", "Outlet C")]
+    assert short_answer("Who delivered the State of the Union address?", hits)[0] \
+        == "Joe Biden"
+
+
+def test_who_questions_skip_names_inside_quoted_titles():
+    hits = [hit('Steven Spielberg\'s film "The Fabelmans" won best director at the Globes.',
+                "a", "Outlet A")]
+    found = candidates("Who won best director at the Golden Globes?", hits)
+    assert [p.text for p in found] == ["Steven Spielberg"]
+
+
+def test_where_questions_prefer_a_place_to_a_person():
+    hits = [hit("The rocket of Richard Branson launched on Monday.", "a", "Outlet A"),
+            hit("Richard Branson watched the rocket launched on Monday.", "b", "Outlet B"),
+            hit("Crowds gathered in Cornwall where the rocket launched.", "c", "Outlet C")]
+    assert short_answer("The rocket launched from where on Monday?", hits)[0] == "Cornwall"
 
 
 def test_how_many_candidates_are_numbers_without_the_asked_unit():
@@ -118,6 +153,13 @@ def test_which_city_candidates_are_not_countries_or_regions():
     hits = [hit("Strikes in Paris brought France to a standstill, as across Europe.",
                 "a", "Outlet A")]
     found = candidates("Which major city did the strikes bring to a standstill?", hits)
+    assert [p.text for p in found] == ["Paris"]
+
+
+def test_which_capital_candidates_are_capitals():
+    hits = [hit("The Milwaukee Common Council and Paris will vote on e-scooters, France said.",
+                "a", "Outlet A")]
+    found = candidates("Residents of which European capital will vote on e-scooters?", hits)
     assert [p.text for p in found] == ["Paris"]
 
 
@@ -197,6 +239,28 @@ def test_short_answer_cites_where_it_occurs_with_article_offsets():
         source = next(h for h in hits if h.article_id == span.article_id)
         assert source.text[span.start - source.start:span.end - source.start] == "14"
     assert set(short.outlets) == {"Outlet A", "Outlet B"}
+
+
+def test_short_answer_citations_stay_consistent_when_numbers_do_not_start_at_one():
+    # A local answer keeps its prompt's passage numbers: "[3][2]".
+    hits = [hit("Officials met in New York on Monday about the vote.", "x", "Outlet X"),
+            hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
+            hit("Diplomats said 14 nations backed the resolution.", "b", "Outlet B"),
+            hit("Observers said 14 nations supported the resolution.", "c", "Outlet C")]
+    sentence = AnswerSentence("The resolution was backed by 14 nations.", (3, 2))
+    citations = [Citation(number, hits[pos].article_id, hits[pos], ((hits[pos].start,
+                                                                   hits[pos].end),))
+                 for number, pos in ((2, 1), (3, 2))]
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text([sentence]), citations, hits,
+                                     sentences=[sentence]))
+    by_number = {c.number: c.article_id for c in reply.citations}
+    assert len(by_number) == len(reply.citations)           # no number given twice
+    assert {"a", "b"} <= set(by_number.values())             # both still cited
+    for span in reply.short.spans:
+        assert by_number[span.citation] == span.article_id
+    for s in reply.sentences:
+        assert all(n in by_number for n in s.citations)
 
 
 def test_no_short_answer_when_the_answer_abstains_or_explains():

@@ -15,7 +15,7 @@ from rag.settings import Settings
 @pytest.fixture
 def fake_model(monkeypatch, fake_embedder):
     """Every engine the API or the CLI creates embeds with the fake embedder."""
-    monkeypatch.setattr("rag.engine.make_embedder", lambda settings: fake_embedder)
+    monkeypatch.setattr("rag.engine.make_query_embedder", lambda settings: fake_embedder)
     monkeypatch.setattr(rag, "_engines", {})
 
 

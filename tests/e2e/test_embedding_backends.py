@@ -35,3 +35,35 @@ def test_onnx_backends_reproduce_the_sentence_transformers_vectors(tmp_path_fact
     assert near.min() > 0.97 and near.mean() > 0.98
     assert fp32.model_file().parent == int8.model_file().parent   # exported once, kept
     assert np.allclose(np.linalg.norm(int8.encode(TEXTS[:2]), axis=1), 1, atol=1e-5)
+
+
+@pytest.mark.e2e
+def test_int8_questions_on_an_index_with_stored_sentences_answer_without_torch(seed_engine,
+                                                                              tmp_path):
+    """A serving process on the int8 query backend answers from the seed index
+    (torch passage and sentence vectors) without importing torch: the question
+    and the few texts the index does not store go to ONNX Runtime."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    cache = seed_engine.settings.model_cache_dir
+    make_embedder(Settings().replace(embed_backend="onnx-int8",
+                                     model_cache_dir=cache)).model_file()  # exported here
+    code = ("import sys\n"
+            "from pathlib import Path\n"
+            "from rag.engine import Engine\n"
+            "from rag.settings import Settings\n"
+            f"s = Settings().replace(index_dir=Path({str(seed_engine.settings.index_dir)!r}),\n"
+            f"    articles_dir=Path({str(seed_engine.settings.articles_dir)!r}),\n"
+            "    query_backend='onnx-int8')\n"
+            "e = Engine(s)\n"
+            "e.warm_up()\n"
+            "a = e.answer('Who decided not to use its veto?')\n"
+            "print(e.vectors.name, bool(a.citations), e.vectors.stored_hits > 0)\n"
+            "print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == ["all-MiniLM-L6-v2+int8 True True", "[]"]

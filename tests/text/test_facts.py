@@ -83,6 +83,15 @@ def test_names_use_aliases_and_skip_the_sentence_start():
     assert facts.names_match(frozenset({"benjamin", "netanyahu"}), frozenset({"netanyahu"}))
 
 
+def test_one_name_splitter_keeps_full_names_links_and_hyphens():
+    assert facts.people("Matthew Miller said so.") == [frozenset({"matthew", "miller"})]
+    assert facts.people("So said Karine Jean-Pierre on Monday.") \
+        == [frozenset({"karine", "jean-pierre"})]
+    sentence = "Struggling Bed Bath & Beyond told former Mr Smith on Monday."
+    assert [sentence[a:b] for a, b in facts.name_spans(sentence)] \
+        == ["Bed Bath & Beyond", "Smith"]     # (a weekday alone is no name)
+
+
 def test_unit_words_merge_inflections_and_synonyms():
     assert facts.term("backed") == facts.term("backs") == "back"
     assert facts.term("cancelled") == facts.term("canceled")
