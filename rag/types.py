@@ -170,10 +170,12 @@ class Answer:
     #: (what did X say), or names no kind of thing to look for.
     short: ShortAnswer | None = None
 
-    def to_markdown(self) -> str:
+    def to_text(self) -> str:
         """The answer as plain text with ``[n]`` markers, followed by its numbered
-        sources: what the CLI prints and the ``/ask`` API returns. (The chat's
-        escaped Markdown is :func:`rag.app.render.chat_message`.)"""
+        sources: what the CLI prints and the ``/ask`` API returns. Plain text,
+        not Markdown (article text is quoted as written, unescaped; the method
+        was called ``to_markdown`` before): the chat's escaped Markdown is
+        :func:`rag.app.render.chat_message`."""
         lines = [self.text]
         if self.short:
             lines = [f"Answer: {self.short.text} {self.short.markers}", ""] + lines

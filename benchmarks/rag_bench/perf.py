@@ -86,7 +86,6 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
     of a full build."""
     from rag.engine import Engine
     from rag.index.builder import embedding_text
-    from rag.index.store import live_version
     from rag.ingest.articles import load_articles
     from rag.ingest.chunking import chunk_article
     from rag.models.embedding import make_embedder, make_query_embedder
@@ -110,7 +109,7 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
                         "load_before": machine_load()}
         if built:
             result.update(_latency(settings, queries, questions, log))
-            result["index_mb"] = round(_dir_mb(live_version(settings.index_dir)), 2)
+            result["index_mb"] = _index_mb(settings)
             result.update({k: None for k in BENCH_KEYS if k not in result})
             result.update(_measure_serving_process(settings, questions))
             result["load_after"] = machine_load()
@@ -145,7 +144,7 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
 
         engine = None  # latency runs on fresh engines (empty vector caches)
         result.update(_latency(settings, queries, questions, log))
-        result["index_mb"] = round(_dir_mb(live_version(settings.index_dir)), 2)
+        result["index_mb"] = _index_mb(settings)
         engine = embedder = queries = None  # free the model and index before the child starts
 
         log("serving process: cold start and peak memory")
@@ -154,6 +153,15 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
         return {**{k: result[k] for k in BENCH_KEYS}, **result}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _index_mb(settings: Settings) -> float | None:
+    """The live version's size on disk; ``None`` for an index kept in Milvus."""
+    from rag.index.store import live_version
+
+    if settings.backend != "embedded":
+        return None
+    return round(_dir_mb(live_version(settings.index_dir)), 2)
 
 
 def _latency(settings: Settings, embedder, questions: Sequence[str], log) -> dict:
@@ -236,7 +244,8 @@ def format_bench(result: dict) -> str:
                                          f"{result['answer_nocorr_ms_p95']:.1f} ms  (CPU p50 "
                                          f"{result['answer_nocorr_cpu_ms_p50']:.1f} ms)"),
         ("serving process peak RSS", f"{result['rss_mb']:.0f} MB"),
-        ("index size on disk", f"{result['index_mb']:.1f} MB"),
+        ("index size on disk", "–" if result["index_mb"] is None
+         else f"{result['index_mb']:.1f} MB"),
         ("cold start (to first answer)", f"{result['cold_start_s']:.1f} s"),
         *([("chunks", f"{result['chunks']}")] if "chunks" in result else []),
         ("load average before / after", f"{result['load_before']} / {result['load_after']}"),

@@ -296,7 +296,7 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
 
     from ..engine import Engine
     from .answer_evaluation import evaluate_answers, load_questions
-    from .evaluation import engine_for, read_news, scratch_index
+    from .evaluation import engine_for, news_articles, scratch_index
 
     path = Path(args.questions)
     news = path.is_dir()
@@ -313,7 +313,7 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
     with scratch_index(settings) if scratch else nullcontext(settings) as used:
         if scratch:
             log(f"indexing {path / 'articles.jsonl'} into a scratch index")
-            engine, _ = engine_for(used, read_news(path).articles, None, progress=True)
+            engine, _ = engine_for(used, news_articles(path), None, progress=True)
         else:
             engine = Engine(used)
         report = evaluate_answers(engine, questions, args.modes, sample_size=args.sample,
@@ -334,8 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         return show_config(args, loaded)
     from ..engine import Engine
+    from ..index.backend import index_exists
     from ..index.locking import IndexBusy
-    from ..index.store import IndexError_
+    from ..index.store import IndexError_, IndexMissing
 
     try:
         if args.command == "serve":
@@ -368,12 +369,21 @@ def main(argv: list[str] | None = None) -> int:
             status = engine.status()
             print(json.dumps(status, indent=2) if args.json else format_status(status))
         elif args.command == "ask":
-            engine.build_if_missing()  # a first run answers, as the chat and the API do
+            # A first run answers, as the chat and the API do; but an index
+            # directory named without the articles to build it from is more
+            # likely a typo than a wish to index the seed articles there.
+            if loaded.sources["index_dir"] != "default" and \
+                    loaded.sources["articles_dir"] == "default" and not index_exists(settings):
+                raise IndexMissing(
+                    f"no index in {settings.index_dir}; build one with `rag build --index "
+                    f"{settings.index_dir} --articles DIR`, or give --articles DIR to build "
+                    "it now")
+            engine.build_if_missing()
             reply = engine.answer(args.question, sources=args.sources or (),
                                   date_from=args.date_from, date_to=args.date_to)
             for note in reply.notes:
                 print(f"rag: note: {note}", file=sys.stderr)
-            print(reply.to_json() if args.json else reply.to_markdown())
+            print(reply.to_json() if args.json else reply.to_text())
     except (IndexError_, IndexBusy, FileNotFoundError, ValueError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 2

@@ -41,7 +41,7 @@ from ..text.normalize import normalize_answer_text
 
 __all__ = ["ndcg_at_k", "recall_at_k", "normalize_answer_text", "contains_answer",
            "exact_match", "token_f1",
-           "answer_rank", "read_beir", "read_news", "BeirData", "NewsData", "EvalReport",
+           "answer_rank", "read_beir", "read_news", "news_articles", "BeirData", "NewsData", "EvalReport",
            "evaluate_beir", "evaluate_news", "RETRIEVAL_SETTINGS", "scratch_index", "engine_for",
            "settings_used", "read_news"]
 
@@ -150,9 +150,14 @@ def read_beir(directory: Path, split: str = "test") -> BeirData:
     return BeirData([a for a in articles if a.text.strip()], queries, qrels)
 
 
+def news_articles(directory: Path) -> list[Article]:
+    """The articles of a news directory's ``articles.jsonl`` (empty ones left out)."""
+    return [a for a in read_jsonl_articles(Path(directory) / "articles.jsonl") if a.text.strip()]
+
+
 def read_news(directory: Path) -> NewsData:
     directory = Path(directory)
-    articles = [a for a in read_jsonl_articles(directory / "articles.jsonl") if a.text.strip()]
+    articles = news_articles(directory)
     rows = _jsonl(directory / "questions.jsonl")
     kept = [q for q in rows if q.get("answer_in_corpus", True) and q.get("answers")]
     return NewsData(articles, kept, len(rows) - len(kept))

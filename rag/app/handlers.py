@@ -184,7 +184,7 @@ class ChatHandlers:
 
     def ask(self, question: str) -> str:
         """Answer a question about the articles; returns Markdown with numbered sources."""
-        return self.engine.answer(question).to_markdown()
+        return self.engine.answer(question).to_text()
 
     def compare_api(self, question: str) -> str:
         """What each article says about a question: one Markdown section per article."""

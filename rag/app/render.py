@@ -10,7 +10,7 @@ titles, sources, urls) is untrusted and reaches the page inert:
 * HTML: every piece of article text is :func:`html.escape`-d, and links are
   only emitted for plain ``http(s)`` urls.
 
-The plain-text answer (CLI, ``/ask``) is :meth:`rag.types.Answer.to_markdown`;
+The plain-text answer (CLI, ``/ask``) is :meth:`rag.types.Answer.to_text`;
 both build the answer sentences with :func:`rag.types.cited_text`.
 """
 

@@ -426,8 +426,7 @@ class Index:
                           removed=len(wanted.removed), unchanged=len(wanted.kept))
             # A version without one of the version files (written before it
             # existed) gets it from the next build, even with nothing else to do.
-            complete = previous is None or all(f.name in previous.extras
-                                               for f in self.version_files if f.read)
+            complete = self._complete(previous)
             if wanted.empty and full_reason is None and complete and (
                     previous is not None or not rebuild_if_unusable):
                 # Nothing to do (an add of only skipped files creates no index).
@@ -458,6 +457,11 @@ class Index:
     @staticmethod
     def _chunk_count(previous) -> int:
         return len(previous.chunks) if previous else 0
+
+    def _complete(self, previous) -> bool:
+        """Whether the live version holds every part this index keeps."""
+        return previous is None or all(f.name in previous.extras
+                                       for f in self.version_files if f.read)
 
     def _write(self, previous: StoredIndex | None, wanted: _Plan, rebuild: bool,
                fresh: list[Article], chunks: list[Chunk], vectors: np.ndarray) -> tuple[int, int]:

@@ -2,7 +2,8 @@
 
 One client (``pymilvus.MilvusClient``) talks to a local milvus-lite file
 (``*.db``), a milvus-lite or Milvus server, a cluster or Zilliz Cloud alike.
-Three collections hold an index named ``C`` (``settings.milvus_collection``):
+Three collections (four with sentence vectors) hold an index named ``C``
+(``settings.milvus_collection``):
 
 ``C``
     one record per passage: chunk id (primary key), the passage text and
@@ -22,6 +23,14 @@ Three collections hold an index named ``C`` (``settings.milvus_collection``):
     the manifest (model, dimension, tokenizer, chunking, passage format;
     counts, and the articles per publication day that recency needs), the
     build lock, and the rest of any article longer than one text field.
+``C_sentences``
+    with ``settings.sentence_vectors`` on (the default): the vector of every
+    sentence of the passages (:mod:`rag.index.sentences`, the same int8 codes
+    the embedded index keeps, as the bits of a binary vector: Milvus 2.5 has
+    no int8 vectors), one record per article and sentence, keyed like the
+    passages by the article's content hash. Answers look sentences up here by
+    the hash of their text instead of embedding them; a build embeds only the
+    sentences no record holds yet.
 
 **Visibility.** A passage counts only while its article's record carries the
 same content hash; a build writes a changed article's new passages, then its
@@ -72,6 +81,13 @@ from .backend import Filters, Passage, count_days
 from .builder import Index, _Plan
 from .locking import IndexBusy
 from .searchable import searchable_text
+from .sentences import (
+    dequantize,
+    embed_sentences,
+    quantize,
+    sentence_key,
+    sentence_texts,
+)
 from .store import (
     IndexCorrupt,
     IndexError_,
@@ -247,10 +263,10 @@ def _request(settings, what: str):
 
 
 def drop_collections(settings) -> None:
-    """Drop the index's three collections (a scratch index, after an evaluation)."""
+    """Drop the index's collections (a scratch index, after an evaluation)."""
     c = _Collections(settings)
     with c.request("dropping the collections"):
-        for name in (c.passages, c.articles, c.meta):
+        for name in (c.passages, c.articles, c.meta, c.sentences):
             if c.client.has_collection(name, timeout=REQUEST_TIMEOUT):
                 c.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
 
@@ -264,6 +280,19 @@ def collection_exists(settings) -> bool:
 def chunk_id(article: Article, index: int) -> int:
     """The passage's id: stable for the same article text, never negative."""
     digest = hashlib.blake2b(f"{article.id}\0{article.content_hash}\0{index}".encode(),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def _signed(key: int) -> int:
+    """A 64-bit sentence key (:func:`rag.index.sentences.sentence_key`) as
+    Milvus's signed INT64."""
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def _sentence_id(article: Article, key: int) -> int:
+    """A sentence record's id: stable for the same article text and sentence."""
+    digest = hashlib.blake2b(f"{article.id}\0{article.content_hash}\0{key}".encode(),
                              digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1
 
@@ -363,6 +392,7 @@ class _Collections:
         self.passages = settings.milvus_collection
         self.articles = f"{settings.milvus_collection}_articles"
         self.meta = f"{settings.milvus_collection}_meta"
+        self.sentences = f"{settings.milvus_collection}_sentences"
 
     @property
     def client(self):
@@ -487,10 +517,66 @@ class _Collections:
                 client.create_collection(self.meta, schema=schema, index_params=index,
                                          consistency_level="Strong", timeout=REQUEST_TIMEOUT)
 
+    def create_sentences(self, dim: int) -> None:
+        """Create the sentence-vector collection if missing."""
+        from pymilvus import DataType
+
+        client = self.client
+        with self.request("creating the sentence collection"):
+            if client.has_collection(self.sentences, timeout=REQUEST_TIMEOUT):
+                return
+            schema = client.create_schema(auto_id=False)
+            schema.add_field("id", DataType.INT64, is_primary=True)
+            schema.add_field("article_id", DataType.VARCHAR, max_length=1024)
+            schema.add_field("article_hash", DataType.VARCHAR, max_length=64)
+            schema.add_field("key", DataType.INT64)
+            schema.add_field("codes", DataType.BINARY_VECTOR, dim=8 * dim)
+            index = client.prepare_index_params()
+            index.add_index("codes", index_type="BIN_FLAT", metric_type="HAMMING")
+            index.add_index("key", index_type="INVERTED")
+            index.add_index("article_id", index_type="INVERTED")
+            client.create_collection(self.sentences, schema=schema, index_params=index,
+                                     consistency_level="Strong", timeout=REQUEST_TIMEOUT)
+
+    def drop_sentences(self) -> None:
+        with self.request("dropping the sentence vectors"):
+            if self.client.has_collection(self.sentences, timeout=REQUEST_TIMEOUT):
+                self.client.drop_collection(self.sentences, timeout=REQUEST_TIMEOUT)
+
+    def sentence_codes(self, keys: Iterable[int]) -> dict[int, bytes]:
+        """Sentence key -> its stored int8 codes (as bytes), for the stored ones."""
+        out: dict[int, bytes] = {}
+        with self.request("reading sentence vectors"):
+            for batch in _batches(sorted(set(keys)), 1000):
+                rows = self.client.query(self.sentences,
+                                         filter=f"key in [{', '.join(map(str, batch))}]",
+                                         output_fields=["key", "codes"], timeout=REQUEST_TIMEOUT)
+                for row in rows:
+                    codes = row["codes"]
+                    out[int(row["key"])] = bytes(codes[0] if isinstance(codes, list) else codes)
+        return out
+
+    def passage_chunks(self, articles: dict[str, str]) -> list[Chunk]:
+        """The visible passages of ``articles`` (article id -> content hash)."""
+        out = []
+        with self.request("reading passages"):
+            for batch in _batches(sorted(articles)):
+                iterator = self.client.query_iterator(
+                    self.passages, batch_size=1000, filter=_in("article_id", batch),
+                    output_fields=["article_id", "article_hash", "start_char", "end_char",
+                                   "n_tokens", "text"], timeout=REQUEST_TIMEOUT)
+                while rows := iterator.next():
+                    out += [Chunk(r["article_id"], r["start_char"], r["end_char"], r["text"],
+                                  r["n_tokens"]) for r in rows
+                            if articles.get(r["article_id"]) == r["article_hash"]]
+                iterator.close()
+        return sorted(out, key=lambda c: (c.article_id, c.start))
+
     def drop_index(self) -> None:
-        """Drop the passages and articles (the meta collection holds the lease)."""
+        """Drop the passages, articles and sentence vectors (the meta collection
+        holds the lease)."""
         with self.request("dropping the old index"):
-            for name in (self.passages, self.articles):
+            for name in (self.passages, self.articles, self.sentences):
                 if self.client.has_collection(name, timeout=REQUEST_TIMEOUT):
                     self.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
             if self.client.has_collection(self.meta, timeout=REQUEST_TIMEOUT):
@@ -509,8 +595,9 @@ class _Collections:
         """Seal what a build wrote, so the server searches it through its indexes
         (growing segments are searched by brute force, BM25 included)."""
         with self.request("flushing"):
-            for name in (self.passages, self.articles, self.meta):
-                self.client.flush(name, timeout=WRITE_TIMEOUT)
+            for name in (self.passages, self.articles, self.meta, self.sentences):
+                if self.client.has_collection(name, timeout=REQUEST_TIMEOUT):
+                    self.client.flush(name, timeout=WRITE_TIMEOUT)
 
     def delete(self, name: str, expression: str, what: str) -> None:
         with self.request(what):
@@ -695,9 +782,16 @@ class MilvusIndex(Index):
         c.create(self.embedder.dim)
         by_id = {a.id: a for a in fresh}
         new_ids = [a.id for a in wanted.added] if not rebuild else []
-        # 1. Passages an interrupted build left for articles that are new now.
+        keep_sentences = s.sentence_vectors
+        if keep_sentences:
+            c.create_sentences(self.embedder.dim)
+        else:
+            c.drop_sentences()
+        # 1. Passages (and sentences) an interrupted build left for articles that are new now.
         for ids in _batches(new_ids):
             c.delete(c.passages, _in("article_id", ids), "clearing unfinished passages")
+            if keep_sentences:
+                c.delete(c.sentences, _in("article_id", ids), "clearing unfinished sentences")
         # 2. The new passages (invisible until their article's record says their hash).
         place: dict[str, int] = {}
         ids = []
@@ -712,6 +806,13 @@ class MilvusIndex(Index):
                                               ids[start:start + BATCH],
                                               vectors[start:start + BATCH])],
                 "writing passages", renew)
+        # 2b. Their sentence vectors (and, once, those of an index built without them).
+        if keep_sentences:
+            articles, of = list(fresh), list(chunks)
+            if not rebuild and not (previous and previous.config.get("sentence_vectors")):
+                articles += wanted.kept
+                of += c.passage_chunks({a.id: a.content_hash for a in wanted.kept})
+            self._write_sentences(articles, of, renew)
         # 3. The switch: article records (and the rest of long articles' text).
         records, rest = [], []
         for article in fresh:
@@ -723,12 +824,16 @@ class MilvusIndex(Index):
         # 4. What is no longer visible: old passages of changed articles, and
         # removed articles (their record first, so they vanish at once).
         for article in wanted.changed:
-            c.delete(c.passages, f"article_id == {_literal(article.id)} and "
-                                 f"article_hash != {_literal(article.content_hash)}",
-                     "removing replaced passages")
+            replaced = f"article_id == {_literal(article.id)} and " \
+                       f"article_hash != {_literal(article.content_hash)}"
+            c.delete(c.passages, replaced, "removing replaced passages")
+            if keep_sentences:
+                c.delete(c.sentences, replaced, "removing replaced sentences")
         for ids in _batches(sorted(wanted.removed)):
             c.delete(c.articles, _in("key", ids), "removing articles")
             c.delete(c.passages, _in("article_id", ids), "removing passages")
+            if keep_sentences:
+                c.delete(c.sentences, _in("article_id", ids), "removing sentences")
         if previous is not None:   # the old versions' extra text
             for aid in wanted.removed | {a.id for a in wanted.changed}:
                 if aid in previous.articles:
@@ -742,10 +847,36 @@ class MilvusIndex(Index):
         manifest = {**expected_config(s, self.embedder.name, self.embedder.dim),
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                     "n_articles": len(everything), "n_chunks": n_chunks,
+                    "sentence_vectors": keep_sentences,
                     "days": {d.isoformat(): n for d, n in sorted(days.items())}}
         c.put("manifest", json.dumps(manifest))
         c.flush()
         return len(everything), n_chunks
+
+    def _write_sentences(self, articles: list[Article], chunks: list[Chunk], renew) -> None:
+        """One record per article and distinct sentence of its ``chunks``; a
+        sentence whose vector any record already holds is not embedded again."""
+        c = self.collections
+        by_article: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            by_article.setdefault(chunk.article_id, []).append(chunk)
+        texts = {a.id: sentence_texts(by_article.get(a.id, [])) for a in articles}
+        keys = {t: _signed(sentence_key(t)) for ts in texts.values() for t in ts}
+        codes = c.sentence_codes(keys.values())
+        new = [t for t, key in keys.items() if key not in codes]
+        if new:
+            fresh = quantize(embed_sentences(self.embedder, new))
+            codes.update((keys[t], row.tobytes()) for t, row in zip(new, fresh))
+        for start in range(0, len(articles), BATCH):
+            c.upsert(c.sentences, [
+                {"id": _sentence_id(a, keys[t]), "article_id": a.id,
+                 "article_hash": a.content_hash, "key": keys[t], "codes": codes[keys[t]]}
+                for a in articles[start:start + BATCH] for t in texts[a.id]],
+                "writing sentence vectors", renew)
+
+    def _complete(self, previous) -> bool:
+        return previous is None or not self.settings.sentence_vectors or \
+            bool(previous.config.get("sentence_vectors"))
 
     def status(self) -> dict:
         s = self.settings
@@ -794,6 +925,7 @@ class MilvusSearchable:
         self.size = int(manifest.get("n_chunks", 0))
         self._days = {dt.date.fromisoformat(d): n for d, n in manifest.get("days", {}).items()}
         self.newest_day = max(self._days, default=None)
+        self._sentences = bool(manifest.get("sentence_vectors"))
         # What the searches returned, for passages() and article_days(): the
         # most recent ones (a query reads back its own, which are the newest).
         self._passages: OrderedDict[int, Passage] = OrderedDict()
@@ -906,7 +1038,16 @@ class MilvusSearchable:
         return [_article_of(row) for row in self.collections.article_rows()]
 
     def sentence_vectors(self, texts) -> dict:
-        return {}   # not kept in Milvus: answers embed the sentences they compare
+        if not self._sentences or not texts:
+            return {}
+        keys = {t: _signed(sentence_key(t)) for t in texts}
+        codes = self.collections.sentence_codes(keys.values())
+        found = [t for t in keys if keys[t] in codes]
+        if not found:
+            return {}
+        vectors = dequantize(np.stack([np.frombuffer(codes[keys[t]], dtype=np.int8)
+                                       for t in found]))
+        return dict(zip(found, vectors))
 
     def warm_up(self) -> None:
         with self.collections.request("loading the collections"):

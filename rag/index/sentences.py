@@ -10,7 +10,8 @@ one vector per distinct sentence text of the passages, as
 of the exact text. The engine's vector cache (:mod:`rag.models.cache`) asks
 :meth:`SentenceVectors.lookup` before it runs the model; a text that is not
 there (a clause, a trimmed quote, an index written before this file existed)
-is simply embedded as before.
+is simply embedded as before. The ``milvus`` backend keeps the same int8 vectors
+in a collection of its own (:mod:`rag.index.milvus`).
 
 To keep the index small, a vector is stored as 384 int8 values (scaled so
 its largest component is 127; a unit vector again once looked up): 0.4 KB per
@@ -34,7 +35,7 @@ from ..text.sentences import split_sentences
 from .store import VersionFile
 
 __all__ = ["SentenceVectors", "SENTENCES_FILE", "sentence_vectors_file", "sentence_texts",
-           "stored_sentence_vectors"]
+           "sentence_key", "embed_sentences", "quantize", "dequantize", "stored_sentence_vectors"]
 
 SENTENCES_FILE = "sentence-vectors.npz"
 # Texts embedded per model call while writing (each call sorts by length).
@@ -43,8 +44,24 @@ _WAVE = 4096
 _SENTENCE_BATCH = 256
 
 
-def _key(text: str) -> int:
+def sentence_key(text: str) -> int:
+    """The 64-bit hash a sentence's vector is stored under."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def quantize(vectors: np.ndarray) -> np.ndarray:
+    """int8 codes of ``vectors``, one row each: the direction, scaled so the
+    largest component is 127."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    scales = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12) / 127.0
+    return np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
+
+
+def dequantize(codes: np.ndarray) -> np.ndarray:
+    """The unit float32 vectors of int8 ``codes``."""
+    out = np.asarray(codes).astype(np.float32)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out
 
 
 def sentence_texts(chunks: Iterable) -> list[str]:
@@ -71,14 +88,11 @@ class SentenceVectors:
     @classmethod
     def from_vectors(cls, texts: Sequence[str], vectors: np.ndarray) -> "SentenceVectors":
         """Quantize the unit ``vectors`` of ``texts``."""
-        return cls.from_keys(np.array([_key(t) for t in texts], dtype=np.uint64), vectors)
+        return cls.from_keys(np.array([sentence_key(t) for t in texts], dtype=np.uint64), vectors)
 
     @classmethod
     def from_keys(cls, keys: np.ndarray, vectors: np.ndarray) -> "SentenceVectors":
-        vectors = np.asarray(vectors, dtype=np.float32)
-        scales = np.maximum(np.abs(vectors).max(axis=1, initial=0.0), 1e-12) / 127.0
-        codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
-        return cls._sorted(keys, codes)
+        return cls._sorted(keys, quantize(vectors))
 
     @classmethod
     def _sorted(cls, keys, codes) -> "SentenceVectors":
@@ -94,15 +108,13 @@ class SentenceVectors:
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """Unit float32 vectors of ``rows``."""
-        out = self.codes[rows].astype(np.float32)
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        return out
+        return dequantize(self.codes[rows])
 
     def lookup(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of those ``texts`` that are stored."""
         if not texts or not len(self.keys):
             return {}
-        rows = self._rows(np.array([_key(t) for t in texts], dtype=np.uint64))
+        rows = self._rows(np.array([sentence_key(t) for t in texts], dtype=np.uint64))
         found = [i for i, row in enumerate(rows) if row >= 0]
         if not found:
             return {}
@@ -112,7 +124,7 @@ class SentenceVectors:
     def updated(self, texts: Sequence[str], embed) -> "SentenceVectors":
         """The vectors of exactly ``texts``: those stored here are kept, the
         others computed with ``embed(list_of_texts) -> vectors``."""
-        keys = np.array([_key(t) for t in texts], dtype=np.uint64)
+        keys = np.array([sentence_key(t) for t in texts], dtype=np.uint64)
         rows = self._rows(keys)
         new = [i for i, row in enumerate(rows) if row < 0]
         kept = rows >= 0
@@ -138,7 +150,7 @@ class SentenceVectors:
 _EMPTY = SentenceVectors(np.zeros(0, np.uint64), np.zeros((0, 0), np.int8))
 
 
-def _embed_in_waves(embedder, texts: list[str]) -> np.ndarray:
+def embed_sentences(embedder, texts: list[str]) -> np.ndarray:
     """``embedder``'s vectors of ``texts``, a progress bar on a terminal.
 
     Sentences are short: the model runs them in batches of ``_SENTENCE_BATCH``
@@ -171,7 +183,7 @@ def sentence_vectors_file(embedder) -> VersionFile:
     def write(index, path: Path) -> None:
         previous = index.base_extras.get(SENTENCES_FILE) or _EMPTY
         stored = previous.updated(sentence_texts(index.chunks),
-                                  lambda texts: _embed_in_waves(embedder, texts))
+                                  lambda texts: embed_sentences(embedder, texts))
         stored.write(path)
         index.extras[SENTENCES_FILE] = stored
 

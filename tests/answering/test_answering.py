@@ -44,7 +44,7 @@ def test_unrelated_question_abstains_but_keeps_closest_passages(engine):
     reply = engine.answer("zebra quantum pancake")
     assert reply.abstained and reply.text == NO_ANSWER and reply.citations == []
     assert reply.hits  # shown as "closest passages"
-    assert "Closest passages" in reply.to_markdown()
+    assert "Closest passages" in reply.to_text()
     assert reply.support < engine.settings.abstain_below
 
 

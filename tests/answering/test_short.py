@@ -273,7 +273,7 @@ def test_no_short_answer_when_the_answer_abstains_or_explains():
 def test_short_answer_comes_first_in_text_and_json():
     hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A")]
     reply = with_short_answer(_answer("How many nations backed the resolution?", hits))
-    assert reply.to_markdown().startswith("Answer: 14 [1]\n")
+    assert reply.to_text().startswith("Answer: 14 [1]\n")
     assert '"short": {\n    "text": "14"' in reply.to_json()
 
 

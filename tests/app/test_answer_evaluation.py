@@ -94,3 +94,34 @@ def test_evaluating_answers_with_the_sweep_answers_every_question_again_without_
     assert answered[0] == 1.0 and abstained[-1] == 1.0
     assert "| extractive | 2 |" in report.to_markdown()
     assert "| # | question |" in report.to_markdown(table=True)
+
+
+def test_a_news_directory_s_questions_are_read_once_for_a_scratch_index(
+        tmp_path, fake_embedder, monkeypatch, capsys):
+    import builtins
+    import json
+
+    from conftest import STORM, VETO
+
+    from rag.app.cli import main
+
+    monkeypatch.setattr("rag.models.embedding.make_embedder", lambda settings: fake_embedder)
+    monkeypatch.setattr("rag.engine.make_query_embedder", lambda settings, *rest: fake_embedder)
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "articles.jsonl").write_text("".join(
+        json.dumps({"id": name, "title": text.split("\n")[0], "text": text}) + "\n"
+        for name, text in (("veto", VETO), ("storm", STORM))))
+    (news / "questions.jsonl").write_text(json.dumps(
+        {"question": "Who decided not to use its veto?", "answers": ["The US"]}) + "\n")
+    opened = []
+    real_open = builtins.open
+
+    def spy(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    assert main(["eval", "answers", str(news), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["modes"][0]["n_questions"] == 1
+    assert opened.count(str(news / "questions.jsonl")) == 1

@@ -78,3 +78,15 @@ def test_cli_ask_without_articles_explains_the_missing_index(tmp_path, fake_mode
     assert status == 2
     assert capsys.readouterr().err.strip() == \
         f"rag: no index in {tmp_path / 'idx'}; run `rag build --index {tmp_path / 'idx'}`"
+
+
+def test_cli_ask_with_an_index_path_that_holds_none_says_so_instead_of_indexing_the_seeds(
+        tmp_path, fake_model, capsys):
+    typo = tmp_path / "typo"
+    status = main(["ask", "--index", str(typo), "Who decided not to use its veto?"])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and err == (
+        f"rag: no index in {typo}; build one with `rag build --index {typo} --articles DIR`, "
+        "or give --articles DIR to build it now")
+    assert not typo.exists()
+

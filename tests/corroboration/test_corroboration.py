@@ -68,7 +68,7 @@ def test_contradicting_article_yields_a_disagreement_citing_both_sides(engine):
     assert values == {"14 votes", "11 votes"} and disagreement.about == "votes"
     assert {side.citation.article_id for side in disagreement.sides if side.value == "11 votes"} \
         == {"c"}
-    assert "Sources disagree" in reply.to_markdown() and reply.notes
+    assert "Sources disagree" in reply.to_text() and reply.notes
 
 
 def test_corroboration_can_be_switched_off(engine):

@@ -84,7 +84,7 @@ def test_fact_only_in_one_seed_is_attributed_to_one(engine):
 def test_contradicting_article_produces_a_disagreement_naming_both_sides(engine):
     reply = engine.answer("How many nations backed the ceasefire resolution?")
     numbers = [d for d in reply.disagreements if d.kind == "number"]
-    assert numbers, reply.to_markdown()
+    assert numbers, reply.to_text()
     sides = {(s.outlet, s.value) for d in numbers for s in d.sides}
     assert (INDEPENDENT, "14 nations") in sides and (GAZETTE, "12 nations") in sides
     for d in numbers:
@@ -92,7 +92,7 @@ def test_contradicting_article_produces_a_disagreement_naming_both_sides(engine)
             article = engine.retriever.index.articles[side.citation.article_id]
             quoted = [article.text[a:b] for a, b in side.citation.quotes] or [side.citation.hit.text]
             assert any(side.value in q for q in quoted)
-    assert "Sources disagree" in reply.to_markdown()
+    assert "Sources disagree" in reply.to_text()
 
 
 @pytest.mark.parametrize("question", [

@@ -36,7 +36,7 @@ def test_how_many_nations_has_the_short_answer_14_cited_where_it_occurs(short_en
         assert citation.article_id == span.article_id
         article = short_engine.retriever.index.articles[span.article_id]
         assert article.text[span.start:span.end] == "14"
-    assert reply.to_markdown().startswith("Answer: 14 [")
+    assert reply.to_text().startswith("Answer: 14 [")
 
 
 def test_local_mode_short_answer_is_grounded_in_a_cited_passage(short_engine):
@@ -104,7 +104,7 @@ def test_two_outlets_agreeing_on_a_figure_outvote_the_third(planted):
     for span in reply.short.spans:     # each span is a citation of its own article
         assert numbers[span.citation].article_id == span.article_id
         assert engine.article(span.article_id).text[span.start:span.end] == "2,400"
-    assert reply.to_markdown().startswith(f"Answer: 2,400 {reply.short.markers}")
+    assert reply.to_text().startswith(f"Answer: 2,400 {reply.short.markers}")
 
 
 def test_the_disagreeing_figure_is_shown_beside_the_short_answer(planted):
@@ -117,7 +117,7 @@ def test_the_disagreeing_figure_is_shown_beside_the_short_answer(planted):
     for d in reply.disagreements:
         for side in d.sides:    # each side cites the passage that states its value
             assert side.value in side.citation.hit.text
-    assert "Sources disagree" in reply.to_markdown()
+    assert "Sources disagree" in reply.to_text()
     message = chat_message(reply)
     assert message.startswith("**2,400**") and "Sources disagree" in message
     assert "3,100" in message

@@ -27,13 +27,12 @@ GAZETTE = {"a.txt": "date 2024-01-10 The flood wall vote passed in January.",
 @pytest.fixture
 def make(tmp_path, fake_embedder, write_articles, backend):
     """``make(files, **settings)``: an engine of the backend under test over
-    those articles, built with the fake embedder (without the embedded index's stored
-    sentence vectors, so both embed just the passages: tests/index/test_sentence_vectors.py
-    covers those)."""
+    those articles, built with the fake embedder (without stored sentence vectors unless
+    ``sentence_vectors=True``, so both embed just the passages)."""
     def build(files: dict[str, str], **settings):
         settings = Settings().replace(articles_dir=write_articles(files),
-                                      index_dir=tmp_path / "idx", sentence_vectors=False,
-                                      **backend, **settings)
+                                      index_dir=tmp_path / "idx", **backend,
+                                      **{"sentence_vectors": False, **settings})
         engine = Engine(settings, fake_embedder)
         engine.build(progress=False)
         return engine
@@ -147,6 +146,65 @@ def test_second_build_fails_clearly_while_one_holds_the_index(make):
     assert second.build(progress=False).added == 1
 
 
+# ---------------------------------------------------------------------- sentence vectors
+VETO_SENTENCES = ["The US decided not to use its veto.", "The resolution passed the council."]
+
+
+def test_answers_look_stored_sentence_vectors_up_instead_of_running_the_model(make):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM}, sentence_vectors=True)
+    found = engine.retriever.sentence_vectors(VETO_SENTENCES + ["not a sentence of the index"])
+    assert list(found) == VETO_SENTENCES
+    for text, exact in zip(VETO_SENTENCES, engine.embedder.encode(VETO_SENTENCES)):
+        assert float(found[text] @ exact) > 0.999     # the model's, to int8 rounding
+    encoded = []
+    encode = engine.embedder.encode
+    engine.embedder.encode = lambda texts, **kw: encoded.extend(texts) or encode(texts, **kw)
+    reply = engine.answer("Who decided not to use its veto?")
+    assert reply.text.startswith("The US decided not to use its veto. [1]")
+    assert engine.vectors.stored_hits > 0 and not set(encoded) & set(VETO_SENTENCES)
+
+
+def test_stored_sentence_vectors_follow_incremental_changes(make):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM}, sentence_vectors=True)
+    articles = engine.settings.articles_dir
+    lookup = engine.retriever.sentence_vectors
+    (articles / "quake.txt").write_text(QUAKE)
+    (articles / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
+    before = engine.embedder.texts_encoded
+    summary = engine.build(progress=False)
+    assert (summary.added, summary.changed) == (1, 1)
+    # two passages, the quake's two sentences and the storm's one new sentence: a
+    # sentence whose vector is stored already ("A storm hit the coast.") is not embedded
+    assert engine.embedder.texts_encoded - before == 2 + 2 + 1
+    assert set(lookup(["An earthquake shook the mountain town.", "A storm hit the coast.",
+                       "Millions lost power overnight in the region.",
+                       "Thousands lost power overnight in the region."])) == {
+        "An earthquake shook the mountain town.", "A storm hit the coast.",
+        "Millions lost power overnight in the region."}
+    (articles / "quake.txt").unlink()
+    assert engine.build(progress=False).removed == 1
+    engine.remove(["storm"])
+    assert lookup(["An earthquake shook the mountain town.", "A storm hit the coast."]) == {}
+    assert list(lookup(VETO_SENTENCES)) == VETO_SENTENCES
+
+
+def test_an_index_built_without_sentence_vectors_gets_them_from_the_next_build(make):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM})
+    assert engine.retriever.sentence_vectors(VETO_SENTENCES) == {}
+    reply = engine.answer("Who decided not to use its veto?")
+    assert not reply.abstained and engine.vectors.stored_hits == 0
+    on = Engine(engine.settings.replace(sentence_vectors=True), engine.embedder)
+    summary = on.build(progress=False)
+    assert summary.written and summary.chunks_embedded == 0
+    assert list(on.retriever.sentence_vectors(VETO_SENTENCES)) == VETO_SENTENCES
+    assert on.answer("Who decided not to use its veto?").text == reply.text
+    assert not on.build(progress=False).written       # and then nothing more to do
+    off = Engine(engine.settings, engine.embedder)      # turned off: the next change
+    (engine.settings.articles_dir / "quake.txt").write_text(QUAKE)   # keeps none
+    assert off.build(progress=False).added == 1
+    assert off.retriever.sentence_vectors(VETO_SENTENCES) == {}
+
+
 # ---------------------------------------------------------------------- both at once
 QUESTIONS = ["Who decided not to use its veto?", "storm power coast", "earthquake town",
              "flood wall vote in March", "resolution council"]
@@ -168,6 +226,24 @@ def test_both_backends_return_the_same_hits_for_the_same_scores(
                              for h in engine.retrieve(q, 6, method=method))
                       for q in QUESTIONS]
     assert hits["milvus"] == hits["embedded"]
+
+
+@pytest.mark.e2e
+def test_both_backends_keep_the_same_sentence_vectors(
+        tmp_path, fake_embedder, write_articles, milvus_server):
+    from rag.index.sentences import sentence_texts
+
+    articles = write_articles({"veto.txt": VETO, "storm.txt": STORM, "quake.txt": QUAKE})
+    found = {}
+    for name, extra in (("embedded", {}), ("milvus", milvus_settings(milvus_server))):
+        settings = Settings().replace(articles_dir=articles, index_dir=tmp_path / name,
+                                      sentence_vectors=True, **extra)
+        engine = Engine(settings, fake_embedder)
+        engine.build(progress=False)
+        hits = engine.retrieve("storm earthquake veto", 6)
+        texts = sentence_texts(hits)
+        found[name] = {t: v.tolist() for t, v in engine.retriever.sentence_vectors(texts).items()}
+    assert len(found["embedded"]) == 6 and found["milvus"] == found["embedded"]
 
 
 # ---------------------------------------------------------------------- milvus only
