@@ -53,6 +53,14 @@ class Citation:
     def label(self) -> str:
         return f"[{self.number}] {self.hit.citation}"
 
+    @property
+    def excerpt(self) -> str:
+        """What the answer took from the passage (its quoted sentences, joined
+        by " … "), or the passage itself when it quotes nothing."""
+        quoted = [self.hit.text[max(a - self.hit.start, 0):b - self.hit.start].strip()
+                  for a, b in sorted(self.quotes)]
+        return " … ".join(q for q in quoted if q) or self.hit.text
+
 
 @dataclass(frozen=True)
 class AnswerSentence:
@@ -183,7 +191,7 @@ class Answer:
             lines += [""] + [f"Note: {note}" for note in self.notes]
         if self.citations:
             lines += ["", "Sources:"]
-            lines += [f"{c.label}: \"{one_line(c.hit.text)}\"" for c in self.citations]
+            lines += [f"{c.label}: \"{one_line(c.excerpt)}\"" for c in self.citations]
         reported = [f"- \"{one_line(s.text, 80)}\" {s.reported_by}"
                     for s in self.sentences if len(s.outlets) > 1]
         if reported:
@@ -192,7 +200,7 @@ class Answer:
             lines += [""] + [d.describe() for d in self.disagreements]
         if self.corroborations:
             lines += ["", "Other sources:"]
-            lines += [f"{c.label}: \"{one_line(c.hit.text)}\"" for c in self.corroborations]
+            lines += [f"{c.label}: \"{one_line(c.excerpt)}\"" for c in self.corroborations]
         elif self.abstained and self.hits:
             lines += ["", "Closest passages:"]
             lines += [f"- {h.citation}: \"{one_line(h.text)}\"" for h in self.hits[:3]]

@@ -34,6 +34,14 @@ def test_answer_quotes_the_best_sentence_with_a_valid_citation(engine):
         "The US decided not to use its veto power."
 
 
+def test_plain_text_sources_show_the_quoted_sentence_not_the_passage_start(engine):
+    reply = engine.answer("Who decided not to use its veto power?")
+    sources = reply.to_text().split("Sources:\n", 1)[1]
+    assert sources.startswith(f'{reply.citations[0].label}: "The US decided not to use its '
+                              'veto power."')
+    assert "Diplomats met" not in sources.splitlines()[0]
+
+
 def test_every_marker_in_the_text_has_a_citation(engine):
     reply = engine.answer("storm power coast")
     markers = {int(m) for m in re.findall(r"\[(\d+)\]", reply.text)}
