@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -256,9 +257,13 @@ def json_field(path: Path, key: str, default):
 def _export_onnx(model_path: Path, target: Path) -> None:
     """Export the transformer of the sentence-transformers model at
     ``model_path`` to ``target`` (written atomically)."""
+    import warnings
+
     import torch
     from transformers import AutoModel
 
+    print(f"rag: exporting the embedding model to ONNX once (a few seconds), into {target.parent}",
+          file=sys.stderr, flush=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     class Transformer(torch.nn.Module):
         """Token embeddings as one tensor (the exporter wants plain outputs)."""
@@ -273,7 +278,9 @@ def _export_onnx(model_path: Path, target: Path) -> None:
 
     sample = torch.ones((2, 16), dtype=torch.int64)
     tmp = _partial(target)
-    with torch.no_grad():
+    # (The tracer's warnings are about code paths this model does not take.)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             Transformer().eval(), (sample, sample, torch.zeros_like(sample)), str(tmp),
             input_names=["input_ids", "attention_mask", "token_type_ids"],

@@ -105,7 +105,8 @@ def test_a_news_directory_s_questions_are_read_once_for_a_scratch_index(
 
     from rag.app.cli import main
 
-    monkeypatch.setattr("rag.models.embedding.make_embedder", lambda settings: fake_embedder)
+    monkeypatch.setattr("rag.models.embedding.make_embedder",
+                        lambda settings, *rest, **options: fake_embedder)
     monkeypatch.setattr("rag.engine.make_query_embedder", lambda settings, *rest: fake_embedder)
     news = tmp_path / "news"
     news.mkdir()
