@@ -69,15 +69,17 @@ def test_index_is_not_searched_with_another_model_unless_asked(build_engine):
         Engine(built.settings, OtherBackend()).retrieve("veto")
 
 
-def test_serving_engine_with_int8_questions_imports_no_torch_until_it_must(tmp_path):
-    """The chat's modules and an engine on the int8 query backend import
-    neither torch nor sentence-transformers (an answer whose sentences the
-    index stores needs neither; tests/e2e/test_embedding_backends.py answers one)."""
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_serving_engine_with_onnx_questions_imports_no_torch_until_it_must(tmp_path, backend):
+    """The chat's modules and an engine on an ONNX query backend (the default
+    one, and int8) import neither torch nor sentence-transformers (an answer
+    whose sentences the index stores needs neither;
+    tests/e2e/test_embedding_backends.py answers one)."""
     code = ("import sys\n"
             "import rag.app.cli, rag.app.handlers, rag.app.ui\n"
             "from rag.engine import Engine\n"
             "from rag.settings import Settings\n"
-            f"Engine(Settings().replace(query_backend='onnx-int8', index_dir={str(tmp_path)!r}))\n"
+            f"Engine(Settings().replace(query_backend={backend!r}, index_dir={str(tmp_path)!r}))\n"
             "print(sorted({'torch', 'sentence_transformers', 'transformers'} & set(sys.modules)))\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=PROJECT_ROOT, timeout=120,
