@@ -180,10 +180,9 @@ class Answer:
 
     def to_text(self) -> str:
         """The answer as plain text with ``[n]`` markers, followed by its numbered
-        sources: what the CLI prints and the ``/ask`` API returns. Plain text,
-        not Markdown (article text is quoted as written, unescaped; the method
-        was called ``to_markdown`` before): the chat's escaped Markdown is
-        :func:`rag.app.render.chat_message`."""
+        sources: what the CLI prints and the ``/ask`` API returns. Plain text
+        (article text is quoted as written, unescaped); the chat's escaped
+        Markdown is :func:`rag.app.render.chat_message`."""
         lines = [self.text]
         if self.short:
             lines = [f"Answer: {self.short.text} {self.short.markers}", ""] + lines

@@ -36,7 +36,7 @@ from ..models.llm import LocalModel
 from ..settings import Settings
 from ..text.sentences import split_sentences
 from ..text.words import content_words
-from ..types import Answer, Citation, Hit, ShortAnswer, ShortAnswerSpan, outlet_name
+from ..types import Answer, Hit, ShortAnswer
 from .conversation import (
     History,
     contextual_query,
@@ -46,7 +46,7 @@ from .conversation import (
 )
 from .extractive import NO_ANSWER, Answerer
 from .prompts import PromptTemplates
-from .short import MAX_CITED_PASSAGES, question_target, with_short_answer
+from .short import Phrase, cite_short_answer, question_target, with_short_answer
 from .support import CitationChecker
 
 __all__ = ["LocalAnswerer", "split_short_answer", "MAX_SHORT_WORDS"]
@@ -220,40 +220,31 @@ def split_short_answer(text: str) -> tuple[str, str]:
 
 
 def _ground(short: str, reply: Answer) -> Answer | None:
-    """``reply`` with ``short`` as its :class:`ShortAnswer`, spans where the
-    passages it cites state it (as written there: case and spacing may differ;
-    an acronym only in capitals), and the passages of other articles that state
-    it cited after the others (at most :data:`MAX_CITED_PASSAGES` in all, as
-    for the extractive short answer); ``None`` when no cited passage states
-    it, or it only repeats the question's words."""
+    """``reply`` with ``short`` as its :class:`ShortAnswer` where a passage it
+    cites states it (as written there: case and spacing may differ; an acronym
+    only in capitals), cited like the extractive short answer
+    (:func:`rag.answering.short.cite_short_answer`: the other passages stating
+    it after the cited ones); ``None`` when no cited passage states it, or it
+    only repeats the question's words."""
     if not content_words(short) or content_words(short) <= content_words(reply.question):
         return None
+    cited = {c.hit for c in reply.citations}
     for form in dict.fromkeys((short, _LEADING_ARTICLE.sub("", short))):
         pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, form.split())) + r"(?!\w)",
                              0 if form.isupper() else re.IGNORECASE)
-        if not any(pattern.search(c.hit.text) for c in reply.citations):
-            continue
-        citations = list(reply.citations)
-        cited = {c.article_id for c in citations}
-        for hit in reply.hits:
-            m = pattern.search(hit.text)
-            if len(citations) >= max(MAX_CITED_PASSAGES, len(reply.citations)):
-                break
-            if m and hit.article_id not in cited:
-                cited.add(hit.article_id)
-                at = hit.start + m.start()
-                sentence = next(((a, b) for a, b in split_sentences(hit.text, offset=hit.start)
-                                 if a <= at < b), (at, hit.start + m.end()))
-                number = max(c.number for c in citations) + 1    # ("[3][2]": not len + 1)
-                citations.append(Citation(number, hit.article_id, hit, (sentence,)))
-        spans = [ShortAnswerSpan(c.number, c.article_id, c.hit.start + m.start(),
-                                 c.hit.start + m.end())
-                 for c in citations for m in pattern.finditer(c.hit.text)]
-        first = next(c for c in citations if c.number == spans[0].citation)
-        text = first.hit.text[spans[0].start - first.hit.start:spans[0].end - first.hit.start]
-        outlets = tuple(dict.fromkeys(outlet_name(c.hit) for c in citations
-                                      if c.number in {s.citation for s in spans}))
-        found = ShortAnswer(text, question_target(reply.question).kind or "", tuple(spans),
-                            outlets=outlets)
-        return replace(reply, short=found, citations=citations)
+        occurrences = [_occurrence(hit, pos, m) for pos, hit in enumerate(reply.hits)
+                       for m in pattern.finditer(hit.text)]
+        first = next((p for p in occurrences if reply.hits[p.hit_pos] in cited), None)
+        if first is not None:
+            kind = question_target(reply.question).kind or ""
+            return cite_short_answer(reply, ShortAnswer(first.text, kind, ()), occurrences)
     return None
+
+
+def _occurrence(hit: Hit, pos: int, match: re.Match) -> Phrase:
+    """A match in ``hit`` (the ``pos``-th passage) as a short-answer occurrence,
+    in article offsets, with the sentence holding it."""
+    start, end = hit.start + match.start(), hit.start + match.end()
+    sentence = next(((a, b) for a, b in split_sentences(hit.text, offset=hit.start)
+                     if a <= start < b), (start, end))
+    return Phrase(match.group(), match.group().lower(), pos, start, end, sentence, 0.0)

@@ -36,7 +36,7 @@ from ..text.facts import dates, name_spans, not_a_person, numbers, people, term
 from ..text.normalize import normalize_answer_text
 from ..text.places import CAPITALS, REGIONS, US_STATES, country_of, place_kind
 from ..text.sentences import clause_spans, split_sentences
-from ..text.words import STOP_WORDS, content_words, stem
+from ..text.words import STOP_WORDS, content_words, stemmed_words
 from ..types import (
     Answer,
     AnswerSentence,
@@ -49,7 +49,7 @@ from ..types import (
 )
 
 __all__ = ["Target", "Phrase", "question_target", "candidates", "vote", "short_answer",
-           "with_short_answer"]
+           "with_short_answer", "cite_short_answer"]
 
 #: What each further occurrence of a candidate in the same article adds to its vote.
 _REPEAT_SHARE = 0.3
@@ -61,7 +61,6 @@ TITLE_QUOTED = 3.0
 #: The vote of a name that cannot be what is asked ("Supreme Court" for who,
 #: "Richard Branson" for where) is multiplied by this.
 PERSON_UNLIKE = 0.3
-_ANY_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 #: How many passages' occurrences a short answer cites at most.
 MAX_CITED_PASSAGES = 3
 #: A short answer whose vote is weaker than this is not shown (the sentence
@@ -347,23 +346,60 @@ def _noun_phrases(sentence: str, noun: str, asked: set[str]
 _QUOTE = re.compile(r"[“\"‘]([^”\"’“‘]{2,80}?)[”\"’](?![a-z])")
 
 
+def _titles(sentence: str) -> list[tuple[int, int]]:
+    """Spans of quoted titles ("the memoir “Spare”"), not quoted speech (over
+    eight words)."""
+    return [m.span(1) for m in _QUOTE.finditer(sentence) if len(m.group(1).split()) <= 8]
+
+
 def _quoted(sentence: str, asked: set[str]) -> list[tuple[int, int, str, str, float]]:
-    """Quoted titles ("the memoir “Spare”"), not quoted speech (over eight words)."""
+    """Quoted titles as candidates."""
     out = []
-    for m in _QUOTE.finditer(sentence):
-        text = m.group(1).strip(" ,.")
-        if not text or len(text.split()) > 8 or content_words(text) <= asked:
+    for a, b in _titles(sentence):
+        text = sentence[a:b].strip(" ,.")
+        if not text or content_words(text) <= asked:
             continue
-        out.append((m.start(1), m.start(1) + len(text), text,
-                    normalize_answer_text(text, drop_articles=True), TITLE_QUOTED))
+        out.append((a, a + len(text), text, normalize_answer_text(text, drop_articles=True),
+                    TITLE_QUOTED))
     return out
 
 
-def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset()) -> list[Phrase]:
+def _name_phrases(sentence: str, target: Target, known: frozenset[str], asked: frozenset[str],
+                  asked_names: set[str]) -> list[tuple[int, int, str, str, float]]:
+    """Names of the kind asked for: runs of capitalised words (the place in
+    them for a place), none inside a quoted title for a person or place ("The
+    Fabelmans"), none of the question's own."""
+    runs = name_spans(sentence, known)
+    if target.kind in ("person", "place"):
+        titles = _titles(sentence)
+        runs = [(a, b) for a, b in runs if not any(x <= a and b <= y for x, y in titles)]
+    if target.kind == "place":
+        runs = [_place_part(sentence, a, b) for a, b in runs]
+    out = []
+    for a, b in runs:
+        text = sentence[a:b]
+        words = content_words(text)
+        key = normalize_answer_text(text, drop_articles=True)
+        if target.kind == "place":
+            key = _place_key(text, key, target.noun)
+            if key is None:
+                continue
+        if not words or words <= asked or set(key.split()) & asked_names:
+            continue    # a name of the question's own is not its answer
+        # Partly the question's words ("Golden Globe Awards" for a question on
+        # the Golden Globes): less likely its answer.
+        echo = 1 - 0.5 * len(words & asked) / len(words)
+        out.append((a, b, text, key, echo * _name_bonus(sentence, a, text, target)))
+    return out
+
+
+def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset(),
+               target: Target | None = None) -> list[Phrase]:
     """Every occurrence of a phrase of the kind ``question`` asks for in ``hits``,
     with its vote. ``quoted`` holds article spans of the sentences the
-    extractive answer quotes (as ``(hit position, sentence start)``)."""
-    target = question_target(question)
+    extractive answer quotes (as ``(hit position, sentence start)``); ``target``
+    is :func:`question_target` of ``question`` when already known."""
+    target = target or question_target(question)
     if target.kind is None:
         return []
     asked = content_words(question)
@@ -401,54 +437,32 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
             if w in asked and not a <= s < b:
                 d = first - i if i < first else i - last
                 best[w] = min(best.get(w, d), d)
-        return sum(rarity[w] * math.exp(-(d - 1) / PROXIMITY_WORDS) for w, d in best.items()) / total
+        return sum(rarity[w] * math.exp(-(d - 1) / PROXIMITY_WORDS)
+                   for w, d in best.items()) / total
 
     out: list[Phrase] = []
     for (pos, s_start, s_end, sentence), held in zip(sentences, holding):
         if not held:
             continue
-        rank_weight = 1 / math.sqrt(1 + pos)
-        if True:
-            near = nearness(sentence)
-            positions = [(m.start(), m.end(), stem(m.group().strip("'’-"))) for m in _ANY_WORD.finditer(sentence)]
-            found = []
-            if target.kind in ("number", "percent"):
-                found = _number_phrases(sentence, target, asked_stems, asked_values)
-            elif target.kind == "date":
-                found = _date_phrases(sentence, target, asked_values)
-            else:
-                runs = name_spans(sentence, known)
-                if target.kind in ("person", "place"):     # not “The Fabelmans”
-                    titles = [m.span(1) for m in _QUOTE.finditer(sentence)
-                              if len(m.group(1).split()) <= 8]
-                    runs = [(a, b) for a, b in runs
-                            if not any(x <= a and b <= y for x, y in titles)]
-                if target.kind == "place":
-                    runs = [_place_part(sentence, a, b) for a, b in runs]
-                for a, b in runs:
-                    text = sentence[a:b]
-                    words = content_words(text)
-                    key = normalize_answer_text(text, drop_articles=True)
-                    if target.kind == "place":
-                        key = _place_key(text, key, target.noun)
-                        if key is None:
-                            continue
-                    if not words or words <= asked or set(key.split()) & asked_names:
-                        continue    # a name of the question's own is not its answer
-                    # Partly the question's words ("Golden Globe Awards" for a
-                    # question on the Golden Globes): less likely its answer.
-                    echo = 1 - 0.5 * len(words & asked) / len(words)
-                    found.append((a, b, text, key,
-                                  echo * _name_bonus(sentence, a, text, target)))
-                if target.kind == "thing" and target.noun:
-                    found += _noun_phrases(sentence, target.noun, asked)
-                if target.kind == "title":
-                    found += _quoted(sentence, asked)
-            weight = rank_weight * (1.5 if (pos, s_start) in quoted else 1.0)
-            # Near the question's words: in the sentence, and within a few words.
-            out += [Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
-                           weight * bonus * (0.1 + NEAR_SHARE * near + (1 - NEAR_SHARE) * closeness(positions, a, b)))
-                    for a, b, text, key, bonus in found]
+        if target.kind in ("number", "percent"):
+            found = _number_phrases(sentence, target, asked_stems, asked_values)
+        elif target.kind == "date":
+            found = _date_phrases(sentence, target, asked_values)
+        else:
+            found = _name_phrases(sentence, target, known, asked, asked_names)
+            if target.kind == "thing" and target.noun:
+                found += _noun_phrases(sentence, target.noun, asked)
+            if target.kind == "title":
+                found += _quoted(sentence, asked)
+        if not found:
+            continue
+        weight = 1 / math.sqrt(1 + pos) * (1.5 if (pos, s_start) in quoted else 1.0)
+        near, words = nearness(sentence), stemmed_words(sentence)
+        # Near the question's words: in the sentence, and within a few words.
+        out += [Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
+                       weight * bonus * (0.1 + NEAR_SHARE * near
+                                         + (1 - NEAR_SHARE) * closeness(words, a, b)))
+                for a, b, text, key, bonus in found]
     return out
 
 
@@ -492,15 +506,15 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
     return shown, scores[root]
 
 
-def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset()
-                 ) -> tuple[str, float, list[Phrase]] | None:
+def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset(),
+                 target: Target | None = None) -> tuple[str, float, list[Phrase]] | None:
     """The short answer's text, score and occurrences (best passage first)."""
-    phrases = candidates(question, hits, quoted)
+    target = target or question_target(question)
+    phrases = candidates(question, hits, quoted, target)
     asked = frozenset(normalize_answer_text(" ".join(content_words(question))).split())
     # A place is named in full by (nearly) everyone, or it is a part of it
     # ("Northern California" is not "California").
-    kind = question_target(question).kind
-    won = vote(phrases, hits, asked, share_for_longer=0.9 if kind == "place" else 0.5)
+    won = vote(phrases, hits, asked, share_for_longer=0.9 if target.kind == "place" else 0.5)
     if won is None:
         return None
     key, score = won
@@ -514,33 +528,41 @@ def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = 
 
 def with_short_answer(answer: Answer) -> Answer:
     """``answer`` with :attr:`Answer.short` filled in (left ``None`` when it
-    abstains or the question wants an explanation). Passages stating the short
-    answer that the answer does not cite yet are cited after the others."""
-    if answer.abstained or not answer.hits:
+    abstains or the question wants an explanation), cited as
+    :func:`cite_short_answer` says, and its sentences cut to what proves it
+    (:func:`proven`)."""
+    target = question_target(answer.question)
+    if answer.abstained or not answer.hits or target.kind is None:
         return answer
-    hits = answer.hits
-    number_of = _numbers(answer)
-    position_of = {number: pos for pos, number in number_of.items()}
+    position_of = {number: pos for pos, number in _numbers(answer).items()}
     quoted = set()
     for c in answer.citations:
-        pos = position_of.get(c.number)
         for q_start, _ in c.quotes:
             for s_start, s_end in split_sentences(c.hit.text, offset=c.hit.start):
                 if s_start <= q_start < s_end:
-                    quoted.add((pos, s_start))
-    found = short_answer(answer.question, hits, quoted)
+                    quoted.add((position_of.get(c.number), s_start))
+    found = short_answer(answer.question, answer.hits, quoted, target)
     if found is None or found[1] < SHORT_ANSWER_FLOOR:
         return answer
     text, score, occurrences = found
-    citations = list(answer.citations)
+    answer = cite_short_answer(answer, ShortAnswer(text, target.kind, (), round(score, 4)),
+                               occurrences)
+    cited = _numbers(answer)
+    return proven(answer, next(p for p in occurrences if p.hit_pos in cited))
+
+
+def cite_short_answer(answer: Answer, short: ShortAnswer, occurrences: list[Phrase]) -> Answer:
+    """``answer`` with ``short``, whose spans are its ``occurrences`` in the
+    passages cited for it: those the answer cites, then the uncited ones in the
+    order given, at most :data:`MAX_CITED_PASSAGES` passages in all (new
+    citations numbered after the highest: a local answer keeps its prompt's
+    passage numbers, "[3][2]"); ``outlets`` are every outlet stating it."""
+    hits, citations, number_of = answer.hits, list(answer.citations), _numbers(answer)
     passages = list(dict.fromkeys(p.hit_pos for p in occurrences))
-    # The cited passages first, then the best uncited ones, at most a few in all.
     passages = sorted(passages, key=lambda pos: pos not in number_of)[:max(
         MAX_CITED_PASSAGES, sum(pos in number_of for pos in passages))]
     for pos in passages:
         if pos not in number_of:
-            # (after the highest: a local answer's citations keep the
-            # passage numbers of its prompt, "[3][2]")
             number_of[pos] = max((c.number for c in citations), default=0) + 1
             sentence = next(p.sentence for p in occurrences if p.hit_pos == pos)
             citations.append(Citation(number_of[pos], hits[pos].article_id, hits[pos],
@@ -548,10 +570,8 @@ def with_short_answer(answer: Answer) -> Answer:
     spans = tuple(ShortAnswerSpan(number_of[p.hit_pos], hits[p.hit_pos].article_id, p.start,
                                   p.end) for p in occurrences if p.hit_pos in passages)
     outlets = tuple(dict.fromkeys(outlet_name(hits[p.hit_pos]) for p in occurrences))
-    kind = question_target(answer.question).kind or ""
-    short = ShortAnswer(text, kind, spans, round(score, 4), outlets)
-    best = next(p for p in occurrences if p.hit_pos in passages)
-    return proven(replace(answer, short=short, citations=citations), best)
+    return replace(answer, short=replace(short, spans=spans, outlets=outlets),
+                   citations=citations)
 
 
 def proven(answer: Answer, best: Phrase) -> Answer:

@@ -40,10 +40,9 @@ from ..search.recency import asked_on
 from ..text.normalize import normalize_answer_text
 
 __all__ = ["ndcg_at_k", "recall_at_k", "normalize_answer_text", "contains_answer",
-           "exact_match", "token_f1",
-           "answer_rank", "read_beir", "read_news", "news_articles", "BeirData", "NewsData", "EvalReport",
-           "evaluate_beir", "evaluate_news", "RETRIEVAL_SETTINGS", "scratch_index", "engine_for",
-           "settings_used", "read_news"]
+           "exact_match", "token_f1", "answer_rank", "read_beir", "read_news", "news_articles",
+           "BeirData", "NewsData", "EvalReport", "evaluate_beir", "evaluate_news",
+           "RETRIEVAL_SETTINGS", "scratch_index", "engine_for", "settings_used"]
 
 #: Settings that shape retrieval; the report lists the values used.
 RETRIEVAL_SETTINGS = ("retrieval_method", "candidates", "fusion", "dense_weight", "rrf_k",

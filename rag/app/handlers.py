@@ -183,7 +183,7 @@ class ChatHandlers:
         return comparison(self.engine.compare_sources(question, **filters))
 
     def ask(self, question: str) -> str:
-        """Answer a question about the articles; returns Markdown with numbered sources."""
+        """Answer a question about the articles; returns plain text with numbered sources."""
         return self.engine.answer(question).to_text()
 
     def compare_api(self, question: str) -> str:

@@ -22,8 +22,8 @@ from functools import lru_cache
 from .words import STOP_WORDS, content_words, stem
 
 __all__ = ["Mention", "Conflict", "numbers", "dates", "names", "name_spans", "people",
-           "not_a_person", "term", "names_match", "values_agree", "same_slot", "parse_number", "could_conflict", "disagree",
-           "find_conflicts"]
+           "not_a_person", "term", "names_match", "values_agree", "same_slot", "parse_number",
+           "disagree", "find_conflicts"]
 
 #: Words that never say what a figure counts or which figure it is, besides
 #: the stop words: spans of time and the adjectives that order events.
@@ -344,8 +344,8 @@ def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
 def _name_runs(sentence: str) -> list[list[str]]:
     """Runs of capitalised words (:func:`name_spans`), as words, aliases applied."""
     text = _aliased(sentence)
-    return [[re.sub(r"['’]s$", "", w.rstrip(".")).replace("’", "'") for w in text[a:b].split()]
-            for a, b in name_spans(text)]
+    # (A span ends before a possessive or a final period.)
+    return [[w.replace("’", "'") for w in text[a:b].split()] for a, b in name_spans(text)]
 
 
 def names(sentence: str) -> list[frozenset[str]]:
@@ -457,7 +457,7 @@ def _names(sentence: str) -> tuple[frozenset[str], ...]:
     return tuple(names(sentence))
 
 
-def could_conflict(a: str, b: str) -> bool:
+def _could_conflict(a: str, b: str) -> bool:
     """Whether :func:`find_conflicts` can find anything in ``a`` and ``b``
     (both give values, or both name someone): a cheap test before it."""
     return bool((_values(a) and _values(b)) or (_names(a) and _names(b)))
@@ -465,7 +465,7 @@ def could_conflict(a: str, b: str) -> bool:
 
 def disagree(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` give a different value for the same thing."""
-    return could_conflict(a, b) and bool(find_conflicts(a, b))
+    return _could_conflict(a, b) and bool(find_conflicts(a, b))
 
 
 def find_conflicts(a: str, b: str) -> list[Conflict]:

@@ -21,8 +21,8 @@ import re
 import threading
 from collections.abc import Set
 
-__all__ = ["tokenize", "stem", "content_words", "word_share", "STOP_WORDS", "BM25_STOP_WORDS",
-           "looks_like_instruction", "question_kind", "has_answer_type"]
+__all__ = ["tokenize", "stem", "stemmed_words", "content_words", "word_share", "STOP_WORDS",
+           "BM25_STOP_WORDS", "looks_like_instruction", "question_kind", "has_answer_type"]
 
 #: The stop words BM25 drops: the list of ``bm25s.stopwords.STOPWORDS_EN``
 #: (Lucene's English stop set), copied because importing that module runs
@@ -77,6 +77,12 @@ def stem(word: str) -> str:
     """The stem of ``word``, lower-cased ("Vetoed", "vetoes", "veto" -> "veto";
     "Biden’s" -> "biden")."""
     return _stemmer().stemWord(word.lower().replace("’", "'"))
+
+
+def stemmed_words(text: str) -> list[tuple[int, int, str]]:
+    """Every word of ``text`` (as :func:`content_words` reads words, stop
+    words included) with its offsets: ``(start, end, stem)``."""
+    return [(m.start(), m.end(), stem(m.group().strip("'’-"))) for m in _WORD.finditer(text)]
 
 
 @functools.lru_cache(maxsize=4096)
