@@ -23,17 +23,18 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..engine import Engine
 from ..search.recency import asked_on
 from ..types import Answer
 from .evaluation import contains_answer, exact_match, settings_used, token_f1
 
-__all__ = ["AnswerReport", "evaluate_answers", "load_questions", "sample", "evaluate",
-           "sweep_thresholds", "choose_threshold", "format_report", "format_table"]
+__all__ = ["AnswerReport", "evaluate_answers", "answering", "load_questions", "sample",
+           "evaluate", "sweep_thresholds", "choose_threshold", "format_report", "format_table"]
 
 #: Settings that shape answers (beside the retrieval ones); the report lists their values.
 ANSWER_SETTINGS = ("top_k", "abstain_below", "max_answer_sentences", "max_candidates",
@@ -174,6 +175,38 @@ def _never_abstaining(engine: Engine) -> Engine:
     """An engine like ``engine`` that never abstains, sharing its model and its
     vector cache (so answering again embeds nothing new)."""
     return Engine(engine.settings.replace(abstain_below=-1.0), vectors=engine.vectors)
+
+
+@contextmanager
+def answering(path: Path, settings, *, index_given: bool, articles_given: bool,
+              log: Callable[[str], None] = lambda message: None
+              ) -> Iterator[tuple[Engine, list[dict]]]:
+    """The engine and the questions of ``rag eval answers PATH``: a question
+    file answered from the settings' index; or a news directory
+    (``articles.jsonl``, ``questions.jsonl``) whose questions are answered from
+    its own articles, indexed into a scratch index (removed afterwards) unless
+    an index is given."""
+    from .evaluation import engine_for, news_articles, scratch_index
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no question file or news directory at {path}")
+    if not path.is_dir():
+        yield Engine(settings), load_questions(path)
+        return
+    if not (path / "questions.jsonl").is_file():
+        raise ValueError(f"{path} has no questions.jsonl: give a question file or a news "
+                         f"directory (articles.jsonl, questions.jsonl)")
+    questions = load_questions(path / "questions.jsonl")
+    if not articles_given:
+        settings = settings.replace(articles_dir=path / "articles.jsonl")
+    if index_given:
+        yield Engine(settings), questions
+        return
+    with scratch_index(settings) as scratch:
+        log(f"indexing {path / 'articles.jsonl'} into a scratch index")
+        engine, _ = engine_for(scratch, news_articles(path), None, progress=True)
+        yield engine, questions
 
 
 def load_questions(path: Path) -> list[dict]:

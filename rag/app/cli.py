@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from ..settings import GROUPS, Loaded, SettingError, Settings, load, specs
 from .config import COMMAND_SETTINGS, offered, shown_default
@@ -289,33 +288,14 @@ def serve(settings: Settings) -> None:
 
 
 def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
-    """``rag eval answers``: progress on stderr, Markdown tables (or JSON) on stdout.
-    A news directory's questions are answered from its own articles: from the
-    ``--index`` given, else from a scratch index of ``articles.jsonl``."""
-    from contextlib import nullcontext
+    """``rag eval answers``: progress on stderr, Markdown tables (or JSON) on stdout."""
+    from .answer_evaluation import answering, evaluate_answers
 
-    from ..engine import Engine
-    from .answer_evaluation import evaluate_answers, load_questions
-    from .evaluation import engine_for, news_articles, scratch_index
-
-    path = Path(args.questions)
-    news = path.is_dir()
-    if news and not (path / "questions.jsonl").is_file():
-        raise ValueError(f"{path} has no questions.jsonl: give a question file or a news "
-                         f"directory (articles.jsonl, questions.jsonl)")
-    questions = load_questions(path / "questions.jsonl" if news else path)
-    if args.answerable:
-        questions = [q for q in questions if q.get("answer_in_corpus", True)]
-    if news and args.articles_dir is None:
-        settings = settings.replace(articles_dir=path / "articles.jsonl")
     log = lambda message: print(f"eval: {message}", file=sys.stderr, flush=True)  # noqa: E731
-    scratch = news and args.index_dir is None
-    with scratch_index(settings) if scratch else nullcontext(settings) as used:
-        if scratch:
-            log(f"indexing {path / 'articles.jsonl'} into a scratch index")
-            engine, _ = engine_for(used, news_articles(path), None, progress=True)
-        else:
-            engine = Engine(used)
+    with answering(args.questions, settings, index_given=args.index_dir is not None,
+                   articles_given=args.articles_dir is not None, log=log) as (engine, questions):
+        if args.answerable:
+            questions = [q for q in questions if q.get("answer_in_corpus", True)]
         report = evaluate_answers(engine, questions, args.modes, sample_size=args.sample,
                                   sweep=args.sweep, k=args.k, log=log)
     print(json.dumps(report.to_json(), indent=2) if args.json

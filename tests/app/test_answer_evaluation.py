@@ -71,6 +71,16 @@ def test_a_bad_line_in_the_questions_file_is_named_by_file_and_line(tmp_path):
     assert load_questions(path) == [{"question": "Who won?"}]
 
 
+def test_eval_answers_says_in_one_line_what_path_it_cannot_read(tmp_path, capsys):
+    from rag.app.cli import main
+
+    assert main(["eval", "answers", str(tmp_path / "missing.jsonl")]) == 2
+    assert capsys.readouterr().err.strip() == \
+        f"rag: no question file or news directory at {tmp_path / 'missing.jsonl'}"
+    assert main(["eval", "answers", str(tmp_path)]) == 2
+    assert "has no questions.jsonl" in capsys.readouterr().err
+
+
 def test_evaluating_answers_with_the_sweep_answers_every_question_again_without_abstaining(
         build_engine):
     from conftest import STORM, VETO
