@@ -38,18 +38,21 @@ def test_onnx_backends_reproduce_the_sentence_transformers_vectors(tmp_path_fact
 
 
 @pytest.mark.e2e
-def test_int8_questions_on_an_index_with_stored_sentences_answer_without_torch(seed_engine,
-                                                                              tmp_path):
-    """A serving process on the int8 query backend answers from the seed index
-    (torch passage and sentence vectors) without importing torch: the question
-    and the few texts the index does not store go to ONNX Runtime."""
+@pytest.mark.parametrize("backend, name", [("onnx", "all-MiniLM-L6-v2"),
+                                           ("onnx-int8", "all-MiniLM-L6-v2+int8")])
+def test_onnx_questions_on_an_index_with_stored_sentences_answer_without_torch(
+        seed_engine, tmp_path, backend, name):
+    """A serving process on an ONNX query backend (the default one, and int8)
+    answers from the seed index (torch passage and sentence vectors) without
+    importing torch: the question and the few texts the index does not store
+    go to ONNX Runtime."""
     import subprocess
     import sys
 
     from conftest import ROOT
 
     cache = seed_engine.settings.model_cache_dir
-    make_embedder(Settings().replace(embed_backend="onnx-int8",
+    make_embedder(Settings().replace(embed_backend=backend,
                                      model_cache_dir=cache)).model_file()  # exported here
     code = ("import sys\n"
             "from pathlib import Path\n"
@@ -57,7 +60,7 @@ def test_int8_questions_on_an_index_with_stored_sentences_answer_without_torch(s
             "from rag.settings import Settings\n"
             f"s = Settings().replace(index_dir=Path({str(seed_engine.settings.index_dir)!r}),\n"
             f"    articles_dir=Path({str(seed_engine.settings.articles_dir)!r}),\n"
-            "    query_backend='onnx-int8')\n"
+            f"    query_backend={backend!r})\n"
             "e = Engine(s)\n"
             "e.warm_up()\n"
             "a = e.answer('Who decided not to use its veto?')\n"
@@ -66,4 +69,4 @@ def test_int8_questions_on_an_index_with_stored_sentences_answer_without_torch(s
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split("\n")[:2] == ["all-MiniLM-L6-v2+int8 True True", "[]"]
+    assert run.stdout.split("\n")[:2] == [f"{name} True True", "[]"]
