@@ -213,8 +213,8 @@ def question_target(question: str) -> Target:
         # "which three-digit phone number", "what age was she" (just the number)
         return Target("number", noun=words[-1], unit_asked="age" in words)
     for word in reversed(words):
-        for nouns, kind in ((_TITLE_NOUNS, "title"), (_PLACE_NOUNS, "place"), (_PERSON_NOUNS, "person"),
-                            (_ORG_NOUNS, "name")):
+        for nouns, kind in ((_TITLE_NOUNS, "title"), (_PLACE_NOUNS, "place"),
+                            (_PERSON_NOUNS, "person"), (_ORG_NOUNS, "name")):
             if word in nouns or word.rstrip("s") in nouns:
                 return Target(kind, noun=word)
     # A third word is more often the verb ("which type of renewable energy hit").
@@ -476,8 +476,8 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
     McCarthy"; the question's own words, ``asked``, are left out of that
     comparison: "Pope Francis" does not hold "Pope Benedict"). An article's
     votes are its best occurrence plus a little for each further one, so
-    outlets count more than repetition. The winner is then shown in its longest form that at least half
-    of those votes state ("Kevin McCarthy", not "Speaker Kevin McCarthy").
+    outlets count more than repetition. The winner is then shown in its longest
+    form that at least half of those votes state ("Kevin McCarthy", not "Speaker Kevin McCarthy").
     """
     if not phrases:
         return None
