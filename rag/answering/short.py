@@ -297,7 +297,9 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
             rest = text[len(number):].split()
             unit = rest[0] if rest and (rest[0] == "%" or term(rest[0]) == m.unit
                                         or rest[0].lower() in _TIME_UNITS) else ""
-            text = number if target.unit_asked or not unit else \
+            # The question's own unit is not part of the answer: "14" for "how
+            # many nations", "7.8" for "what was the magnitude".
+            text = number if target.unit_asked or not unit or m.unit in asked_stems else \
                 text[:text.index(unit, len(number)) + len(unit)]
         bonus = 1.0 + (m.unit in asked_stems) + 0.5 * bool(m.context & asked_stems)
         bonus *= bonus_money

@@ -104,6 +104,12 @@ def test_how_many_candidates_are_numbers_without_the_asked_unit():
     assert hits[0].text[found[0].start:found[0].end] == "14"
 
 
+def test_a_number_drops_a_unit_the_question_names():
+    hits = [hit("A 7.8 magnitude earthquake struck the region on Monday.", "a", "Outlet A")]
+    found = candidates("What was the magnitude of the quake that struck the region?", hits)
+    assert [p.text for p in found] == ["7.8"]
+
+
 def test_how_much_candidates_keep_the_currency():
     hits = [hit("The grant will rise by $500 next year.", "a", "Outlet A")]
     found = candidates("How much will the grant rise by?", hits)
