@@ -64,6 +64,10 @@ TITLE_QUOTED = 3.0
 PERSON_UNLIKE = 0.3
 #: How many passages' occurrences a short answer cites at most.
 MAX_CITED_PASSAGES = 3
+#: An occurrence whose vote is under this share of the strongest one's mentions
+#: the answer rather than stating it ("tensions between the US and Israel" for
+#: "Who is Israel's biggest ally?"): it is neither cited nor highlighted for it.
+STATES_IT_SHARE = 0.5
 #: A short answer whose vote is weaker than this is not shown (the sentence
 #: answer stays as it is). On news-dev every short answer below 0.28 was
 #: wrong, as was every short answer of an answer that abstained (docs/answers.md).
@@ -87,6 +91,8 @@ class Phrase:
     end: int
     sentence: tuple[int, int]   # article offsets of its sentence
     weight: float       # the occurrence's vote
+    stating: float = 1.0    # how near the question's words stand (0.1 to 1): its vote
+                            # without the passage's rank or the phrase's shape
 
 
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’]+")
@@ -326,10 +332,10 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
         weight = 1 / math.sqrt(1 + pos) * (1.5 if (pos, s_start) in quoted else 1.0)
         near, words = nearness(sentence), stemmed_words(sentence)
         # Near the question's words: in the sentence, and within a few words.
-        out += [Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
-                       weight * bonus * (0.1 + NEAR_SHARE * near
-                                         + (1 - NEAR_SHARE) * closeness(words, a, b)))
-                for a, b, text, key, bonus in found]
+        for a, b, text, key, bonus in found:
+            stating = 0.1 + NEAR_SHARE * near + (1 - NEAR_SHARE) * closeness(words, a, b)
+            out.append(Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
+                              weight * bonus * stating, stating))
     return out
 
 
@@ -412,6 +418,8 @@ def with_short_answer(answer: Answer) -> Answer:
     if found is None or found[1] < SHORT_ANSWER_FLOOR:
         return answer
     text, score, occurrences = found
+    strongest = max(p.stating for p in occurrences)
+    occurrences = [p for p in occurrences if p.stating >= STATES_IT_SHARE * strongest]
     answer = cite_short_answer(answer, ShortAnswer(text, target.kind, (), round(score, 4)),
                                occurrences)
     cited = _numbers(answer)

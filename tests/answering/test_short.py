@@ -178,6 +178,16 @@ def _answer(question, hits, cited=(0,), abstained=False):
     return Answer(question, "text", citations, hits, abstained=abstained)
 
 
+def test_a_passage_that_only_mentions_the_short_answer_is_not_cited_for_it():
+    hits = [hit("The US, Israel's biggest ally, decided not to use its veto.", "a", "Outlet A"),
+            hit("The vote raised tensions between the US and Israel over Rafah.", "b",
+                "Outlet B")]
+    reply = with_short_answer(_answer("Who is Israel's biggest ally?", hits))
+    assert reply.short.text == "US"
+    assert reply.short.citations == (1,) and reply.short.outlets == ("Outlet A",)
+    assert [c.article_id for c in reply.citations] == ["a"]
+
+
 def test_short_answer_cites_where_it_occurs_with_article_offsets():
     hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A", start=100),
             hit("Diplomats said 14 nations backed the resolution.", "b", "Outlet B", start=50)]
