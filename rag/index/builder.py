@@ -385,25 +385,18 @@ class Index:
     def _previous(self, full: bool, rebuild_if_unusable: bool) -> tuple[StoredIndex | None, str | None]:
         """The live version (``None`` if there is none) and, when it cannot be
         updated incrementally, why everything must be re-embedded."""
-        s = self.settings
-        live = self._live
         try:
-            if live is not None and live.version_dir is not None and \
-                    current_version_name(s.index_dir) == live.version_dir.name:
-                previous = live
-            else:
-                previous = self._live = StoredIndex.load(s.index_dir,
-                                                         version_files=self.version_files)
+            previous = self._load_live()
         except IndexMissing:
             return None, None
         except IndexCorrupt as exc:
             if not rebuild_if_unusable:
                 raise
             return None, f"the previous index could not be read ({exc})"
-        expect = expected_config(s, self.embedder.name, self.embedder.dim)
+        expect = expected_config(self.settings, self.embedder.name, self.embedder.dim)
         if differs := config_differences(previous.config, expect):
             if not rebuild_if_unusable:
-                check_config(previous.config, expect, s.index_dir)
+                check_config(previous.config, expect, self.location, self._rebuild_command)
             return previous, "the settings changed: " + "; ".join(differs)
         return previous, ("requested (--full)" if full else None)
 
@@ -449,6 +442,19 @@ class Index:
                             timings=timings, **report)
 
     # The backend's part of a change (:mod:`rag.index.milvus` overrides these).
+    #: The command that rebuilds this index (``None``: :func:`check_config`'s own).
+    _rebuild_command: str | None = None
+
+    def _load_live(self) -> StoredIndex:
+        """The live version; raises :class:`IndexMissing` or :class:`IndexCorrupt`."""
+        s = self.settings
+        live = self._live
+        if live is not None and live.version_dir is not None and \
+                current_version_name(s.index_dir) == live.version_dir.name:
+            return live
+        self._live = StoredIndex.load(s.index_dir, version_files=self.version_files)
+        return self._live
+
     def _write_lock(self):
         """Held for a whole change: one writer per index."""
         s = self.settings

@@ -158,6 +158,10 @@ def _flags(settings) -> str:
     return flags
 
 
+def _missing(settings) -> IndexMissing:
+    return IndexMissing(f"no index in {_where(settings)}; run `rag build {_flags(settings)}`")
+
+
 class _NotMilvusLite(logging.Filter):
     """milvus-lite logs its failures on the root logger; ours say the same, once."""
 
@@ -736,22 +740,21 @@ class MilvusIndex(Index):
     def _chunk_count(previous) -> int:
         return previous.n_chunks if previous else 0
 
-    def _previous(self, full: bool, rebuild_if_unusable: bool):
-        s = self.settings
+    @property
+    def _rebuild_command(self) -> str:
+        return f"rag build --full {_flags(self.settings)}"
+
+    def _load_live(self) -> _Live:
         manifest = self.collections.manifest()
         if manifest is None:
-            return None, None
-        expect = expected_config(s, self.embedder.name, self.embedder.dim)
-        reason = None
-        if differs := config_differences(manifest, expect):
-            if not rebuild_if_unusable:
-                check_config(manifest, expect, self.location,
-                             rebuild=f"rag build --full {_flags(s)}")
-            reason = "the settings changed: " + "; ".join(differs)
-        elif full:
-            reason = "requested (--full)"
-        articles = self._articles(with_text=reason is not None)
-        return _Live(manifest, articles, manifest.get("n_chunks", 0)), reason
+            raise _missing(self.settings)
+        return _Live(manifest, {}, manifest.get("n_chunks", 0))
+
+    def _previous(self, full: bool, rebuild_if_unusable: bool):
+        previous, reason = super()._previous(full, rebuild_if_unusable)
+        if previous is not None:   # a rebuild embeds the kept articles again: with their text
+            previous.articles = self._articles(with_text=reason is not None)
+        return previous, reason
 
     def _articles(self, with_text: bool) -> dict[str, Article]:
         c = self.collections
@@ -885,7 +888,7 @@ class MilvusIndex(Index):
         try:
             manifest = self.collections.manifest()
             if manifest is None:
-                raise IndexMissing(f"no index in {self.location}; run `rag build {_flags(s)}`")
+                raise _missing(s)
         except IndexError_ as exc:
             return {**out, "ok": False, "stale": True, "reason": str(exc)}
         expect = expected_config(s, self.embedder.name, self.embedder.dim)
@@ -936,8 +939,7 @@ class MilvusSearchable:
     def open(cls, settings, embedder) -> "MilvusSearchable":
         manifest = _Collections(settings).manifest()
         if manifest is None:
-            raise IndexMissing(f"no index in {_where(settings)}; run `rag build "
-                               f"{_flags(settings)}`")
+            raise _missing(settings)
         check_config(manifest, expected_config(settings, embedder.name, embedder.dim),
                      _where(settings), rebuild=f"rag build --full {_flags(settings)}")
         return cls(settings, manifest)

@@ -14,7 +14,7 @@ from conftest import QUAKE, STORM, VETO, free_port, milvus_settings
 from rag.app.cli import main
 from rag.engine import Engine
 from rag.index.locking import IndexBusy
-from rag.index.store import IndexMismatch, IndexMissing
+from rag.index.store import IndexCorrupt, IndexMismatch, IndexMissing, live_version
 from rag.settings import Settings
 
 GAZETTE = {"a.txt": "date 2024-01-10 The flood wall vote passed in January.",
@@ -128,6 +128,22 @@ def test_index_built_with_other_settings_is_refused_with_rebuild_advice(make):
     with pytest.raises(IndexMismatch, match=r"chunk_tokens[\s\S]*rag build --full"):
         other.retrieve("veto")
     assert other.status()["differs"]
+
+
+def test_an_unreadable_manifest_is_refused_and_the_next_build_rebuilds_the_index(make, backend):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM})
+    settings = engine.settings
+    if backend:
+        from rag.index.milvus import _Collections
+
+        _Collections(settings).put("manifest", "{not json")
+    else:
+        (live_version(settings.index_dir) / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorrupt, match="rag build --full"):
+        Engine(settings, engine.embedder).retrieve("veto")
+    summary = Engine(settings, engine.embedder).build(progress=False)   # what the advice says
+    assert "could not be read" in summary.full_reason and summary.added == 2
+    assert Engine(settings, engine.embedder).retrieve("veto")[0].article_id == "veto"
 
 
 def test_missing_index_says_how_to_build_it(backend, tmp_path, fake_embedder):
