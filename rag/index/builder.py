@@ -336,32 +336,33 @@ class Index:
         """What the index holds, and whether it is stale (out of date with the
         articles directory or built with other settings)."""
         s = self.settings
-        out: dict = {"index_dir": str(s.index_dir), "articles_dir": str(s.articles_dir)}
+        out: dict = {"index_dir": self.location, "articles_dir": str(s.articles_dir),
+                     "backend": s.backend}
         try:
-            manifest = read_manifest(s.index_dir)
+            manifest = self._manifest()
         except IndexError_ as exc:
             return {**out, "ok": False, "stale": True, "reason": str(exc)}
         expect = expected_config(s, self.embedder.name, self.embedder.dim)
         differs = config_differences(manifest, expect)
+        version, size = self._version_and_size()
         out.update({
-            "ok": not differs, "version": live_version(s.index_dir).name,
+            "ok": not differs, "version": version,
             "articles": manifest.get("n_articles"), "chunks": manifest.get("n_chunks"),
             "model": manifest.get("model"), "dimension": manifest.get("dimension"),
             "tokenizer": manifest.get("tokenizer"), "chunking": manifest.get("chunking"),
-            "built_at": manifest.get("built_at"), "size_bytes": index_size_bytes(s.index_dir),
-            "differs": differs})
+            "built_at": manifest.get("built_at"), "size_bytes": size, "differs": differs})
         try:
             found = scan_directory(s.articles_dir, max_bytes=self._max_bytes)
         except FileNotFoundError as exc:
             return {**out, "stale": bool(differs), "pending": None, "reason": str(exc)}
-        indexed = manifest.get("articles", {})
-        paths = _indexed_paths(s.index_dir) if indexed else {}
+        indexed = self._indexed(manifest)
         current = {a.id: a.content_hash for a in found.articles}
         pending = {
             "added": sum(1 for aid in current if aid not in indexed),
-            "changed": sum(1 for aid, h in current.items() if aid in indexed and indexed[aid] != h),
-            "removed": sum(1 for aid in indexed if aid not in current
-                           and self._managed_path(paths.get(aid))),
+            "changed": sum(1 for aid, h in current.items()
+                           if aid in indexed and indexed[aid][0] != h),
+            "removed": sum(1 for aid, (_, path) in indexed.items()
+                           if aid not in current and self._managed_path(path)),
         }
         out.update({"stale": bool(differs) or any(pending.values()), "pending": pending,
                     "skipped": [str(x) for x in found.skipped]})
@@ -454,6 +455,22 @@ class Index:
             return live
         self._live = StoredIndex.load(s.index_dir, version_files=self.version_files)
         return self._live
+
+    def _manifest(self) -> dict:
+        """The live manifest, for :meth:`status` (raises :class:`IndexError_`)."""
+        return read_manifest(self.settings.index_dir)
+
+    def _version_and_size(self) -> tuple[str, int | None]:
+        """The live version's name and its bytes on disk, for :meth:`status`."""
+        index_dir = self.settings.index_dir
+        return live_version(index_dir).name, index_size_bytes(index_dir)
+
+    def _indexed(self, manifest: dict) -> dict[str, tuple[str, str | None]]:
+        """Article id -> (content hash, source path) of the live version,
+        for :meth:`status` (without loading the vectors)."""
+        hashes = manifest.get("articles", {})
+        paths = _indexed_paths(self.settings.index_dir) if hashes else {}
+        return {aid: (h, paths.get(aid)) for aid, h in hashes.items()}
 
     def _write_lock(self):
         """Held for a whole change: one writer per index."""

@@ -73,7 +73,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..ingest.articles import Article, scan_directory
+from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
 from ..text.dates import parse_day
 from ..text.words import tokenize
@@ -93,7 +93,6 @@ from .store import (
     IndexError_,
     IndexMissing,
     check_config,
-    config_differences,
     expected_config,
 )
 
@@ -745,9 +744,7 @@ class MilvusIndex(Index):
         return f"rag build --full {_flags(self.settings)}"
 
     def _load_live(self) -> _Live:
-        manifest = self.collections.manifest()
-        if manifest is None:
-            raise _missing(self.settings)
+        manifest = self._manifest()
         return _Live(manifest, {}, manifest.get("n_chunks", 0))
 
     def _previous(self, full: bool, rebuild_if_unusable: bool):
@@ -881,40 +878,17 @@ class MilvusIndex(Index):
         return previous is None or not self.settings.sentence_vectors or \
             bool(previous.config.get("sentence_vectors"))
 
-    def status(self) -> dict:
-        s = self.settings
-        out: dict = {"index_dir": self.location, "articles_dir": str(s.articles_dir),
-                     "backend": "milvus"}
-        try:
-            manifest = self.collections.manifest()
-            if manifest is None:
-                raise _missing(s)
-        except IndexError_ as exc:
-            return {**out, "ok": False, "stale": True, "reason": str(exc)}
-        expect = expected_config(s, self.embedder.name, self.embedder.dim)
-        differs = config_differences(manifest, expect)
-        out.update({
-            "ok": not differs, "version": f"milvus {milvus_uri(s)}",
-            "articles": manifest.get("n_articles"), "chunks": manifest.get("n_chunks"),
-            "model": manifest.get("model"), "dimension": manifest.get("dimension"),
-            "tokenizer": manifest.get("tokenizer"), "chunking": manifest.get("chunking"),
-            "built_at": manifest.get("built_at"), "size_bytes": None, "differs": differs})
-        try:
-            found = scan_directory(s.articles_dir, max_bytes=self._max_bytes)
-        except FileNotFoundError as exc:
-            return {**out, "stale": bool(differs), "pending": None, "reason": str(exc)}
-        indexed = self._articles(with_text=False)
-        current = {a.id: a.content_hash for a in found.articles}
-        pending = {
-            "added": sum(1 for aid in current if aid not in indexed),
-            "changed": sum(1 for aid, h in current.items()
-                           if aid in indexed and indexed[aid].content_hash != h),
-            "removed": sum(1 for aid, a in indexed.items() if aid not in current
-                           and self._managed(a)),
-        }
-        out.update({"stale": bool(differs) or any(pending.values()), "pending": pending,
-                    "skipped": [str(x) for x in found.skipped]})
-        return out
+    def _manifest(self) -> dict:
+        manifest = self.collections.manifest()
+        if manifest is None:
+            raise _missing(self.settings)
+        return manifest
+
+    def _version_and_size(self) -> tuple[str, None]:
+        return f"milvus {milvus_uri(self.settings)}", None
+
+    def _indexed(self, manifest: dict) -> dict[str, tuple[str, str | None]]:
+        return {aid: (a.content_hash, a.path) for aid, a in self._articles(with_text=False).items()}
 
 
 # ---------------------------------------------------------------------- reader
