@@ -307,10 +307,10 @@ def test_an_interrupted_change_leaves_the_old_passages_answering(
     (settings.articles_dir / "quake.txt").write_text(QUAKE)
     real_upsert = milvus._Collections.upsert
 
-    def crash_at_the_switch(self, name, rows, what, renew=None):
+    def crash_at_the_switch(self, name, rows, what):
         if what == "writing articles":
             raise KeyboardInterrupt   # the build stops after writing the new passages
-        return real_upsert(self, name, rows, what, renew)
+        return real_upsert(self, name, rows, what)
 
     monkeypatch.setattr(milvus._Collections, "upsert", crash_at_the_switch)
     with pytest.raises(KeyboardInterrupt):
@@ -327,6 +327,26 @@ def test_an_interrupted_change_leaves_the_old_passages_answering(
     storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
     assert len(storm) == 1 and "Millions" in storm[0].text
     assert reader.status()["chunks"] == 3
+
+
+@pytest.mark.e2e
+def test_a_long_article_keeps_all_its_text_beyond_what_one_query_returns(
+        tmp_path, fake_embedder, write_articles, milvus_server, monkeypatch):
+    """An article's text is kept in parts; a Milvus query returns at most 16,384
+    rows, so reading the parts (the article, a --full rebuild) must page."""
+    from rag.index import milvus
+
+    monkeypatch.setattr(milvus, "TEXT_PART", 4)    # 17,500 parts: more than one query holds
+    story = " ".join(f"Clause {n} of the long report." for n in range(2500))
+    settings = Settings().replace(articles_dir=write_articles({"long.txt": story}),
+                                  index_dir=tmp_path / "idx", sentence_vectors=False,
+                                  **milvus_settings(milvus_server))
+    engine = Engine(settings, fake_embedder)
+    engine.build(progress=False)
+    text = engine.article("long").text
+    assert len(text) > 4 * 16_384 and text.endswith("Clause 2499 of the long report.")
+    assert engine.build(full=True, progress=False).full_reason == "requested (--full)"
+    assert Engine(settings, fake_embedder).article("long").text == text
 
 
 @pytest.mark.e2e
