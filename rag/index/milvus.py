@@ -233,13 +233,7 @@ def _client(settings):
 
         entity_helper.CHECK_STR_ARRAY = False
         if _is_local(uri):
-            name = Path(uri).name
-            if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", name):
-                raise MilvusUnavailable(
-                    f"milvus-lite cannot use the file name {name!r}: use letters, digits, "
-                    f"'.', '-' and '_', at most 35 characters (--milvus-uri)")
-            Path(uri).parent.mkdir(parents=True, exist_ok=True)
-            _prepare_milvus_lite()
+            _prepare_local_file(Path(uri))
         try:
             client = MilvusClient(uri=uri, token=settings.milvus_token or "",
                                   timeout=CONNECT_TIMEOUT)
@@ -253,6 +247,20 @@ def _client(settings):
                                     f"{hint}") from None
         _clients[key] = client
         return client
+
+
+def _prepare_local_file(path: Path) -> None:
+    """Check a milvus-lite file's name and make its folder (milvus-lite does neither)."""
+    if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", path.name):
+        raise MilvusUnavailable(
+            f"milvus-lite cannot use the file name {path.name!r}: use letters, digits, "
+            f"'.', '-' and '_', at most 35 characters (--milvus-uri)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MilvusUnavailable(f"cannot make the folder {path.parent} for {path.name}: "
+                                f"{exc.strerror}; choose another --milvus-uri") from None
+    _prepare_milvus_lite()
 
 
 @contextmanager

@@ -276,6 +276,16 @@ def test_unreachable_server_is_one_clear_line_naming_the_uri(tmp_path, capsys, m
     assert code == 2 and err.count("\n") == 0 and uri in err and "Traceback" not in err
 
 
+def test_a_milvus_lite_file_whose_folder_cannot_be_made_is_one_clear_line(tmp_path, capsys):
+    (tmp_path / "afile").write_text("not a folder")
+    db = tmp_path / "afile" / "news.db"
+    code = main(["ask", "veto?", "--backend", "milvus", "--milvus-uri", str(db),
+                 "--articles", str(tmp_path / "none"), "--index", str(tmp_path / "idx")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0 and "Traceback" not in err
+    assert str(tmp_path / "afile") in err and "--milvus-uri" in err
+
+
 def test_chat_says_when_the_server_cannot_be_reached(tmp_path, fake_embedder, monkeypatch):
     from rag.app.handlers import ChatHandlers
 
