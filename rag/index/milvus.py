@@ -98,7 +98,7 @@ from .store import (
 )
 
 __all__ = ["MilvusIndex", "MilvusSearchable", "MilvusUnavailable", "milvus_uri",
-           "collection_exists", "drop_collections", "start_lite_server", "filter_expression",
+           "collection_exists", "drop_collections", "close", "start_lite_server", "filter_expression",
            "record_id"]
 
 logger = logging.getLogger("rag")
@@ -261,6 +261,19 @@ def _prepare_local_file(path: Path) -> None:
         raise MilvusUnavailable(f"cannot make the folder {path.parent} for {path.name}: "
                                 f"{exc.strerror}; choose another --milvus-uri") from None
     _prepare_milvus_lite()
+
+
+def close(settings) -> None:
+    """Let go of the settings' client; for a milvus-lite file, also stop the
+    milvus-lite server this process runs for it (it holds the file until then)."""
+    uri = milvus_uri(settings)
+    with _clients_lock:
+        for key in [key for key in _clients if key[0] == uri]:
+            _clients.pop(key).close()
+        if _is_local(uri):
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(uri)
 
 
 @contextmanager

@@ -384,6 +384,36 @@ def test_a_server_that_goes_away_fails_requests_cleanly_and_is_used_again_when_b
         server.stop()
 
 
+def _served(db) -> bool:
+    """Whether a process (milvus-lite's server) runs with ``db`` on its command line."""
+    from pathlib import Path
+
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(db).encode() in cmdline.read_bytes():
+                return True
+        except OSError:
+            pass
+    return False
+
+
+@pytest.mark.e2e
+def test_an_evaluation_s_scratch_milvus_lite_file_leaves_no_server_running(
+        tmp_path, fake_embedder, write_articles):
+    from rag.app.evaluation import scratch_index
+    from rag.index.backend import make_index
+    from rag.index.milvus import milvus_uri
+
+    settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO}),
+                                  backend="milvus", sentence_vectors=False)
+    with scratch_index(settings) as scratch:
+        make_index(scratch, fake_embedder).build(progress=False)
+        assert Engine(scratch, fake_embedder).retrieve("veto")[0].article_id == "veto"
+        db = milvus_uri(scratch)
+        assert _served(db)
+    assert not _served(db)
+
+
 @pytest.mark.e2e
 def test_a_milvus_lite_file_in_use_by_another_process_is_one_clear_line(tmp_path, capsys):
     import subprocess
