@@ -98,8 +98,8 @@ from .store import (
 )
 
 __all__ = ["MilvusIndex", "MilvusSearchable", "MilvusUnavailable", "milvus_uri",
-           "collection_exists", "drop_collections", "close", "start_lite_server", "filter_expression",
-           "record_id"]
+           "collection_exists", "drop_collections", "close", "start_lite_server",
+           "filter_expression", "record_id"]
 
 logger = logging.getLogger("rag")
 
@@ -110,6 +110,8 @@ REQUEST_TIMEOUT = 10
 WRITE_TIMEOUT = 60
 #: Seconds to reach the server at all.
 CONNECT_TIMEOUT = 10
+#: Milvus's BM25 scores are the embedded index's times this (module docstring).
+_BM25_SCALE = BM25_K1 + 1
 #: Characters of article text in one record (a VARCHAR holds at most 65,535).
 TEXT_PART = 16_000
 #: Characters of BM25 words kept for a whole article (a longer article's tail is
@@ -209,6 +211,26 @@ _clients: dict = {}
 _clients_lock = threading.Lock()
 
 
+def _milvus_client_class():
+    """pymilvus's ``MilvusClient``, its logging quietened and its slow string check off."""
+    try:
+        from pymilvus import MilvusClient
+        from pymilvus.client import entity_helper
+    except ImportError:
+        raise MilvusUnavailable("the milvus backend needs pymilvus and milvus-lite: "
+                                "`pip install -e .` installs them") from None
+    # pymilvus logs every failed request at ERROR; our messages say what
+    # failed, once (set after the import, which configures its loggers).
+    for name in ("pymilvus", "pymilvus.milvus_client"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    # pymilvus 2.5 "checks" each VARCHAR value of a row character by character
+    # (a string taken for a list of strings): a third of a build's time, and no
+    # check at all. A Milvus server checks lengths (milvus-lite 2.5.1 does not);
+    # we cut values to fit.
+    entity_helper.CHECK_STR_ARRAY = False
+    return MilvusClient
+
+
 def _client(settings):
     """A connected ``MilvusClient`` for the settings (one per URI and token)."""
     uri = milvus_uri(settings)
@@ -217,26 +239,11 @@ def _client(settings):
         client = _clients.get(key)
         if client is not None:
             return client
-        try:
-            from pymilvus import MilvusClient
-        except ImportError:
-            raise MilvusUnavailable("the milvus backend needs pymilvus and milvus-lite: "
-                                    "`pip install -e .` installs them") from None
-        # pymilvus logs every failed request at ERROR; our messages say what
-        # failed, once (set after the import, which configures its loggers).
-        for name in ("pymilvus", "pymilvus.milvus_client"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        # pymilvus 2.5 "checks" each VARCHAR value of a row character by character
-        # (a string taken for a list of strings): a third of a build's time, and
-        # no check at all. The server checks lengths; we cut values to fit.
-        from pymilvus.client import entity_helper
-
-        entity_helper.CHECK_STR_ARRAY = False
+        connect = _milvus_client_class()
         if _is_local(uri):
             _prepare_local_file(Path(uri))
         try:
-            client = MilvusClient(uri=uri, token=settings.milvus_token or "",
-                                  timeout=CONNECT_TIMEOUT)
+            client = connect(uri=uri, token=settings.milvus_token or "", timeout=CONNECT_TIMEOUT)
         except Exception as exc:  # pymilvus raises several kinds; all mean "not usable"
             hint = ("is another process (a build, the chat) using the file? milvus-lite "
                     "opens a .db file in one process only; run it as a server to share it"
@@ -268,9 +275,10 @@ def close(settings) -> None:
     milvus-lite server this process runs for it (it holds the file until then)."""
     uri = milvus_uri(settings)
     with _clients_lock:
-        for key in [key for key in _clients if key[0] == uri]:
-            _clients.pop(key).close()
-        if _is_local(uri):
+        clients = [_clients.pop(key) for key in list(_clients) if key[0] == uri]
+        for client in clients:
+            client.close()
+        if clients and _is_local(uri):
             from milvus_lite.server_manager import server_manager_instance
 
             server_manager_instance.release_server(uri)
@@ -378,9 +386,14 @@ def _article_records(article: Article) -> tuple[dict, list[dict]]:
               "fingerprint": article.fingerprint, "n_parts": max(1, len(parts)),
               "text": parts[0] if parts else "",
               "words": _words(searchable_text(article, article.text), MAX_ARTICLE_WORDS)}
-    rest = [{"key": _text_key(article.content_hash, i, article.id), "value": part,
-             "dummy": [0.0, 0.0]} for i, part in enumerate(parts[1:], start=1)]
+    rest = [_meta_record(_text_key(article.content_hash, i, article.id), part)
+            for i, part in enumerate(parts[1:], start=1)]
     return record, rest
+
+
+def _meta_record(key: str, value: str) -> dict:
+    """A record of the meta collection (its vector field only satisfies Milvus)."""
+    return {"key": key, "value": value, "dummy": [0.0, 0.0]}
 
 
 def _text_key(content_hash: str, part: int, article_id: str) -> str:
@@ -655,7 +668,7 @@ class _Collections:
             self.client.delete(name, filter=expression, timeout=WRITE_TIMEOUT)
 
     def put(self, key: str, value: str) -> None:
-        self.upsert(self.meta, [{"key": key, "value": value, "dummy": [0.0, 0.0]}],
+        self.upsert(self.meta, [_meta_record(key, value)],
                     f"writing {key}")
 
     def get(self, key: str) -> str | None:
@@ -1015,7 +1028,7 @@ class MilvusSearchable:
             return {}
         results = self._search(self.collections.passages, words, "sparse", "BM25", n, filters,
                                _PASSAGE_FIELDS)
-        return {cid: s for cid, s in self._visible(results, BM25_K1 + 1).items() if s > 0}
+        return self._visible([r for r in results if r["distance"] > 0], _BM25_SCALE)
 
     def bm25_articles(self, question: str, n: int, filters: Filters) -> dict[str, float]:
         words = _words(question)
@@ -1023,7 +1036,7 @@ class MilvusSearchable:
             return {}
         results = self._search(self.collections.articles, words, "sparse", "BM25", n, filters,
                                ["article_id"])
-        return {r["entity"]["article_id"]: float(r["distance"]) / (BM25_K1 + 1)
+        return {r["entity"]["article_id"]: float(r["distance"]) / _BM25_SCALE
                 for r in results if r["distance"] > 0}
 
     def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
