@@ -1022,22 +1022,22 @@ class MilvusSearchable:
         return self._visible(self._search(self.collections.passages, vector, "vector", "IP",
                                           n, filters, _PASSAGE_FIELDS))
 
-    def bm25(self, question: str, n: int, filters: Filters) -> dict[int, float]:
+    def _bm25(self, name: str, question: str, n: int, filters: Filters,
+              fields: list[str]) -> list[dict]:
+        """The BM25 results that score (none for a question of stop words only)."""
         words = _words(question)
         if not words:
-            return {}
-        results = self._search(self.collections.passages, words, "sparse", "BM25", n, filters,
-                               _PASSAGE_FIELDS)
-        return self._visible([r for r in results if r["distance"] > 0], _BM25_SCALE)
+            return []
+        return [r for r in self._search(name, words, "sparse", "BM25", n, filters, fields)
+                if r["distance"] > 0]
+
+    def bm25(self, question: str, n: int, filters: Filters) -> dict[int, float]:
+        results = self._bm25(self.collections.passages, question, n, filters, _PASSAGE_FIELDS)
+        return self._visible(results, _BM25_SCALE)
 
     def bm25_articles(self, question: str, n: int, filters: Filters) -> dict[str, float]:
-        words = _words(question)
-        if not words:
-            return {}
-        results = self._search(self.collections.articles, words, "sparse", "BM25", n, filters,
-                               ["article_id"])
-        return {r["entity"]["article_id"]: float(r["distance"]) / _BM25_SCALE
-                for r in results if r["distance"] > 0}
+        results = self._bm25(self.collections.articles, question, n, filters, ["article_id"])
+        return {r["entity"]["article_id"]: float(r["distance"]) / _BM25_SCALE for r in results}
 
     def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
         with self._lock:
