@@ -931,6 +931,8 @@ class MilvusIndex(Index):
         self.collections.flush()
 
     def _complete(self, previous) -> bool:
+        """Whether the collection has the sentence vectors the settings want (a
+        collection built without them gets them from the next build)."""
         return previous is None or not self.settings.sentence_vectors or \
             bool(previous.config.get("sentence_vectors"))
 
