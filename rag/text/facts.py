@@ -62,6 +62,13 @@ _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:[kK]\b|bn\b)?(?:-[A-Za-z]+)?"
                     r"|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|%")
 # "10K", "2bn": a scale written into the number.
 _SUFFIX_SCALES = {"k": 1e3, "bn": 1e9}
+# (Compiled once: these run for every word of every sentence compared.)
+_DIGITS = re.compile(r"(\d[\d,]*(?:\.\d+)?)(k|bn)?")
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_CLAUSE_BREAK = re.compile(r"[,;:.()\u2014\u2013]")
+_OF_BEFORE = re.compile(r"\bof(?: the| its| their)?$")
+_ING_OR_LY = re.compile(r"(?:ing|ly)$")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 @dataclass(frozen=True)
@@ -117,10 +124,10 @@ def parse_number(words: list[str]) -> tuple[float, int] | None:
         return None
     first = words[0].lower()
     used = 1
-    digits = re.fullmatch(r"(\d[\d,]*(?:\.\d+)?)(k|bn)?", first)
+    digits = _DIGITS.fullmatch(first) if first[:1].isdigit() else None
     if digits:
         number, suffix = digits.groups()
-        if "," in number and not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", number):
+        if "," in number and not _THOUSANDS.fullmatch(number):
             return None
         value = float(number.replace(",", "")) * _SUFFIX_SCALES.get(suffix or "", 1)
     else:
@@ -175,7 +182,7 @@ def numbers(sentence: str) -> list[Mention]:
             # The first content word after the number, in the same clause.
             prev_end = toks[k - 1][2] if k > 0 else 0
             for w, s, e in toks[k:k + 3]:
-                if re.search(r"[,;:.()\u2014\u2013]", sentence[prev_end:s]):
+                if _CLAUSE_BREAK.search(sentence[prev_end:s]):
                     break
                 prev_end = e
                 if not _is_vague(w) and not w[:1].isdigit() and w[:1].islower() \
@@ -203,7 +210,7 @@ def numbers(sentence: str) -> list[Mention]:
     fixed = []
     for m in out:
         before = sentence[:m.start].rstrip().lower()
-        if re.search(r"\bof(?: the| its| their)?$", before) and any(
+        if _OF_BEFORE.search(before) and any(
                 p.role == "part" and p.start < m.start for p in out):
             m = Mention(m.kind, m.value, m.text, m.start, m.end, "total", m.unit, m.context,
                         m.approx)
@@ -307,7 +314,7 @@ def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
         while current and (current[0][2].lower() in STOP_WORDS and not current[0][2].isupper()
                            or current[0][2].lower() in _LEADING_TITLES
                            # "Struggling Bed Bath & Beyond"
-                           or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
+                           or len(current) > 1 and _ING_OR_LY.search(current[0][2])):
             current.pop(0)
         # A lone capitalised first word is usually just the start of the sentence.
         lone_first = len(current) == 1 and current[0][0] == 0 and not current[0][2].isupper() \
@@ -322,7 +329,7 @@ def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
         word = match.group().rstrip(".'’")
         if len(word) > 1 and word[-1] in ".-":
             word = word.rstrip(".-")
-        possessive = re.search(r"['’]s$", word)
+        possessive = _POSSESSIVE.search(word)
         if possessive:
             word = word[:possessive.start()]
         if sentence[last_end:match.start()] != " ":
