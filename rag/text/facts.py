@@ -144,7 +144,7 @@ def parse_number(words: list[str]) -> tuple[float, int] | None:
 
 def numbers(sentence: str) -> list[Mention]:
     """Every quantity in ``sentence`` (years and day numbers of dates excluded)."""
-    date_spans = [(d.start, d.end) for d in dates(sentence)]
+    date_spans = [(d.start, d.end) for d in _dates(sentence)]
     toks = _tokens(sentence)
     words = [t for t, _, _ in toks]
     out, i = [], 0
@@ -240,6 +240,13 @@ _DATE_PATTERNS = [
 def dates(sentence: str) -> list[Mention]:
     """Dates in ``sentence``, normalised (``2024-03-25``, ``03-25``, ``monday``, ``2024``,
     times of day as ``19:30``)."""
+    return list(_dates(sentence))
+
+
+@lru_cache(maxsize=8192)
+def _dates(sentence: str) -> tuple[Mention, ...]:
+    # Cached: :func:`numbers` needs a sentence's dates and the conflict checks
+    # ask for them again (mentions are frozen, so sharing them is safe).
     out: list[Mention] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern, shape in _DATE_PATTERNS:
@@ -257,7 +264,7 @@ def dates(sentence: str) -> list[Mention]:
                                 and w.lower() not in _WEEKDAYS and len(w) > 2)
             out.append(Mention(kind, value, m.group(0), m.start(), m.end(), "date", "",
                                context))
-    return sorted(out, key=lambda m: m.start)
+    return tuple(sorted(out, key=lambda m: m.start))
 
 
 def _date_value(shape: str, groups) -> str | None:
@@ -456,7 +463,7 @@ def _values(sentence: str) -> tuple[Mention, ...]:
     # differ by nature (on news-dev every time "disagreement" was such a pair).
     # Cached: corroboration compares the same sentences again and again.
     return tuple(numbers(sentence)
-                 + [d for d in dates(sentence) if d.kind != "date:time"])
+                 + [d for d in _dates(sentence) if d.kind != "date:time"])
 
 
 @lru_cache(maxsize=8192)
