@@ -485,8 +485,9 @@ def disagree(a: str, b: str) -> bool:
 def find_conflicts(a: str, b: str) -> list[Conflict]:
     """Values that ``a`` and ``b`` give differently for the same thing."""
     out = []
-    values_b = _values(b)
-    for ma in _values(a):
+    values_a = _values(a)
+    values_b = _values(b) if values_a else ()
+    for ma in values_a:
         for mb in values_b:
             if same_slot(ma, mb) and not values_agree(ma, mb):
                 # Another mention of b with a's value for the same slot means
