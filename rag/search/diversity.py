@@ -11,7 +11,6 @@ repeats its predecessor's overlap also counts).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import lru_cache
 from typing import Callable, Iterable, TypeVar
 
@@ -29,7 +28,7 @@ def shingles(text: str, n: int = 3) -> frozenset[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
     if len(words) < n:
         return frozenset([tuple(words)]) if words else frozenset()
-    return frozenset(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
+    return frozenset(zip(*(words[i:] for i in range(n))))
 
 
 def containment(a: frozenset, b: frozenset) -> float:
@@ -47,8 +46,7 @@ def diversify(ranked: Iterable[T], k: int, *, text: Callable[[T], str],
     check off) and whose group (article) has fewer than ``max_per_group``
     chosen items (``0`` means no cap)."""
     chosen: list[T] = []
-    sizes: list[int] = []                     # shingle count of each kept passage
-    owners: dict[tuple, list[int]] = {}       # shingle -> kept passages holding it
+    kept: list[frozenset] = []                # shingles of each chosen passage
     per_group: dict[str, int] = {}
     for item in ranked:
         if len(chosen) >= k:
@@ -58,12 +56,9 @@ def diversify(ranked: Iterable[T], k: int, *, text: Callable[[T], str],
             continue
         if duplicate_above < 1:
             grams = shingles(text(item))
-            shared = Counter(j for g in grams for j in owners.get(g, ()))
-            if any(n / min(len(grams), sizes[j]) > duplicate_above for j, n in shared.items()):
+            if any(containment(grams, other) > duplicate_above for other in kept):
                 continue
-            for g in grams:
-                owners.setdefault(g, []).append(len(sizes))
-            sizes.append(len(grams))
+            kept.append(grams)
         per_group[key] = per_group.get(key, 0) + 1
         chosen.append(item)
     return chosen

@@ -62,6 +62,13 @@ _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:[kK]\b|bn\b)?(?:-[A-Za-z]+)?"
                     r"|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|%")
 # "10K", "2bn": a scale written into the number.
 _SUFFIX_SCALES = {"k": 1e3, "bn": 1e9}
+# (Compiled once: these run for every word of every sentence compared.)
+_DIGITS = re.compile(r"(\d[\d,]*(?:\.\d+)?)(k|bn)?")
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_CLAUSE_BREAK = re.compile(r"[,;:.()\u2014\u2013]")
+_OF_BEFORE = re.compile(r"\bof(?: the| its| their)?$")
+_ING_OR_LY = re.compile(r"(?:ing|ly)$")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 @dataclass(frozen=True)
@@ -117,10 +124,10 @@ def parse_number(words: list[str]) -> tuple[float, int] | None:
         return None
     first = words[0].lower()
     used = 1
-    digits = re.fullmatch(r"(\d[\d,]*(?:\.\d+)?)(k|bn)?", first)
+    digits = _DIGITS.fullmatch(first) if first[:1].isdigit() else None
     if digits:
         number, suffix = digits.groups()
-        if "," in number and not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", number):
+        if "," in number and not _THOUSANDS.fullmatch(number):
             return None
         value = float(number.replace(",", "")) * _SUFFIX_SCALES.get(suffix or "", 1)
     else:
@@ -137,7 +144,7 @@ def parse_number(words: list[str]) -> tuple[float, int] | None:
 
 def numbers(sentence: str) -> list[Mention]:
     """Every quantity in ``sentence`` (years and day numbers of dates excluded)."""
-    date_spans = [(d.start, d.end) for d in dates(sentence)]
+    date_spans = [(d.start, d.end) for d in _dates(sentence)]
     toks = _tokens(sentence)
     words = [t for t, _, _ in toks]
     out, i = [], 0
@@ -175,7 +182,7 @@ def numbers(sentence: str) -> list[Mention]:
             # The first content word after the number, in the same clause.
             prev_end = toks[k - 1][2] if k > 0 else 0
             for w, s, e in toks[k:k + 3]:
-                if re.search(r"[,;:.()\u2014\u2013]", sentence[prev_end:s]):
+                if _CLAUSE_BREAK.search(sentence[prev_end:s]):
                     break
                 prev_end = e
                 if not _is_vague(w) and not w[:1].isdigit() and w[:1].islower() \
@@ -203,7 +210,7 @@ def numbers(sentence: str) -> list[Mention]:
     fixed = []
     for m in out:
         before = sentence[:m.start].rstrip().lower()
-        if re.search(r"\bof(?: the| its| their)?$", before) and any(
+        if _OF_BEFORE.search(before) and any(
                 p.role == "part" and p.start < m.start for p in out):
             m = Mention(m.kind, m.value, m.text, m.start, m.end, "total", m.unit, m.context,
                         m.approx)
@@ -233,6 +240,13 @@ _DATE_PATTERNS = [
 def dates(sentence: str) -> list[Mention]:
     """Dates in ``sentence``, normalised (``2024-03-25``, ``03-25``, ``monday``, ``2024``,
     times of day as ``19:30``)."""
+    return list(_dates(sentence))
+
+
+@lru_cache(maxsize=8192)
+def _dates(sentence: str) -> tuple[Mention, ...]:
+    # Cached: :func:`numbers` needs a sentence's dates and the conflict checks
+    # ask for them again (mentions are frozen, so sharing them is safe).
     out: list[Mention] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern, shape in _DATE_PATTERNS:
@@ -250,7 +264,7 @@ def dates(sentence: str) -> list[Mention]:
                                 and w.lower() not in _WEEKDAYS and len(w) > 2)
             out.append(Mention(kind, value, m.group(0), m.start(), m.end(), "date", "",
                                context))
-    return sorted(out, key=lambda m: m.start)
+    return tuple(sorted(out, key=lambda m: m.start))
 
 
 def _date_value(shape: str, groups) -> str | None:
@@ -307,7 +321,7 @@ def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
         while current and (current[0][2].lower() in STOP_WORDS and not current[0][2].isupper()
                            or current[0][2].lower() in _LEADING_TITLES
                            # "Struggling Bed Bath & Beyond"
-                           or len(current) > 1 and re.search(r"(?:ing|ly)$", current[0][2])):
+                           or len(current) > 1 and _ING_OR_LY.search(current[0][2])):
             current.pop(0)
         # A lone capitalised first word is usually just the start of the sentence.
         lone_first = len(current) == 1 and current[0][0] == 0 and not current[0][2].isupper() \
@@ -322,7 +336,7 @@ def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
         word = match.group().rstrip(".'’")
         if len(word) > 1 and word[-1] in ".-":
             word = word.rstrip(".-")
-        possessive = re.search(r"['’]s$", word)
+        possessive = _POSSESSIVE.search(word)
         if possessive:
             word = word[:possessive.start()]
         if sentence[last_end:match.start()] != " ":
@@ -449,7 +463,7 @@ def _values(sentence: str) -> tuple[Mention, ...]:
     # differ by nature (on news-dev every time "disagreement" was such a pair).
     # Cached: corroboration compares the same sentences again and again.
     return tuple(numbers(sentence)
-                 + [d for d in dates(sentence) if d.kind != "date:time"])
+                 + [d for d in _dates(sentence) if d.kind != "date:time"])
 
 
 @lru_cache(maxsize=8192)
@@ -471,8 +485,9 @@ def disagree(a: str, b: str) -> bool:
 def find_conflicts(a: str, b: str) -> list[Conflict]:
     """Values that ``a`` and ``b`` give differently for the same thing."""
     out = []
-    values_b = _values(b)
-    for ma in _values(a):
+    values_a = _values(a)
+    values_b = _values(b) if values_a else ()
+    for ma in values_a:
         for mb in values_b:
             if same_slot(ma, mb) and not values_agree(ma, mb):
                 # Another mention of b with a's value for the same slot means

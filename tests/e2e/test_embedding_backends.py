@@ -70,3 +70,14 @@ def test_onnx_questions_on_an_index_with_stored_sentences_answer_without_torch(
                          cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == [f"{name} True True", "[]"]
+
+
+@pytest.mark.e2e
+def test_onnx_vector_of_a_text_does_not_depend_on_the_texts_batched_with_it(tmp_path_factory):
+    """Texts are batched by token length and padded per batch: each text's
+    vector is the one it gets alone (answers do not change with batching)."""
+    onnx = make_embedder(Settings().replace(embed_backend="onnx",
+                                            model_cache_dir=tmp_path_factory.mktemp("models")))
+    texts = TEXTS + ["Short one.", "Another text of a middling length, about ten words."] * 3
+    alone = np.vstack([onnx.encode([t]) for t in texts])
+    assert np.allclose(onnx.encode(texts), alone, atol=1e-6)
