@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -74,10 +75,21 @@ class SentenceEmbedder(LazyModel):
         """How many tokens the model reads of each text (special tokens
         included, at most its ``max_seq_length``)."""
         self.warm_up()
-        model = self._model
-        ids = model.tokenizer(list(texts), truncation=True,
-                              max_length=model.max_seq_length)["input_ids"]
-        return [len(row) for row in ids]
+        model, texts, counts = self._model, list(texts), []
+        for start in range(0, len(texts), 1024):   # padded arrays of a bounded size
+            # The very options sentence-transformers tokenizes with: other
+            # options would reset the shared tokenizer under a concurrent encode.
+            mask = model.tokenizer(texts[start:start + 1024], padding=True,
+                                   truncation="longest_first", max_length=model.max_seq_length,
+                                   return_tensors="np")["attention_mask"]
+            counts += mask.sum(axis=1).tolist()
+        return counts
+
+    def encode_alone(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`encode` with torch on the calling thread alone: a build runs
+        one such batch per core at once (:func:`encode_longest_first`)."""
+        with _torch_threads(1):
+            return self.encode(texts)
 
 
 def longest_first(embedder: Embedder, texts: Sequence[str]) -> list[int]:
@@ -100,19 +112,32 @@ def encode_longest_first(embedder: Embedder, texts: Sequence[str], batch_size: i
     Sorting news-dev sentences by characters (sentence-transformers' own
     order) padded them to 1.6x their tokens and cost a third more CPU than
     sorting them by tokens; the vectors are the same (to ~1e-7, the
-    padding is masked; figures in docs/performance.md)."""
+    padding is masked; figures in docs/performance.md).
+
+    An embedder with ``encode_alone`` (torch) runs one batch per core at
+    once, each on one thread, instead of one batch at a time on every core:
+    threads that never wait for each other, which on a busy machine cost a
+    fraction of the CPU of torch's threads waiting for each other in every
+    layer of a short batch (same vectors)."""
     if not len(texts):
         return np.zeros((0, embedder.dim), dtype=np.float32)
     order = longest_first(embedder, texts)
+    batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    alone = getattr(embedder, "encode_alone", None)
+    workers = min(os.cpu_count() or 1, len(batches)) if alone is not None else 1
     out = None
-    for start in range(0, len(order), batch_size):
-        rows = order[start:start + batch_size]
-        vectors = embedder.encode([texts[i] for i in rows])
-        if out is None:
-            out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-        out[rows] = vectors
-        if bar is not None:
-            bar.update(len(rows))
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ThreadPoolExecutor(workers, "embedding"))
+            results = pool.map(lambda rows: alone([texts[i] for i in rows]), batches)
+        else:
+            results = (embedder.encode([texts[i] for i in rows]) for rows in batches)
+        for rows, vectors in zip(batches, results):
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+            if bar is not None:
+                bar.update(len(rows))
     return out
 
 
