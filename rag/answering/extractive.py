@@ -27,14 +27,9 @@ from ..models.embedding import Embedder
 from ..search.retriever import Search
 from ..settings import Settings
 from ..text import facts
+from ..text.questions import Target, holds_answer_kind, question_target
 from ..text.sentences import clause_spans, passage_sentences
-from ..text.words import (
-    content_words,
-    has_answer_type,
-    looks_like_instruction,
-    question_kind,
-    word_share,
-)
+from ..text.words import content_words, looks_like_instruction, word_share
 from ..types import Answer, AnswerSentence, Citation, Hit, cited_text
 from .conversation import History, contextual_query, normalize_history
 
@@ -120,8 +115,8 @@ class Answerer:
             return []
         query = query if query and query != question else None
         asked = content_words(query or question)
-        kind = question_kind(question)
-        candidates = [_trim(c, asked, kind, question) for c in candidates]
+        target = question_target(question)
+        candidates = [_trim(c, asked, target, question) for c in candidates]
         # Embed only the most promising candidates: word overlap with the
         # question plus the passage's retrieval score.
         if len(candidates) > self.settings.max_candidates:
@@ -143,8 +138,8 @@ class Answerer:
         for cand, sim in zip(candidates, similarity):
             words = content_words(cand.text)
             score = float(sim) + 0.15 * word_share(asked, words)
-            if kind:   # holds the kind of thing asked for (a number for "how many")?
-                score += 0.05 if has_answer_type(cand.text, kind, question) else -0.05
+            if target.kind:   # holds the kind of thing asked for (a number for "how many")?
+                score += 0.05 if holds_answer_kind(cand.text, target, question) else -0.05
             if len(words - asked) < 2:      # only repeats the question
                 score -= 0.1
             if any(cand.text.rstrip(" …") in earlier for earlier in said):
@@ -269,7 +264,7 @@ def _cuttable_parts(text: str) -> list[tuple[int, int, bool]]:
     return parts
 
 
-def _trim(cand: Candidate, asked: set[str], kind: str | None, question: str) -> Candidate:
+def _trim(cand: Candidate, asked: set[str], target: Target, question: str) -> Candidate:
     """A long sentence cut down to the clauses that share words with the
     question (side clauses such as ", adding that ..." or "; ..." before or
     after them are dropped), as long as what is left still holds the kind of
@@ -290,7 +285,7 @@ def _trim(cand: Candidate, asked: set[str], kind: str | None, question: str) -> 
     kept = text[a:b].rstrip(" ,;")
     if (a, b) == (0, len(text)) or len(kept.split()) < 8:
         return cand
-    if kind and not has_answer_type(kept, kind, question):
+    if target.kind and not holds_answer_kind(kept, target, question):
         return cand
     shown = ("…" if a else "") + kept + ("" if b == len(text) else " …")
     return replace(cand, start=cand.start + a, end=cand.start + a + len(kept), text=shown)

@@ -34,6 +34,7 @@ from typing import Iterator
 
 from ..models.llm import LocalModel
 from ..settings import Settings
+from ..text.questions import question_target
 from ..text.sentences import split_sentences
 from ..text.words import content_words
 from ..types import Answer, Hit, ShortAnswer
@@ -46,7 +47,7 @@ from .conversation import (
 )
 from .extractive import NO_ANSWER, Answerer
 from .prompts import PromptTemplates
-from .short import Phrase, cite_short_answer, question_target, with_short_answer
+from .short import Phrase, cite_short_answer, with_short_answer
 from .support import CitationChecker
 
 __all__ = ["LocalAnswerer", "split_short_answer", "MAX_SHORT_WORDS"]
@@ -178,7 +179,7 @@ class LocalAnswerer:
     def _with_short(self, reply: Answer, short: str) -> Answer:
         """``reply`` with the model's ``short`` answer when a passage it cites
         states it, else with the extractive short answer and a note."""
-        if reply.abstained or question_target(reply.question).kind is None:
+        if reply.abstained or not question_target(reply.question).phrase:
             return reply     # no short answer for an explanation or a statement
         grounded = _ground(short, reply) if short else None
         if grounded is not None:

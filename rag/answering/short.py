@@ -1,7 +1,7 @@
 """The exact short answer: the phrase a question asks for, voted on by every
 retrieved passage.
 
-1. **What the question asks for** (:func:`question_target`): a number (how
+1. **What the question asks for** (:func:`rag.text.questions.question_target`): a number (how
    many / how much / how old), a percentage, a date (when, what year), a
    person (who; "this leader" in a quiz's blank), a place (where, which
    country, which country's ...), an organisation or other name (which
@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from ..text.facts import dates, name_spans, not_a_person, numbers, people, term
 from ..text.normalize import normalize_answer_text
 from ..text.places import CAPITALS, REGIONS, US_STATES, country_of, place_kind
+from ..text.questions import PERSON_NOUNS, TIME_UNITS, Target, question_target
 from ..text.sentences import clause_spans, split_sentences
 from ..text.words import STOP_WORDS, content_words, stemmed_words
 from ..types import (
@@ -48,7 +49,7 @@ from ..types import (
     outlet_name,
 )
 
-__all__ = ["Target", "Phrase", "question_target", "candidates", "vote", "short_answer",
+__all__ = ["Phrase", "candidates", "vote", "short_answer",
            "with_short_answer", "cite_short_answer"]
 
 #: What each further occurrence of a candidate in the same article adds to its vote.
@@ -63,6 +64,10 @@ TITLE_QUOTED = 3.0
 PERSON_UNLIKE = 0.3
 #: How many passages' occurrences a short answer cites at most.
 MAX_CITED_PASSAGES = 3
+#: An occurrence whose vote is under this share of the strongest one's mentions
+#: the answer rather than stating it ("tensions between the US and Israel" for
+#: "Who is Israel's biggest ally?"): it is neither cited nor highlighted for it.
+STATES_IT_SHARE = 0.5
 #: A short answer whose vote is weaker than this is not shown (the sentence
 #: answer stays as it is). On news-dev every short answer below 0.28 was
 #: wrong, as was every short answer of an answer that abstained (docs/answers.md).
@@ -71,56 +76,8 @@ SHORT_ANSWER_FLOOR = 0.25
 MAX_PROOF_WORDS = 60
 _MIN_PROOF_WORDS = 12
 
-_PLACE_NOUNS = frozenset("""
-country countries state states city cities nation region continent town island province
-capital county place area part location neighborhood neighbourhood territory where
-""".split())
-_ORG_NOUNS = frozenset("""
-company companies team teams group chain brand airline organization organisation agency
-network club party university firm retailer bank automaker carmaker outlet publication
-newspaper magazine studio band platform app website site service giant maker manufacturer
-business school college league union startup channel store restaurant government show
-streamer broadcaster
-""".split())
-_PERSON_NOUNS = frozenset("""
-person man woman leader player politician star actor actress singer president senator
-official member figure rapper pope ceo executive lawmaker candidate athlete celebrity author
-director governor judge artist musician quarterback coach prince princess king queen minister
-republican democrat billionaire founder comedian host musician royal icon superstar
-wrestler skier musicians players stars opponent counterpart
-""".split())
-#: Works known by a title, often quoted: "which film" -> “Everything Everywhere All at Once”.
-_TITLE_NOUNS = frozenset("""
-film films movie movies book books memoir novel show shows sitcom series song songs ballad
-album cartoon comedy drama play musical documentary episode podcast slogan
-""".split())
-#: Nouns that ask for a figure: "what was the magnitude of the quake".
-_NUMBER_NOUNS = frozenset("""
-number amount price total age magnitude score rate temperature population salary cost fee fine
-value height length distance weight speed size capacity budget revenue profit toll
-""".split())
-_CATEGORY_SKIP = frozenset({"type", "kind", "sort", "form", "of"})
-_AUXILIARIES = frozenset("""
-is was are were did does do has have had will would can could should may might be been
-in on at to for from with by this that these those after before during recently now
-""".split())
-_PARTICLES = frozenset("back up down out off over away".split())
-_TIME_UNITS = frozenset("""
-year years month months week weeks day days hour hours minute minutes second seconds
-decade decades century centuries
-""".split())
 _NUMBER_WORD = re.compile(r"^[^\s-]+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
                           re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a question asks for: ``kind`` (``None`` for an explanation) and
-    ``noun``, the noun after "which" / "what" ("team"), if any."""
-
-    kind: str | None
-    noun: str = ""
-    unit_asked: bool = False     # "how many nations": the unit is the question's
 
 
 @dataclass(frozen=True)
@@ -134,97 +91,11 @@ class Phrase:
     end: int
     sentence: tuple[int, int]   # article offsets of its sentence
     weight: float       # the occurrence's vote
-
-
-def _blank_target(q: str) -> Target:
-    """What a quiz statement asks for: someone after a final "by:", else the
-    kind of "this <noun>" ("talks with this leader, his counterpart:", "This
-    Republican is set to ...": a person); nothing when neither is there."""
-    if re.search(r"\bby\s*:$", q):
-        return Target("person")
-    for phrase in reversed(re.findall(r"\bthis ((?:[\w-]+ ){0,2}[\w-]+)", q)):
-        for noun in phrase.split():
-            for nouns, kind in ((_PERSON_NOUNS, "person"), (_ORG_NOUNS, "name"),
-                                (_PLACE_NOUNS, "place")):
-                if noun in nouns or noun.rstrip("s") in nouns:
-                    return Target(kind, noun=noun)
-            if noun in _TIME_UNITS:
-                break       # "this week"
-    return Target(None)
+    stating: float = 1.0    # how near the question's words stand (0.1 to 1): its vote
+                            # without the passage's rank or the phrase's shape
 
 
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’]+")
-_WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b")
-
-
-def question_target(question: str) -> Target:
-    """What kind of phrase answers ``question``, read from its interrogative:
-    the first question word of its last sentence that has one ("... passengers
-    who were impacted? " is not a "who" question when it starts "Which airline")."""
-    q = " ".join(question.lower().replace("’", "'").split())
-    asking = [s for s in re.split(r"(?<=[.?!:])\s+", q) if _WH.search(s)]
-    if not asking:      # a quiz's blank: "... talks with this leader, his counterpart:"
-        return _blank_target(q)
-    last = asking[-1]
-    # ", which Pentagon officials said": a relative clause, not the question
-    # (unless nothing else asks).
-    asks = [m for m in _WH.finditer(last) if not re.search(r",\s*$", last[:m.start()])] \
-        or [_WH.search(last)]
-    q = last[asks[0].start():]
-    if re.match(r"why\b|how\b(?!\s+(?:many|much|long|old|far|big|large|tall|high|often|"
-                r"fast|few|deep|heavy)\b)", q):
-        return Target(None)
-    if re.match(r"what (?:did|does|do|has|have|will)\b[^?]*\b(?:say|tell|call|claim|announce|"
-                r"demand|write|describe)\b", q):
-        return Target(None)     # a statement: the sentence answer is the answer
-    if re.match(r"(?:what|which) (?:percentage|percent|share|proportion)\b", q):
-        return Target("percent")
-    how = re.match(r"how (many|much|long|old|far|big|large|tall|high|often|fast|few|deep|"
-                   r"heavy)\b", q)
-    if how or re.match(r"(?:what|which) (?:number|amount|price|sum|total)\b", q):
-        return Target("number", noun=how.group(1) if how else "",
-                      unit_asked=bool(how) and how.group(1) in ("many", "old", "few"))
-    when = re.match(r"(?:what|which) (year|day|date|month|time|decade|century)\b", q)
-    if when or q.startswith("when"):
-        return Target("date", noun=when.group(1) if when else "")
-    owner = re.match(r"(?:which|what) (?:us )?(\w+)'s\b", q)
-    if owner and owner.group(1) in _PLACE_NOUNS:    # "which country's prime minister"
-        return Target("place", noun=owner.group(1))
-    if owner and owner.group(1) in _ORG_NOUNS:      # "which broadcaster's journalists"
-        return Target("name", noun=owner.group(1))
-    if re.search(r"\b(?:titled|called|named)\s*\?", q):     # "what is the book titled?"
-        return Target("title")
-    q = re.sub(r"^(which|what) of (?:these|the following)\b", r"\1", q)
-    # "what was the magnitude of the quake", "what is approximately the average age"
-    q = re.sub(r"^(what) (?:is|was|are|were)(?: \w+ly)? (?:the|a|an)\b", r"\1", q)
-    if re.match(r"who", q):
-        return Target("person")
-    if q.startswith("where"):
-        return Target("place")
-    words = []
-    for word in re.findall(r"[\w'-]+", q)[1:]:
-        if word in _CATEGORY_SKIP and not words or word == "us":   # "which US state"
-            continue
-        if word in _AUXILIARIES or word in STOP_WORDS or (words and (
-                word.endswith("ed") or word.endswith("ly"))) or len(words) == 4:
-            break
-        words.append(word)
-    if _NUMBER_NOUNS & set(words):
-        # "which three-digit phone number", "what age was she" (just the number)
-        return Target("number", noun=words[-1], unit_asked="age" in words)
-    for word in reversed(words):
-        for nouns, kind in ((_TITLE_NOUNS, "title"), (_PLACE_NOUNS, "place"),
-                            (_PERSON_NOUNS, "person"), (_ORG_NOUNS, "name")):
-            if word in nouns or word.rstrip("s") in nouns:
-                return Target(kind, noun=word)
-    # A third word is more often the verb ("which type of renewable energy hit").
-    # Without a noun ("what is the book titled?") no kind of phrase is asked for:
-    # the sentence answer alone.
-    words = words[:3]
-    if len(words) > 1 and (words[1] in _PARTICLES or re.search(
-            rf"\b{re.escape(words[1])} (?:the|a|an|its|his|her|their)\b", q)):
-        words = words[:1]       # "what vegetable replaces the chicken", "which species back"
-    return Target("thing", noun=words[min(len(words), 2) - 1]) if words else Target(None)
 
 
 # -------------------------------------------------------------- candidates
@@ -239,8 +110,8 @@ def _place_part(sentence: str, start: int, end: int) -> tuple[int, int]:
     text = sentence[start:end]
     start += re.search(r"^(?:.* of )?", text).end()
     words = list(re.finditer(r"\S+", sentence[start:end]))
-    while len(words) > 1 and (words[-1].group().lower() in _PERSON_NOUNS
-                              or words[-1].group().lower().rstrip("s") in _PERSON_NOUNS):
+    while len(words) > 1 and (words[-1].group().lower() in PERSON_NOUNS
+                              or words[-1].group().lower().rstrip("s") in PERSON_NOUNS):
         words.pop()
     return start, start + words[-1].end() if words else end
 
@@ -296,8 +167,10 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
             number = _NUMBER_WORD.match(text).group()
             rest = text[len(number):].split()
             unit = rest[0] if rest and (rest[0] == "%" or term(rest[0]) == m.unit
-                                        or rest[0].lower() in _TIME_UNITS) else ""
-            text = number if target.unit_asked or not unit else \
+                                        or rest[0].lower() in TIME_UNITS) else ""
+            # The question's own unit is not part of the answer: "14" for "how
+            # many nations", "7.8" for "what was the magnitude".
+            text = number if target.unit_asked or not unit or m.unit in asked_stems else \
                 text[:text.index(unit, len(number)) + len(unit)]
         bonus = 1.0 + (m.unit in asked_stems) + 0.5 * bool(m.context & asked_stems)
         bonus *= bonus_money
@@ -400,7 +273,7 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     extractive answer quotes (as ``(hit position, sentence start)``); ``target``
     is :func:`question_target` of ``question`` when already known."""
     target = target or question_target(question)
-    if target.kind is None:
+    if not target.phrase:
         return []
     asked = content_words(question)
     # As the facts parser names units and context: stems, synonyms folded.
@@ -459,10 +332,10 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
         weight = 1 / math.sqrt(1 + pos) * (1.5 if (pos, s_start) in quoted else 1.0)
         near, words = nearness(sentence), stemmed_words(sentence)
         # Near the question's words: in the sentence, and within a few words.
-        out += [Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
-                       weight * bonus * (0.1 + NEAR_SHARE * near
-                                         + (1 - NEAR_SHARE) * closeness(words, a, b)))
-                for a, b, text, key, bonus in found]
+        for a, b, text, key, bonus in found:
+            stating = 0.1 + NEAR_SHARE * near + (1 - NEAR_SHARE) * closeness(words, a, b)
+            out.append(Phrase(text, key, pos, s_start + a, s_start + b, (s_start, s_end),
+                              weight * bonus * stating, stating))
     return out
 
 
@@ -532,7 +405,7 @@ def with_short_answer(answer: Answer) -> Answer:
     :func:`cite_short_answer` says, and its sentences cut to what proves it
     (:func:`proven`)."""
     target = question_target(answer.question)
-    if answer.abstained or not answer.hits or target.kind is None:
+    if answer.abstained or not answer.hits or not target.phrase:
         return answer
     position_of = {number: pos for pos, number in _numbers(answer).items()}
     quoted = set()
@@ -545,6 +418,8 @@ def with_short_answer(answer: Answer) -> Answer:
     if found is None or found[1] < SHORT_ANSWER_FLOOR:
         return answer
     text, score, occurrences = found
+    strongest = max(p.stating for p in occurrences)
+    occurrences = [p for p in occurrences if p.stating >= STATES_IT_SHARE * strongest]
     answer = cite_short_answer(answer, ShortAnswer(text, target.kind, (), round(score, 4)),
                                occurrences)
     cited = _numbers(answer)

@@ -329,7 +329,6 @@ class scratch_index:
 
     def __init__(self, settings):
         self.settings = settings
-        self._scratch = None
 
     def __enter__(self):
         self._tmp = tempfile.TemporaryDirectory(prefix="rag-eval-")
@@ -339,15 +338,20 @@ class scratch_index:
 
             settings = settings.replace(
                 milvus_collection=f"{settings.milvus_collection}_eval_{uuid.uuid4().hex[:8]}")
-            self._scratch = settings
+        self._used = settings
         return settings
 
     def __exit__(self, *exc):
-        if self._scratch is not None:
-            from ..index.milvus import drop_collections
+        try:
+            if self._used.backend == "milvus":
+                from ..index import milvus
 
-            drop_collections(self._scratch)
-        self._tmp.cleanup()
+                if self._used.milvus_uri:    # a scratch collection on a server
+                    milvus.drop_collections(self._used)
+                else:                        # a milvus-lite file: its server holds it
+                    milvus.close(self._used)
+        finally:
+            self._tmp.cleanup()
 
 
 def _mean(values) -> float:

@@ -147,13 +147,16 @@ class EmbeddedSearchable:
         stored = self.index.extras.get(SENTENCES_FILE)   # none in an index saved before them
         return stored.lookup(texts) if stored is not None else {}
 
+    def _allowed_articles(self, filters: Filters) -> set[str]:
+        return {aid for aid, article in self.index.articles.items() if filters.allows(article)}
+
     def _allowed(self, filters: Filters) -> np.ndarray | None:
+        """Which passages (by position) the filters allow; ``None``: all."""
         if not filters:
             return None
-        index = self.index
-        ok = {aid for aid, article in index.articles.items() if filters.allows(article)}
-        return np.fromiter((c.article_id in ok for c in index.chunks), dtype=bool,
-                           count=len(index.chunks))
+        ok = self._allowed_articles(filters)
+        return np.fromiter((c.article_id in ok for c in self.index.chunks), dtype=bool,
+                           count=len(self.index.chunks))
 
     def dense(self, vector: np.ndarray, n: int, filters: Filters) -> dict[int, float]:
         allowed = self._allowed(filters)
@@ -178,7 +181,7 @@ class EmbeddedSearchable:
         lexical = self.lexical
         scores = lexical.articles.scores(question)
         if filters:
-            ok = {aid for aid, a in self.index.articles.items() if filters.allows(a)}
+            ok = self._allowed_articles(filters)
             scores = np.where([aid in ok for aid in lexical.article_ids], scores, 0)
         return {lexical.article_ids[pos]: float(scores[pos]) for pos in top_positions(scores, n)}
 

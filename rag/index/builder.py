@@ -320,32 +320,33 @@ class Index:
         """What the index holds, and whether it is stale (out of date with the
         articles directory or built with other settings)."""
         s = self.settings
-        out: dict = {"index_dir": str(s.index_dir), "articles_dir": str(s.articles_dir)}
+        out: dict = {"index_dir": self.location, "articles_dir": str(s.articles_dir),
+                     "backend": s.backend}
         try:
-            manifest = read_manifest(s.index_dir)
+            manifest = self._manifest()
         except IndexError_ as exc:
             return {**out, "ok": False, "stale": True, "reason": str(exc)}
         expect = expected_config(s, self.embedder.name, self.embedder.dim)
         differs = config_differences(manifest, expect)
+        version, size = self._version_and_size()
         out.update({
-            "ok": not differs, "version": live_version(s.index_dir).name,
+            "ok": not differs, "version": version,
             "articles": manifest.get("n_articles"), "chunks": manifest.get("n_chunks"),
             "model": manifest.get("model"), "dimension": manifest.get("dimension"),
             "tokenizer": manifest.get("tokenizer"), "chunking": manifest.get("chunking"),
-            "built_at": manifest.get("built_at"), "size_bytes": index_size_bytes(s.index_dir),
-            "differs": differs})
+            "built_at": manifest.get("built_at"), "size_bytes": size, "differs": differs})
         try:
             found = scan_directory(s.articles_dir, max_bytes=self._max_bytes)
         except FileNotFoundError as exc:
             return {**out, "stale": bool(differs), "pending": None, "reason": str(exc)}
-        indexed = manifest.get("articles", {})
-        paths = _indexed_paths(s.index_dir) if indexed else {}
+        indexed = self._indexed(manifest)
         current = {a.id: a.content_hash for a in found.articles}
         pending = {
             "added": sum(1 for aid in current if aid not in indexed),
-            "changed": sum(1 for aid, h in current.items() if aid in indexed and indexed[aid] != h),
-            "removed": sum(1 for aid in indexed if aid not in current
-                           and self._managed_path(paths.get(aid))),
+            "changed": sum(1 for aid, h in current.items()
+                           if aid in indexed and indexed[aid][0] != h),
+            "removed": sum(1 for aid, (_, path) in indexed.items()
+                           if aid not in current and self._managed_path(path)),
         }
         out.update({"stale": bool(differs) or any(pending.values()), "pending": pending,
                     "skipped": [str(x) for x in found.skipped]})
@@ -369,25 +370,18 @@ class Index:
     def _previous(self, full: bool, rebuild_if_unusable: bool) -> tuple[StoredIndex | None, str | None]:
         """The live version (``None`` if there is none) and, when it cannot be
         updated incrementally, why everything must be re-embedded."""
-        s = self.settings
-        live = self._live
         try:
-            if live is not None and live.version_dir is not None and \
-                    current_version_name(s.index_dir) == live.version_dir.name:
-                previous = live
-            else:
-                previous = self._live = StoredIndex.load(s.index_dir,
-                                                         version_files=self.version_files)
+            previous = self._load_live()
         except IndexMissing:
             return None, None
         except IndexCorrupt as exc:
             if not rebuild_if_unusable:
                 raise
             return None, f"the previous index could not be read ({exc})"
-        expect = expected_config(s, self.embedder.name, self.embedder.dim)
+        expect = expected_config(self.settings, self.embedder.name, self.embedder.dim)
         if differs := config_differences(previous.config, expect):
             if not rebuild_if_unusable:
-                check_config(previous.config, expect, s.index_dir)
+                check_config(previous.config, expect, self.location, self._rebuild_command)
             return previous, "the settings changed: " + "; ".join(differs)
         return previous, ("requested (--full)" if full else None)
 
@@ -433,6 +427,35 @@ class Index:
                             timings=timings, **report)
 
     # The backend's part of a change (:mod:`rag.index.milvus` overrides these).
+    #: The command that rebuilds this index (``None``: :func:`check_config`'s own).
+    _rebuild_command: str | None = None
+
+    def _load_live(self) -> StoredIndex:
+        """The live version; raises :class:`IndexMissing` or :class:`IndexCorrupt`."""
+        s = self.settings
+        live = self._live
+        if live is not None and live.version_dir is not None and \
+                current_version_name(s.index_dir) == live.version_dir.name:
+            return live
+        self._live = StoredIndex.load(s.index_dir, version_files=self.version_files)
+        return self._live
+
+    def _manifest(self) -> dict:
+        """The live manifest, for :meth:`status` (raises :class:`IndexError_`)."""
+        return read_manifest(self.settings.index_dir)
+
+    def _version_and_size(self) -> tuple[str, int | None]:
+        """The live version's name and its bytes on disk, for :meth:`status`."""
+        index_dir = self.settings.index_dir
+        return live_version(index_dir).name, index_size_bytes(index_dir)
+
+    def _indexed(self, manifest: dict) -> dict[str, tuple[str, str | None]]:
+        """Article id -> (content hash, source path) of the live version,
+        for :meth:`status` (without loading the vectors)."""
+        hashes = manifest.get("articles", {})
+        paths = _indexed_paths(self.settings.index_dir) if hashes else {}
+        return {aid: (h, paths.get(aid)) for aid, h in hashes.items()}
+
     def _write_lock(self):
         """Held for a whole change: one writer per index."""
         s = self.settings

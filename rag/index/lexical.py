@@ -26,10 +26,13 @@ import numpy as np
 from ..text.words import tokenize
 from .store import VersionFile
 
-__all__ = ["LexicalIndex", "LexicalIndexes", "top_positions", "VERSION_FILE", "BM25_FILE"]
+__all__ = ["LexicalIndex", "LexicalIndexes", "top_positions", "VERSION_FILE", "BM25_FILE",
+           "BM25_K1", "BM25_B"]
 
 #: The file in each index version that holds the BM25 indexes.
 VERSION_FILE = "bm25.zip"
+#: BM25's parameters (Lucene's defaults), for this index and the ``milvus`` backend's.
+BM25_K1, BM25_B = 1.2, 0.75
 
 
 class LexicalIndex:
@@ -50,7 +53,7 @@ class LexicalIndex:
     """
 
     def __init__(self, indptr: np.ndarray, terms: np.ndarray, counts: np.ndarray,
-                 vocab: list[str], *, k1: float = 1.2, b: float = 0.75):
+                 vocab: list[str], *, k1: float = BM25_K1, b: float = BM25_B):
         self._indptr = np.asarray(indptr, dtype=np.int64)
         self._terms = np.asarray(terms, dtype=np.int32)
         self._counts = np.asarray(counts, dtype=np.int32)
@@ -60,7 +63,8 @@ class LexicalIndex:
                        "tokenizer": "word/en-stopwords/snowball-english"}
 
     @classmethod
-    def build(cls, texts: Sequence[str], *, k1: float = 1.2, b: float = 0.75) -> "LexicalIndex":
+    def build(cls, texts: Sequence[str], *, k1: float = BM25_K1,
+              b: float = BM25_B) -> "LexicalIndex":
         empty = cls(np.zeros(1), np.zeros(0), np.zeros(0), [], k1=k1, b=b)
         return empty.updated(list(texts))
 

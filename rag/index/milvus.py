@@ -67,22 +67,23 @@ import types
 import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
-from ..ingest.articles import Article, scan_directory
+from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
 from ..text.dates import parse_day
 from ..text.words import tokenize
 from .backend import Filters, Passage, count_days
 from .builder import Index, _Plan
+from .lexical import BM25_B, BM25_K1
 from .locking import IndexBusy
 from .searchable import searchable_text
 from .sentences import (
-    dequantize,
+    SentenceVectors,
     embed_sentences,
     quantize,
     sentence_key,
@@ -93,13 +94,12 @@ from .store import (
     IndexError_,
     IndexMissing,
     check_config,
-    config_differences,
     expected_config,
 )
 
 __all__ = ["MilvusIndex", "MilvusSearchable", "MilvusUnavailable", "milvus_uri",
-           "collection_exists", "drop_collections", "start_lite_server", "filter_expression",
-           "chunk_id"]
+           "collection_exists", "drop_collections", "close", "start_lite_server",
+           "filter_expression", "record_id"]
 
 logger = logging.getLogger("rag")
 
@@ -110,8 +110,8 @@ REQUEST_TIMEOUT = 10
 WRITE_TIMEOUT = 60
 #: Seconds to reach the server at all.
 CONNECT_TIMEOUT = 10
-#: BM25 parameters: the embedded index's (:class:`rag.index.lexical.LexicalIndex`).
-BM25_K1, BM25_B = 1.2, 0.75
+#: Milvus's BM25 scores are the embedded index's times this (module docstring).
+_BM25_SCALE = BM25_K1 + 1
 #: Characters of article text in one record (a VARCHAR holds at most 65,535).
 TEXT_PART = 16_000
 #: Characters of BM25 words kept for a whole article (a longer article's tail is
@@ -156,6 +156,14 @@ def _flags(settings) -> str:
     if settings.milvus_collection != "rag":
         flags += f" --milvus-collection {settings.milvus_collection}"
     return flags
+
+
+def _rebuild_command(settings) -> str:
+    return f"rag build --full {_flags(settings)}"
+
+
+def _missing(settings) -> IndexMissing:
+    return IndexMissing(f"no index in {_where(settings)}; run `rag build {_flags(settings)}`")
 
 
 class _NotMilvusLite(logging.Filter):
@@ -203,6 +211,26 @@ _clients: dict = {}
 _clients_lock = threading.Lock()
 
 
+def _milvus_client_class():
+    """pymilvus's ``MilvusClient``, its logging quietened and its slow string check off."""
+    try:
+        from pymilvus import MilvusClient
+        from pymilvus.client import entity_helper
+    except ImportError:
+        raise MilvusUnavailable("the milvus backend needs pymilvus and milvus-lite: "
+                                "`pip install -e .` installs them") from None
+    # pymilvus logs every failed request at ERROR; our messages say what
+    # failed, once (set after the import, which configures its loggers).
+    for name in ("pymilvus", "pymilvus.milvus_client"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    # pymilvus 2.5 "checks" each VARCHAR value of a row character by character
+    # (a string taken for a list of strings): a third of a build's time, and no
+    # check at all. A Milvus server checks lengths (milvus-lite 2.5.1 does not);
+    # we cut values to fit.
+    entity_helper.CHECK_STR_ARRAY = False
+    return MilvusClient
+
+
 def _client(settings):
     """A connected ``MilvusClient`` for the settings (one per URI and token)."""
     uri = milvus_uri(settings)
@@ -211,32 +239,11 @@ def _client(settings):
         client = _clients.get(key)
         if client is not None:
             return client
-        try:
-            from pymilvus import MilvusClient
-        except ImportError:
-            raise MilvusUnavailable("the milvus backend needs pymilvus and milvus-lite: "
-                                    "`pip install -e .` installs them") from None
-        # pymilvus logs every failed request at ERROR; our messages say what
-        # failed, once (set after the import, which configures its loggers).
-        for name in ("pymilvus", "pymilvus.milvus_client"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        # pymilvus 2.5 "checks" each VARCHAR value of a row character by character
-        # (a string taken for a list of strings): a third of a build's time, and
-        # no check at all. The server checks lengths; we cut values to fit.
-        from pymilvus.client import entity_helper
-
-        entity_helper.CHECK_STR_ARRAY = False
+        connect = _milvus_client_class()
         if _is_local(uri):
-            name = Path(uri).name
-            if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", name):
-                raise MilvusUnavailable(
-                    f"milvus-lite cannot use the file name {name!r}: use letters, digits, "
-                    f"'.', '-' and '_', at most 35 characters (--milvus-uri)")
-            Path(uri).parent.mkdir(parents=True, exist_ok=True)
-            _prepare_milvus_lite()
+            _prepare_local_file(Path(uri))
         try:
-            client = MilvusClient(uri=uri, token=settings.milvus_token or "",
-                                  timeout=CONNECT_TIMEOUT)
+            client = connect(uri=uri, token=settings.milvus_token or "", timeout=CONNECT_TIMEOUT)
         except Exception as exc:  # pymilvus raises several kinds; all mean "not usable"
             hint = ("is another process (a build, the chat) using the file? milvus-lite "
                     "opens a .db file in one process only; run it as a server to share it"
@@ -247,6 +254,34 @@ def _client(settings):
                                     f"{hint}") from None
         _clients[key] = client
         return client
+
+
+def _prepare_local_file(path: Path) -> None:
+    """Check a milvus-lite file's name and make its folder (milvus-lite does neither)."""
+    if not re.fullmatch(r"[A-Za-z0-9.\-_]{1,35}", path.name):
+        raise MilvusUnavailable(
+            f"milvus-lite cannot use the file name {path.name!r}: use letters, digits, "
+            f"'.', '-' and '_', at most 35 characters (--milvus-uri)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MilvusUnavailable(f"cannot make the folder {path.parent} for {path.name}: "
+                                f"{exc.strerror}; choose another --milvus-uri") from None
+    _prepare_milvus_lite()
+
+
+def close(settings) -> None:
+    """Let go of the settings' client; for a milvus-lite file, also stop the
+    milvus-lite server this process runs for it (it holds the file until then)."""
+    uri = milvus_uri(settings)
+    with _clients_lock:
+        clients = [_clients.pop(key) for key in list(_clients) if key[0] == uri]
+        for client in clients:
+            client.close()
+        if clients and _is_local(uri):
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(uri)
 
 
 @contextmanager
@@ -265,10 +300,7 @@ def _request(settings, what: str):
 def drop_collections(settings) -> None:
     """Drop the index's collections (a scratch index, after an evaluation)."""
     c = _Collections(settings)
-    with c.request("dropping the collections"):
-        for name in (c.passages, c.articles, c.meta, c.sentences):
-            if c.client.has_collection(name, timeout=REQUEST_TIMEOUT):
-                c.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
+    c.drop(c.passages, c.articles, c.meta, c.sentences)
 
 
 def collection_exists(settings) -> bool:
@@ -277,9 +309,11 @@ def collection_exists(settings) -> bool:
 
 
 # ---------------------------------------------------------------------- records
-def chunk_id(article: Article, index: int) -> int:
-    """The passage's id: stable for the same article text, never negative."""
-    digest = hashlib.blake2b(f"{article.id}\0{article.content_hash}\0{index}".encode(),
+def record_id(article: Article, part: int) -> int:
+    """The id of one record of an article's (a passage's by its place, a
+    sentence's by its key): the same for the same article text, so a build
+    run again writes over what it wrote; never negative."""
+    digest = hashlib.blake2b(f"{article.id}\0{article.content_hash}\0{part}".encode(),
                              digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1
 
@@ -290,11 +324,8 @@ def _signed(key: int) -> int:
     return key - (1 << 64) if key >= 1 << 63 else key
 
 
-def _sentence_id(article: Article, key: int) -> int:
-    """A sentence record's id: stable for the same article text and sentence."""
-    digest = hashlib.blake2b(f"{article.id}\0{article.content_hash}\0{key}".encode(),
-                             digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
+def _unsigned(key: int) -> int:
+    return key + (1 << 64) if key < 0 else key
 
 
 def _words(text: str, limit: int | None = None) -> str:
@@ -305,7 +336,12 @@ def _words(text: str, limit: int | None = None) -> str:
 
 
 def _day_number(day: dt.date | None) -> int:
+    """A day as Milvus filters compare it: ``yyyymmdd``, 0 for none."""
     return day.year * 10_000 + day.month * 100 + day.day if day else 0
+
+
+def _day_of(number: int) -> dt.date | None:
+    return dt.date(number // 10_000, number // 100 % 100, number % 100) if number else None
 
 
 def _literal(text: str) -> str:
@@ -346,13 +382,18 @@ def _passage_record(article: Article, chunk: Chunk, cid: int, vector) -> dict:
 def _article_records(article: Article) -> tuple[dict, list[dict]]:
     """The article's record and the records of the rest of its text."""
     parts = [article.text[i:i + TEXT_PART] for i in range(0, len(article.text), TEXT_PART)]
-    record = {**_metadata(article), "hash": article.content_hash,
+    record = {"key": article.id, **_metadata(article), "hash": article.content_hash,
               "fingerprint": article.fingerprint, "n_parts": max(1, len(parts)),
               "text": parts[0] if parts else "",
               "words": _words(searchable_text(article, article.text), MAX_ARTICLE_WORDS)}
-    rest = [{"key": _text_key(article.content_hash, i, article.id), "value": part,
-             "dummy": [0.0, 0.0]} for i, part in enumerate(parts[1:], start=1)]
+    rest = [_meta_record(_text_key(article.content_hash, i, article.id), part)
+            for i, part in enumerate(parts[1:], start=1)]
     return record, rest
+
+
+def _meta_record(key: str, value: str) -> dict:
+    """A record of the meta collection (its vector field only satisfies Milvus)."""
+    return {"key": key, "value": value, "dummy": [0.0, 0.0]}
 
 
 def _text_key(content_hash: str, part: int, article_id: str) -> str:
@@ -360,13 +401,25 @@ def _text_key(content_hash: str, part: int, article_id: str) -> str:
     return f"text:{content_hash}:{part}:{article_id}"
 
 
-def _text_parts(rows: list[dict]) -> dict[tuple[str, str], dict[int, str]]:
+def _text_records(content_hash: str = "") -> str:
+    """The filter of the meta text records of the articles with this content
+    hash (``""``: of every article)."""
+    return f"key like {_literal(f'text:{content_hash}:%' if content_hash else 'text:%')}"
+
+
+def _text_parts(rows: Iterable[dict]) -> dict[tuple[str, str], dict[int, str]]:
     """(content hash, article id) -> {part: text} of meta text records."""
     out: dict = {}
     for row in rows:
         _, content_hash, part, aid = row["key"].split(":", 3)
         out.setdefault((content_hash, aid), {})[int(part)] = row["value"]
     return out
+
+
+def _whole_text(row: dict, parts: dict[tuple[str, str], dict[int, str]]) -> str:
+    """An article record's text with the rest of it from ``parts`` (:func:`_text_parts`)."""
+    rest = parts.get((row["hash"], row["article_id"]), {})
+    return row["text"] + "".join(rest[i] for i in sorted(rest))
 
 
 def _article_of(row: dict, text: str = "") -> Article:
@@ -416,22 +469,39 @@ class _Collections:
                 raise ValueError("not a JSON object")
         except ValueError as exc:
             raise IndexCorrupt(f"the manifest of {_where(self.settings)} is unreadable ({exc}); "
-                               f"run `rag build --full {_flags(self.settings)}`") from None
+                               f"run `{_rebuild_command(self.settings)}`") from None
         return manifest
 
-    def article_rows(self, expression: str = "", fields=_ARTICLE_FIELDS) -> list[dict]:
-        with self.request("reading the articles"):
-            if expression:
-                return self.client.query(self.articles, filter=expression,
-                                         output_fields=list(fields), timeout=REQUEST_TIMEOUT)
-            rows = []
-            iterator = self.client.query_iterator(self.articles, batch_size=1000,
-                                                  output_fields=list(fields),
-                                                  timeout=REQUEST_TIMEOUT)
-            while batch := iterator.next():
-                rows.extend(batch)
-            iterator.close()
-            return rows
+    def query_all(self, name: str, expression: str, fields: list[str], what: str) -> list[dict]:
+        """Every record of ``name`` that ``expression`` selects (``""``: all),
+        page by page: one query returns at most 16,384 records, silently."""
+        rows: list[dict] = []
+        with self.request(what):
+            iterator = self.client.query_iterator(name, batch_size=1000, filter=expression,
+                                                  output_fields=fields, timeout=REQUEST_TIMEOUT)
+            try:
+                while batch := iterator.next():
+                    rows += batch
+            finally:
+                iterator.close()
+        return rows
+
+    def article_rows(self, ids: Iterable[str] | None = None,
+                     fields: list[str] = _ARTICLE_FIELDS) -> list[dict]:
+        """The records of the articles ``ids`` (``None``: of every article)."""
+        if ids is None:
+            return self.query_all(self.articles, "", fields, "reading the articles")
+        rows = []
+        with self.request("reading articles"):
+            for batch in _batches(sorted(set(ids))):   # one query: at most a batch of rows
+                rows += self.client.query(self.articles, filter=_in("key", batch),
+                                          output_fields=fields, timeout=REQUEST_TIMEOUT)
+        return rows
+
+    def text_parts(self, expression: str) -> dict[tuple[str, str], dict[int, str]]:
+        """:func:`_text_parts` of the meta text records ``expression`` selects."""
+        return _text_parts(self.query_all(self.meta, expression, ["key", "value"],
+                                          "reading article text"))
 
     def count(self, name: str) -> int:
         with self.request("counting"):
@@ -538,58 +608,52 @@ class _Collections:
             client.create_collection(self.sentences, schema=schema, index_params=index,
                                      consistency_level="Strong", timeout=REQUEST_TIMEOUT)
 
-    def drop_sentences(self) -> None:
-        with self.request("dropping the sentence vectors"):
-            if self.client.has_collection(self.sentences, timeout=REQUEST_TIMEOUT):
-                self.client.drop_collection(self.sentences, timeout=REQUEST_TIMEOUT)
-
     def sentence_codes(self, keys: Iterable[int]) -> dict[int, bytes]:
-        """Sentence key -> its stored int8 codes (as bytes), for the stored ones."""
+        """Sentence key (:func:`~rag.index.sentences.sentence_key`) -> its
+        stored int8 codes (as bytes), for the stored ones."""
         out: dict[int, bytes] = {}
         with self.request("reading sentence vectors"):
-            for batch in _batches(sorted(set(keys)), 1000):
+            for batch in _batches(sorted({_signed(k) for k in keys}), 1000):
                 rows = self.client.query(self.sentences,
                                          filter=f"key in [{', '.join(map(str, batch))}]",
                                          output_fields=["key", "codes"], timeout=REQUEST_TIMEOUT)
                 for row in rows:
                     codes = row["codes"]
-                    out[int(row["key"])] = bytes(codes[0] if isinstance(codes, list) else codes)
+                    out[_unsigned(int(row["key"]))] = bytes(codes[0] if isinstance(codes, list)
+                                                            else codes)
         return out
 
     def passage_chunks(self, articles: dict[str, str]) -> list[Chunk]:
         """The visible passages of ``articles`` (article id -> content hash)."""
-        out = []
-        with self.request("reading passages"):
-            for batch in _batches(sorted(articles)):
-                iterator = self.client.query_iterator(
-                    self.passages, batch_size=1000, filter=_in("article_id", batch),
-                    output_fields=["article_id", "article_hash", "start_char", "end_char",
-                                   "n_tokens", "text"], timeout=REQUEST_TIMEOUT)
-                while rows := iterator.next():
-                    out += [Chunk(r["article_id"], r["start_char"], r["end_char"], r["text"],
-                                  r["n_tokens"]) for r in rows
-                            if articles.get(r["article_id"]) == r["article_hash"]]
-                iterator.close()
-        return sorted(out, key=lambda c: (c.article_id, c.start))
-
-    def drop_index(self) -> None:
-        """Drop the passages, articles and sentence vectors (the meta collection
-        holds the lease)."""
-        with self.request("dropping the old index"):
-            for name in (self.passages, self.articles, self.sentences):
-                if self.client.has_collection(name, timeout=REQUEST_TIMEOUT):
-                    self.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
-            if self.client.has_collection(self.meta, timeout=REQUEST_TIMEOUT):
-                self.client.delete(self.meta, filter='key like "text:%" or key == "manifest"',
-                                   timeout=REQUEST_TIMEOUT)
+        fields = ["article_id", "article_hash", "start_char", "end_char", "n_tokens", "text"]
+        rows = [r for batch in _batches(sorted(articles))
+                for r in self.query_all(self.passages, _in("article_id", batch), fields,
+                                        "reading passages")]
+        return sorted((Chunk(r["article_id"], r["start_char"], r["end_char"], r["text"],
+                             r["n_tokens"])
+                       for r in rows if articles.get(r["article_id"]) == r["article_hash"]),
+                      key=lambda c: (c.article_id, c.start))
 
     # -- writing
-    def upsert(self, name: str, rows: list[dict], what: str, renew=None) -> None:
+    def drop(self, *names: str) -> None:
+        with self.request("dropping collections"):
+            for name in names:
+                if self.client.has_collection(name, timeout=REQUEST_TIMEOUT):
+                    self.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
+
+    def drop_index(self) -> None:
+        """Drop the passages, articles and sentence vectors, and the manifest
+        and long texts (not the meta collection: it holds the lease)."""
+        self.drop(self.passages, self.articles, self.sentences)
+        with self.request("dropping the old index"):
+            if self.client.has_collection(self.meta, timeout=REQUEST_TIMEOUT):
+                self.client.delete(self.meta, filter=f'{_text_records()} or key == "manifest"',
+                                   timeout=REQUEST_TIMEOUT)
+
+    def upsert(self, name: str, rows: list[dict], what: str) -> None:
         for start in range(0, len(rows), BATCH):
             with self.request(what):
                 self.client.upsert(name, rows[start:start + BATCH], timeout=WRITE_TIMEOUT)
-            if renew is not None:
-                renew()
 
     def flush(self) -> None:
         """Seal what a build wrote, so the server searches it through its indexes
@@ -604,7 +668,7 @@ class _Collections:
             self.client.delete(name, filter=expression, timeout=WRITE_TIMEOUT)
 
     def put(self, key: str, value: str) -> None:
-        self.upsert(self.meta, [{"key": key, "value": value, "dummy": [0.0, 0.0]}],
+        self.upsert(self.meta, [_meta_record(key, value)],
                     f"writing {key}")
 
     def get(self, key: str) -> str | None:
@@ -633,27 +697,21 @@ class _Lease:
         self.owner = f"pid {os.getpid()} on {socket.gethostname()} ({uuid.uuid4().hex[:8]})"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last = 0.0
 
     def _holder(self) -> dict | None:
+        """The lease in force (``None``: none, or expired)."""
         value = self.collections.get("lock")
-        if value is None:
-            return None
         try:
-            holder = json.loads(value)
+            holder = json.loads(value) if value is not None else None
         except ValueError:
             return None
-        return holder if holder.get("expires", 0) > time.time() else None
+        return holder if isinstance(holder, dict) and holder.get("expires", 0) > time.time() \
+            else None
 
     def _write(self) -> None:
-        self._last = time.time()
         self.collections.put("lock", json.dumps({
             "owner": self.owner, "since": time.strftime("%H:%M:%S"),
             "expires": time.time() + LEASE_SECONDS}))
-
-    def renew(self) -> None:
-        if time.time() - self._last > LEASE_SECONDS / 4:
-            self._write()
 
     def __enter__(self):
         self.collections.create_meta()
@@ -667,16 +725,16 @@ class _Lease:
                 holder = self._holder()
                 if holder is not None and holder.get("owner") == self.owner:
                     break
+            other = f"{holder.get('owner')}, since {holder.get('since')}" if holder \
+                else "unknown"
+            where = _where(self.collections.settings)
             if time.monotonic() >= deadline:
                 raise IndexBusy(
-                    f"another build ({holder['owner'] if holder else 'unknown'}, since "
-                    f"{holder.get('since', '?') if holder else '?'}) is changing "
-                    f"{_where(self.collections.settings)}; wait for it to finish and try "
-                    "again (or allow waiting with RAG_BUILD_LOCK_WAIT=<seconds>)")
+                    f"another build ({other}) is changing {where}; wait for it to finish and "
+                    "try again (or allow waiting with RAG_BUILD_LOCK_WAIT=<seconds>)")
             if not told:
                 logger.warning("waiting for another build (%s) to finish changing %s...",
-                               holder["owner"] if holder else "unknown",
-                               _where(self.collections.settings))
+                               other, where)
                 told = True
             time.sleep(1.0)
         self._thread = threading.Thread(target=self._keep, name="milvus-lease", daemon=True)
@@ -684,6 +742,7 @@ class _Lease:
         return self
 
     def _keep(self) -> None:
+        """Renew the lease every quarter of it while the build runs."""
         while not self._stop.wait(LEASE_SECONDS / 4):
             try:
                 self._write()
@@ -712,7 +771,6 @@ class _Live:
     config: dict
     articles: dict[str, Article]
     n_chunks: int
-    extras: dict = field(default_factory=dict)
 
 
 class MilvusIndex(Index):
@@ -722,138 +780,96 @@ class MilvusIndex(Index):
     def __init__(self, settings=None, embedder=None):
         super().__init__(settings, embedder, version_files=())
         self.collections = _Collections(self.settings)
-        self._lease: _Lease | None = None
 
     @property
     def location(self) -> str:
         return _where(self.settings)
 
     def _write_lock(self):
-        self._lease = _Lease(self.collections, self.settings.build_lock_wait)
-        return self._lease
+        return _Lease(self.collections, self.settings.build_lock_wait)
 
     @staticmethod
     def _chunk_count(previous) -> int:
         return previous.n_chunks if previous else 0
 
+    @property
+    def _rebuild_command(self) -> str:
+        return _rebuild_command(self.settings)
+
+    def _load_live(self) -> _Live:
+        manifest = self._manifest()
+        return _Live(manifest, {}, manifest.get("n_chunks", 0))
+
     def _previous(self, full: bool, rebuild_if_unusable: bool):
-        s = self.settings
-        manifest = self.collections.manifest()
-        if manifest is None:
-            return None, None
-        expect = expected_config(s, self.embedder.name, self.embedder.dim)
-        reason = None
-        if differs := config_differences(manifest, expect):
-            if not rebuild_if_unusable:
-                check_config(manifest, expect, self.location,
-                             rebuild=f"rag build --full {_flags(s)}")
-            reason = "the settings changed: " + "; ".join(differs)
-        elif full:
-            reason = "requested (--full)"
-        articles = self._articles(with_text=reason is not None)
-        return _Live(manifest, articles, manifest.get("n_chunks", 0)), reason
+        previous, reason = super()._previous(full, rebuild_if_unusable)
+        if previous is not None:   # a rebuild embeds the kept articles again: with their text
+            previous.articles = self._articles(with_text=reason is not None)
+        return previous, reason
 
     def _articles(self, with_text: bool) -> dict[str, Article]:
+        """Every indexed article; its text only ``with_text`` (a rebuild)."""
         c = self.collections
-        fields = _ARTICLE_FIELDS + (["text"] if with_text else [])
-        rows = c.article_rows(fields=fields)
-        rest = {}
-        if with_text and any(r["n_parts"] > 1 for r in rows):
-            with c.request("reading article text"):
-                rest = _text_parts(c.client.query(c.meta, filter='key like "text:%"',
-                                                  output_fields=["key", "value"],
-                                                  timeout=REQUEST_TIMEOUT))
-        out = {}
-        for row in rows:
-            text = ""
-            if with_text:
-                parts = rest.get((row["hash"], row["article_id"]), {})
-                text = row["text"] + "".join(parts[i] for i in sorted(parts))
-            out[row["article_id"]] = _article_of(row, text)
-        return out
+        if not with_text:
+            return {row["article_id"]: _article_of(row) for row in c.article_rows()}
+        rows = c.article_rows(fields=[*_ARTICLE_FIELDS, "text"])
+        parts = c.text_parts(_text_records()) if any(r["n_parts"] > 1 for r in rows) else {}
+        return {row["article_id"]: _article_of(row, _whole_text(row, parts)) for row in rows}
 
     def _write(self, previous, wanted: _Plan, rebuild: bool, fresh: list[Article],
                chunks: list[Chunk], vectors: np.ndarray) -> tuple[int, int]:
+        """Write ``fresh`` articles' passages, then their records (the switch:
+        see the module's docstring), then remove what is no longer visible."""
         c = self.collections
-        s = self.settings
-        renew = self._lease.renew if self._lease else None
+        sentences = self.settings.sentence_vectors
         if rebuild:   # also what an interrupted first build left (it wrote no manifest)
             c.drop_index()
         c.create(self.embedder.dim)
-        by_id = {a.id: a for a in fresh}
-        new_ids = [a.id for a in wanted.added] if not rebuild else []
-        keep_sentences = s.sentence_vectors
-        if keep_sentences:
+        if sentences:
             c.create_sentences(self.embedder.dim)
         else:
-            c.drop_sentences()
-        # 1. Passages (and sentences) an interrupted build left for articles that are new now.
-        for ids in _batches(new_ids):
-            c.delete(c.passages, _in("article_id", ids), "clearing unfinished passages")
-            if keep_sentences:
-                c.delete(c.sentences, _in("article_id", ids), "clearing unfinished sentences")
-        # 2. The new passages (invisible until their article's record says their hash).
-        place: dict[str, int] = {}
-        ids = []
-        for chunk in chunks:
-            article = by_id[chunk.article_id]
-            place[article.id] = place.get(article.id, -1) + 1
-            ids.append(chunk_id(article, place[article.id]))
-        for start in range(0, len(chunks), BATCH):   # records made batch by batch: a
-            c.upsert(c.passages, [                   # vector as a list is 10x its array
-                _passage_record(by_id[chunk.article_id], chunk, cid, vector)
-                for chunk, cid, vector in zip(chunks[start:start + BATCH],
-                                              ids[start:start + BATCH],
-                                              vectors[start:start + BATCH])],
-                "writing passages", renew)
-        # 2b. Their sentence vectors (and, once, those of an index built without them).
-        if keep_sentences:
+            c.drop(c.sentences)
+        if not rebuild:   # what an interrupted build left of the articles new now
+            self._delete_records(sorted(a.id for a in wanted.added), "unfinished")
+        self._write_passages(fresh, chunks, vectors)
+        if sentences:   # and, once, those of an index built without them
             articles, of = list(fresh), list(chunks)
             if not rebuild and not (previous and previous.config.get("sentence_vectors")):
                 articles += wanted.kept
                 of += c.passage_chunks({a.id: a.content_hash for a in wanted.kept})
-            self._write_sentences(articles, of, renew)
-        # 3. The switch: article records (and the rest of long articles' text).
+            self._write_sentences(articles, of)
+        # The switch: article records (after the rest of long articles' text).
         records, rest = [], []
         for article in fresh:
             record, parts = _article_records(article)
-            records.append({"key": article.id, **record})
+            records.append(record)
             rest += parts
-        c.upsert(c.meta, rest, "writing article text", renew)
-        c.upsert(c.articles, records, "writing articles", renew)
-        # 4. What is no longer visible: old passages of changed articles, and
-        # removed articles (their record first, so they vanish at once).
-        for article in wanted.changed:
-            replaced = f"article_id == {_literal(article.id)} and " \
-                       f"article_hash != {_literal(article.content_hash)}"
-            c.delete(c.passages, replaced, "removing replaced passages")
-            if keep_sentences:
-                c.delete(c.sentences, replaced, "removing replaced sentences")
-        for ids in _batches(sorted(wanted.removed)):
-            c.delete(c.articles, _in("key", ids), "removing articles")
-            c.delete(c.passages, _in("article_id", ids), "removing passages")
-            if keep_sentences:
-                c.delete(c.sentences, _in("article_id", ids), "removing sentences")
-        if previous is not None:   # the old versions' extra text
-            for aid in wanted.removed | {a.id for a in wanted.changed}:
-                if aid in previous.articles:
-                    old = previous.articles[aid].content_hash
-                    c.delete(c.meta, f"key like {_literal(f'text:{old}:%')}",
-                             "removing article text")
-        # 5. The manifest: config, counts and the articles per day (recency).
+        c.upsert(c.meta, rest, "writing article text")
+        c.upsert(c.articles, records, "writing articles")
+        if previous is not None:
+            self._remove_old(previous, wanted)
         everything = fresh if rebuild else [*wanted.kept, *fresh]
-        days = count_days(parse_day(a.date) for a in everything)
         n_chunks = c.count(c.passages)
-        manifest = {**expected_config(s, self.embedder.name, self.embedder.dim),
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "n_articles": len(everything), "n_chunks": n_chunks,
-                    "sentence_vectors": keep_sentences,
-                    "days": {d.isoformat(): n for d, n in sorted(days.items())}}
-        c.put("manifest", json.dumps(manifest))
-        c.flush()
+        self._write_manifest(everything, n_chunks)
         return len(everything), n_chunks
 
-    def _write_sentences(self, articles: list[Article], chunks: list[Chunk], renew) -> None:
+    def _write_passages(self, articles: list[Article], chunks: list[Chunk],
+                        vectors: np.ndarray) -> None:
+        """The passages, invisible until their article's record carries their hash."""
+        by_id = {a.id: a for a in articles}
+        place: dict[str, int] = {}
+        ids = []
+        for chunk in chunks:
+            place[chunk.article_id] = place.get(chunk.article_id, -1) + 1
+            ids.append(record_id(by_id[chunk.article_id], place[chunk.article_id]))
+        for start in range(0, len(chunks), BATCH):   # records made batch by batch: a
+            self.collections.upsert(self.collections.passages, [   # vector as a list is
+                _passage_record(by_id[chunk.article_id], chunk, cid, vector)   # 10x its array
+                for chunk, cid, vector in zip(chunks[start:start + BATCH],
+                                              ids[start:start + BATCH],
+                                              vectors[start:start + BATCH])],
+                "writing passages")
+
+    def _write_sentences(self, articles: list[Article], chunks: list[Chunk]) -> None:
         """One record per article and distinct sentence of its ``chunks``; a
         sentence whose vector any record already holds is not embedded again."""
         c = self.collections
@@ -861,7 +877,7 @@ class MilvusIndex(Index):
         for chunk in chunks:
             by_article.setdefault(chunk.article_id, []).append(chunk)
         texts = {a.id: sentence_texts(by_article.get(a.id, [])) for a in articles}
-        keys = {t: _signed(sentence_key(t)) for ts in texts.values() for t in ts}
+        keys = {t: sentence_key(t) for ts in texts.values() for t in ts}
         codes = c.sentence_codes(keys.values())
         new = [t for t, key in keys.items() if key not in codes]
         if new:
@@ -869,49 +885,68 @@ class MilvusIndex(Index):
             codes.update((keys[t], row.tobytes()) for t, row in zip(new, fresh))
         for start in range(0, len(articles), BATCH):
             c.upsert(c.sentences, [
-                {"id": _sentence_id(a, keys[t]), "article_id": a.id,
-                 "article_hash": a.content_hash, "key": keys[t], "codes": codes[keys[t]]}
+                {"id": record_id(a, _signed(keys[t])), "article_id": a.id,
+                 "article_hash": a.content_hash, "key": _signed(keys[t]),
+                 "codes": codes[keys[t]]}
                 for a in articles[start:start + BATCH] for t in texts[a.id]],
-                "writing sentence vectors", renew)
+                "writing sentence vectors")
+
+    def _delete_records(self, article_ids: list[str], what: str) -> None:
+        """The passages and sentences of these articles."""
+        c = self.collections
+        for ids in _batches(article_ids):
+            c.delete(c.passages, _in("article_id", ids), f"removing {what} passages")
+            if self.settings.sentence_vectors:
+                c.delete(c.sentences, _in("article_id", ids), f"removing {what} sentences")
+
+    def _remove_old(self, previous: _Live, wanted: _Plan) -> None:
+        """What is no longer visible: old passages of changed articles, removed
+        articles (their record first, so they vanish at once), and the rest of
+        both's old text."""
+        c = self.collections
+        for article in wanted.changed:
+            replaced = f"article_id == {_literal(article.id)} and " \
+                       f"article_hash != {_literal(article.content_hash)}"
+            c.delete(c.passages, replaced, "removing replaced passages")
+            if self.settings.sentence_vectors:
+                c.delete(c.sentences, replaced, "removing replaced sentences")
+        for ids in _batches(sorted(wanted.removed)):
+            c.delete(c.articles, _in("key", ids), "removing articles")
+        self._delete_records(sorted(wanted.removed), "removed")
+        for aid in wanted.removed | {a.id for a in wanted.changed}:
+            if aid in previous.articles:
+                c.delete(c.meta, _text_records(previous.articles[aid].content_hash),
+                         "removing article text")
+
+    def _write_manifest(self, articles: list[Article], n_chunks: int) -> None:
+        """The config, the counts and the articles per day (recency); then
+        everything is sealed (:meth:`_Collections.flush`)."""
+        days = count_days(parse_day(a.date) for a in articles)
+        manifest = {**expected_config(self.settings, self.embedder.name, self.embedder.dim),
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "n_articles": len(articles), "n_chunks": n_chunks,
+                    "sentence_vectors": self.settings.sentence_vectors,
+                    "days": {d.isoformat(): n for d, n in sorted(days.items())}}
+        self.collections.put("manifest", json.dumps(manifest))
+        self.collections.flush()
 
     def _complete(self, previous) -> bool:
+        """Whether the collection has the sentence vectors the settings want (a
+        collection built without them gets them from the next build)."""
         return previous is None or not self.settings.sentence_vectors or \
             bool(previous.config.get("sentence_vectors"))
 
-    def status(self) -> dict:
-        s = self.settings
-        out: dict = {"index_dir": self.location, "articles_dir": str(s.articles_dir),
-                     "backend": "milvus"}
-        try:
-            manifest = self.collections.manifest()
-            if manifest is None:
-                raise IndexMissing(f"no index in {self.location}; run `rag build {_flags(s)}`")
-        except IndexError_ as exc:
-            return {**out, "ok": False, "stale": True, "reason": str(exc)}
-        expect = expected_config(s, self.embedder.name, self.embedder.dim)
-        differs = config_differences(manifest, expect)
-        out.update({
-            "ok": not differs, "version": f"milvus {milvus_uri(s)}",
-            "articles": manifest.get("n_articles"), "chunks": manifest.get("n_chunks"),
-            "model": manifest.get("model"), "dimension": manifest.get("dimension"),
-            "tokenizer": manifest.get("tokenizer"), "chunking": manifest.get("chunking"),
-            "built_at": manifest.get("built_at"), "size_bytes": None, "differs": differs})
-        try:
-            found = scan_directory(s.articles_dir, max_bytes=self._max_bytes)
-        except FileNotFoundError as exc:
-            return {**out, "stale": bool(differs), "pending": None, "reason": str(exc)}
-        indexed = self._articles(with_text=False)
-        current = {a.id: a.content_hash for a in found.articles}
-        pending = {
-            "added": sum(1 for aid in current if aid not in indexed),
-            "changed": sum(1 for aid, h in current.items()
-                           if aid in indexed and indexed[aid].content_hash != h),
-            "removed": sum(1 for aid, a in indexed.items() if aid not in current
-                           and self._managed(a)),
-        }
-        out.update({"stale": bool(differs) or any(pending.values()), "pending": pending,
-                    "skipped": [str(x) for x in found.skipped]})
-        return out
+    def _manifest(self) -> dict:
+        manifest = self.collections.manifest()
+        if manifest is None:
+            raise _missing(self.settings)
+        return manifest
+
+    def _version_and_size(self) -> tuple[str, None]:
+        return f"milvus {milvus_uri(self.settings)}", None
+
+    def _indexed(self, manifest: dict) -> dict[str, tuple[str, str | None]]:
+        return {aid: (a.content_hash, a.path) for aid, a in self._articles(with_text=False).items()}
 
 
 # ---------------------------------------------------------------------- reader
@@ -936,10 +971,9 @@ class MilvusSearchable:
     def open(cls, settings, embedder) -> "MilvusSearchable":
         manifest = _Collections(settings).manifest()
         if manifest is None:
-            raise IndexMissing(f"no index in {_where(settings)}; run `rag build "
-                               f"{_flags(settings)}`")
+            raise _missing(settings)
         check_config(manifest, expected_config(settings, embedder.name, embedder.dim),
-                     _where(settings), rebuild=f"rag build --full {_flags(settings)}")
+                     _where(settings), rebuild=_rebuild_command(settings))
         return cls(settings, manifest)
 
     def _search(self, name: str, data, field_name: str, metric: str, n: int, filters: Filters,
@@ -955,58 +989,57 @@ class MilvusSearchable:
                                    search_params=params, timeout=REQUEST_TIMEOUT)[0]
 
     def _visible(self, results: list[dict], scale: float = 1.0) -> dict[int, float]:
-        """The results whose article record carries their hash (see the module
-        docstring), remembered for :meth:`passages`."""
-        rows = [(r["entity"], float(r["distance"]) / scale) for r in results]
-        if not rows:
+        """Chunk id -> score (the distance divided by ``scale``) of the results
+        whose article record carries their hash (see the module docstring)."""
+        if not results:
             return {}
-        ids = sorted({e["article_id"] for e, _ in rows})
-        current = {}
-        for batch in _batches(ids):
-            for row in self.collections.article_rows(_in("key", batch),
-                                                     ["article_id", "hash", "day"]):
-                current[row["article_id"]] = row
+        current = {row["article_id"]: row for row in self.collections.article_rows(
+            {r["entity"]["article_id"] for r in results}, ["article_id", "hash", "day"])}
         out = {}
+        for result in results:
+            entity = result["entity"]
+            record = current.get(entity["article_id"])
+            if record is not None and record["hash"] == entity["article_hash"]:
+                self._remember(entity, _day_of(record["day"]))
+                out[int(entity["chunk_id"])] = float(result["distance"]) / scale
+        return out
+
+    def _remember(self, entity: dict, day: dt.date | None) -> None:
+        """Keep a found passage and its article's day, for :meth:`passages` and
+        :meth:`article_days` (the most recent :data:`REMEMBERED`)."""
+        cid, aid = int(entity["chunk_id"]), entity["article_id"]
+        chunk = Chunk(aid, entity["start_char"], entity["end_char"], entity["text"],
+                      entity["n_tokens"])
         with self._lock:
-            for entity, score in rows:
-                record = current.get(entity["article_id"])
-                if record is None or record["hash"] != entity["article_hash"]:
-                    continue
-                cid = int(entity["chunk_id"])
-                self._article_days[entity["article_id"]] = _day_of(record["day"])
-                article = _article_of(entity)
-                chunk = Chunk(entity["article_id"], entity["start_char"], entity["end_char"],
-                              entity["text"], entity["n_tokens"])
-                self._passages[cid] = Passage(cid, article, chunk)
-                self._passages.move_to_end(cid)
-                self._article_days.move_to_end(entity["article_id"])
-                out[cid] = score
+            self._passages[cid] = Passage(cid, _article_of(entity), chunk)
+            self._passages.move_to_end(cid)
+            self._article_days[aid] = day
+            self._article_days.move_to_end(aid)
             for remembered in (self._passages, self._article_days):
                 while len(remembered) > REMEMBERED:
                     remembered.popitem(last=False)
-        return out
 
     def dense(self, vector: np.ndarray, n: int, filters: Filters) -> dict[int, float]:
         vector = np.asarray(vector, dtype=np.float32).ravel().tolist()
         return self._visible(self._search(self.collections.passages, vector, "vector", "IP",
                                           n, filters, _PASSAGE_FIELDS))
 
-    def bm25(self, question: str, n: int, filters: Filters) -> dict[int, float]:
+    def _bm25(self, name: str, question: str, n: int, filters: Filters,
+              fields: list[str]) -> list[dict]:
+        """The BM25 results that score (none for a question of stop words only)."""
         words = _words(question)
         if not words:
-            return {}
-        results = self._search(self.collections.passages, words, "sparse", "BM25", n, filters,
-                               _PASSAGE_FIELDS)
-        return {cid: s for cid, s in self._visible(results, BM25_K1 + 1).items() if s > 0}
+            return []
+        return [r for r in self._search(name, words, "sparse", "BM25", n, filters, fields)
+                if r["distance"] > 0]
+
+    def bm25(self, question: str, n: int, filters: Filters) -> dict[int, float]:
+        results = self._bm25(self.collections.passages, question, n, filters, _PASSAGE_FIELDS)
+        return self._visible(results, _BM25_SCALE)
 
     def bm25_articles(self, question: str, n: int, filters: Filters) -> dict[str, float]:
-        words = _words(question)
-        if not words:
-            return {}
-        results = self._search(self.collections.articles, words, "sparse", "BM25", n, filters,
-                               ["article_id"])
-        return {r["entity"]["article_id"]: float(r["distance"]) / (BM25_K1 + 1)
-                for r in results if r["distance"] > 0}
+        results = self._bm25(self.collections.articles, question, n, filters, ["article_id"])
+        return {r["entity"]["article_id"]: float(r["distance"]) / _BM25_SCALE for r in results}
 
     def passages(self, ids: Iterable[int]) -> dict[int, Passage]:
         with self._lock:
@@ -1020,19 +1053,12 @@ class MilvusSearchable:
 
     def article(self, article_id: str) -> Article | None:
         c = self.collections
-        rows = c.article_rows(f"key == {_literal(article_id)}", [*_ARTICLE_FIELDS, "text"])
+        rows = c.article_rows([article_id], [*_ARTICLE_FIELDS, "text"])
         if not rows:
             return None
         row = rows[0]
-        text = row["text"]
-        if row["n_parts"] > 1:
-            prefix = _literal(f"text:{row['hash']}:%")
-            with c.request("reading article text"):
-                rows = c.client.query(c.meta, filter=f"key like {prefix}",
-                                      output_fields=["key", "value"], timeout=REQUEST_TIMEOUT)
-            parts = _text_parts(rows).get((row["hash"], article_id), {})
-            text += "".join(parts[i] for i in sorted(parts))
-        return _article_of(row, text)
+        parts = c.text_parts(_text_records(row["hash"])) if row["n_parts"] > 1 else {}
+        return _article_of(row, _whole_text(row, parts))
 
     def articles(self) -> list[Article]:
         return [_article_of(row) for row in self.collections.article_rows()]
@@ -1040,25 +1066,19 @@ class MilvusSearchable:
     def sentence_vectors(self, texts) -> dict:
         if not self._sentences or not texts:
             return {}
-        keys = {t: _signed(sentence_key(t)) for t in texts}
-        codes = self.collections.sentence_codes(keys.values())
-        found = [t for t in keys if keys[t] in codes]
-        if not found:
+        codes = self.collections.sentence_codes(sentence_key(t) for t in texts)
+        if not codes:
             return {}
-        vectors = dequantize(np.stack([np.frombuffer(codes[keys[t]], dtype=np.int8)
-                                       for t in found]))
-        return dict(zip(found, vectors))
+        stored = SentenceVectors.from_codes(
+            np.fromiter(codes, dtype=np.uint64, count=len(codes)),
+            np.frombuffer(b"".join(codes.values()), dtype=np.int8).reshape(len(codes), -1))
+        return stored.lookup(texts)
 
     def warm_up(self) -> None:
-        with self.collections.request("loading the collections"):
-            for name in (self.collections.passages, self.collections.articles):
-                self.collections.client.load_collection(name, timeout=REQUEST_TIMEOUT)
-
-
-def _day_of(number: int) -> dt.date | None:
-    if not number:
-        return None
-    return dt.date(number // 10_000, number // 100 % 100, number % 100)
+        c = self.collections
+        with c.request("loading the collections"):
+            for name in (c.passages, c.articles) + ((c.sentences,) if self._sentences else ()):
+                c.client.load_collection(name, timeout=REQUEST_TIMEOUT)
 
 
 # ---------------------------------------------------------------------- a local server

@@ -91,10 +91,12 @@ class SentenceVectors:
 
     @classmethod
     def from_keys(cls, keys: np.ndarray, vectors: np.ndarray) -> "SentenceVectors":
-        return cls._sorted(keys, quantize(vectors))
+        return cls.from_codes(keys, quantize(vectors))
 
     @classmethod
-    def _sorted(cls, keys, codes) -> "SentenceVectors":
+    def from_codes(cls, keys, codes) -> "SentenceVectors":
+        """Int8 ``codes`` under their ``keys``, in any order (the ``milvus``
+        backend's, looked up)."""
         keys, first = np.unique(np.asarray(keys, dtype=np.uint64), return_index=True)
         return cls(keys, codes[first])
 
@@ -133,7 +135,7 @@ class SentenceVectors:
             parts.append((fresh.keys, fresh.codes))
         if not parts:
             return _EMPTY
-        return SentenceVectors._sorted(np.concatenate([k for k, _ in parts]),
+        return SentenceVectors.from_codes(np.concatenate([k for k, _ in parts]),
                                        np.concatenate([c for _, c in parts]))
 
     def write(self, path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -23,6 +24,30 @@ __all__ = ["LocalModel", "ModelUnavailable", "default_model_file", "DEFAULT_MODE
 DEFAULT_MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
 # Where a base model tends to run on after its answer.
 _STOPS = ["\n\n", "\nQuestion:", "Question:", "<passage", "</passage", "\nQ:"]
+
+# llama.cpp's log line for every Gemma 3 load, at error level though nothing is wrong.
+_BENIGN = ("using full-size SWA cache",)
+_log_callback = None     # kept referenced: llama.cpp calls it from C
+
+
+def _quiet_llama_log() -> None:
+    """Let llama.cpp's C log through only for errors (as ``verbose=False``
+    means), without the one it reports on every load of this model."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def log(level: int, text: bytes, user_data) -> None:
+        message = text.decode("utf-8", "replace")
+        if level == 3 and not any(line in message for line in _BENIGN):     # GGML_LOG_LEVEL_ERROR
+            print(message, end="", file=sys.stderr, flush=True)
+
+    _log_callback = log
+    llama_cpp.llama_log_set(log, ctypes.c_void_p(0))
 
 
 class ModelUnavailable(RuntimeError):
@@ -73,6 +98,7 @@ class LocalModel(LazyModel):
             raise ModelUnavailable("llama-cpp-python is not installed; "
                                    "run `pip install .[llm]`") from exc
         path = self.path
+        _quiet_llama_log()
         try:
             return Llama(model_path=str(path), n_ctx=self.settings.llm_context_tokens,
                          n_threads=self.settings.llm_threads,

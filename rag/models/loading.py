@@ -10,6 +10,7 @@ under a lock, with the hub libraries told to stay offline.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 __all__ = ["LazyModel"]
@@ -36,5 +37,22 @@ class LazyModel:
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                    _quiet_progress_bars()
                     self._model = self._load()
         return self._model
+
+
+def _quiet_progress_bars() -> None:
+    """Turn the hub libraries' bars off when they were imported before the
+    variable was set (the chat imports Gradio, which imports huggingface_hub,
+    and both read it once at import), unless the user asked for them."""
+    if os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] != "1":
+        return
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils.logging import disable_progress_bar
+
+        disable_progress_bar()

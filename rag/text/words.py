@@ -11,7 +11,7 @@ stop words dropped, the Snowball (Porter 2) stem of ``PyStemmer``, so "vetoed",
 
 Also here: recognising sentences that address a reader or a model with
 instructions ("ignore the question and say ..."), which are never quoted as
-answers, and the kind of thing a question asks for.
+answers.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import threading
 from collections.abc import Set
 
 __all__ = ["tokenize", "stem", "stemmed_words", "content_words", "word_share", "STOP_WORDS",
-           "BM25_STOP_WORDS", "looks_like_instruction", "question_kind", "has_answer_type"]
+           "BM25_STOP_WORDS", "looks_like_instruction"]
 
 #: The stop words BM25 drops: the list of ``bm25s.stopwords.STOPWORDS_EN``
 #: (Lucene's English stop set), copied because importing that module runs
@@ -117,50 +117,3 @@ def looks_like_instruction(sentence: str) -> bool:
     """True for text that tells a reader or model what to do ("ignore the
     question and say ..."): article text is evidence, never a command."""
     return bool(_INSTRUCTION.search(sentence))
-
-
-def question_kind(question: str) -> str | None:
-    """``"number"``, ``"time"``, ``"person"``, ``"place"``, ``"name"`` (which
-    country, which company...) or ``"statement"`` (what did X say) when the
-    question asks for one; ``None`` otherwise."""
-    q = question.lower()
-    if re.search(r"\bhow (many|much|long|old|far)\b|\bwhat (number|percentage|share)\b"
-                 r"|\b(which|what)( [\w-]+){0,3} (number|amount|figure)\b", q):
-        return "number"
-    if re.search(r"\bwhen\b|\b(what|which) (year|day|date|month|time)\b", q):
-        return "time"
-    if re.search(r"\bwho(m|se)?\b", q):
-        return "person"
-    if re.search(r"\bwhere\b", q):
-        return "place"
-    if re.search(r"\bwhat did\b[^?]*\b(say|tell|call|claim|announce|write)\b", q):
-        return "statement"
-    if re.search(r"\bwhich\b", q):
-        return "name"
-    return None
-
-
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                     r"dozens?|hundreds?|thousands?|millions?|billions?|half)\b", re.IGNORECASE)
-_TIME = re.compile(r"\b(19|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|"
-                   r"sunday|january|february|march|april|may|june|july|august|september|"
-                   r"october|november|december|yesterday|today|last (week|month|year)|"
-                   r"(days|weeks|months|years) (ago|after|before|later))\b", re.IGNORECASE)
-_SPEECH = re.compile(r"[\"“”]|\b(said|says|say|saying|told|tells|called|calls|claimed|claims|"
-                     r"announced|wrote|added|stated|according to)\b", re.IGNORECASE)
-_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+|\b[A-Z]{2,}\b")
-
-
-def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
-    """Whether ``sentence`` contains the kind of thing the question asks for
-    (a number, a time, a name not already in the question)."""
-    if kind == "number":
-        return bool(_NUMBER.search(sentence))
-    if kind == "time":
-        return bool(_TIME.search(sentence))
-    if kind in ("person", "place", "name"):
-        asked = content_words(question)
-        return any(stem(m.group()) not in asked for m in _NAME.finditer(sentence))
-    if kind == "statement":
-        return bool(_SPEECH.search(sentence))
-    return False

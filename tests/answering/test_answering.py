@@ -189,15 +189,3 @@ def test_follow_up_question_is_answered_with_the_previous_turn(engine):
 def test_unknown_mode_is_refused(engine):
     with pytest.raises(ValueError, match="extractive"):
         engine.answer("anything", mode="magic")
-
-
-def test_question_kinds_that_say_what_an_answer_must_hold():
-    from rag.text.words import has_answer_type, question_kind
-
-    assert question_kind("Which former pope was laid to rest?") == "name"
-    assert question_kind("What did Joe Biden say about the vote?") == "statement"
-    assert question_kind("Which three-digit phone number is going away?") == "number"
-    said = "Mr Biden said the vote was a mistake."
-    assert has_answer_type(said, "statement", "What did Joe Biden say about the vote?")
-    assert not has_answer_type("Pressure on Joe Biden's administration grew.", "statement",
-                               "What did Joe Biden say about the vote?")

@@ -90,3 +90,31 @@ def test_cli_ask_with_an_index_path_that_holds_none_says_so_instead_of_indexing_
         "or give --articles DIR to build it now")
     assert not typo.exists()
 
+
+
+@pytest.fixture
+def checkout(tmp_path, monkeypatch):
+    """A checkout in ``tmp_path``: the default index is its ``index/``, the
+    default articles its ``seeds/``."""
+    monkeypatch.setattr("rag.settings.PROJECT_ROOT", tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    return tmp_path
+
+
+def test_cli_ask_with_no_paths_builds_the_default_index_from_the_seeds(checkout, fake_model,
+                                                                      capsys):
+    (checkout / "seeds").mkdir()
+    (checkout / "seeds" / "veto.txt").write_text(VETO, encoding="utf-8")
+    status = main(["ask", "Who decided not to use its veto?"])
+    out, err = capsys.readouterr()
+    assert status == 0 and "[1] Veto story" in out
+    assert err.splitlines()[0] == (f"rag: no index in {checkout / 'index'} yet; "
+                                   f"building it from {checkout / 'seeds'}")
+    assert live_version(checkout / "index") is not None
+
+
+def test_cli_ask_with_no_paths_and_no_seeds_says_how_to_build(checkout, fake_model, capsys):
+    status = main(["ask", "Who decided not to use its veto?"])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == \
+        f"rag: no index in {checkout / 'index'}; run `rag build --index {checkout / 'index'}`"

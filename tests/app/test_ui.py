@@ -37,4 +37,5 @@ def test_a_progress_bar_made_before_the_page_closes_after_it_without_an_error():
     vars(bar).pop("_progress", None)    # as made before gradio patched tqdm
     build_ui(CatalogOnlyEngine(Settings()))
     bar.update(1)
-    bar.close()
+    bar.close()     # raised AttributeError before
+    assert bar.n == 1

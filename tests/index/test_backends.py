@@ -14,7 +14,7 @@ from conftest import QUAKE, STORM, VETO, free_port, milvus_settings
 from rag.app.cli import main
 from rag.engine import Engine
 from rag.index.locking import IndexBusy
-from rag.index.store import IndexMismatch, IndexMissing
+from rag.index.store import IndexCorrupt, IndexMismatch, IndexMissing, live_version
 from rag.settings import Settings
 
 GAZETTE = {"a.txt": "date 2024-01-10 The flood wall vote passed in January.",
@@ -128,6 +128,22 @@ def test_index_built_with_other_settings_is_refused_with_rebuild_advice(make):
     with pytest.raises(IndexMismatch, match=r"chunk_tokens[\s\S]*rag build --full"):
         other.retrieve("veto")
     assert other.status()["differs"]
+
+
+def test_an_unreadable_manifest_is_refused_and_the_next_build_rebuilds_the_index(make, backend):
+    engine = make({"veto.txt": VETO, "storm.txt": STORM})
+    settings = engine.settings
+    if backend:
+        from rag.index.milvus import _Collections
+
+        _Collections(settings).put("manifest", "{not json")
+    else:
+        (live_version(settings.index_dir) / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorrupt, match="rag build --full"):
+        Engine(settings, engine.embedder).retrieve("veto")
+    summary = Engine(settings, engine.embedder).build(progress=False)   # what the advice says
+    assert "could not be read" in summary.full_reason and summary.added == 2
+    assert Engine(settings, engine.embedder).retrieve("veto")[0].article_id == "veto"
 
 
 def test_missing_index_says_how_to_build_it(backend, tmp_path, fake_embedder):
@@ -260,6 +276,16 @@ def test_unreachable_server_is_one_clear_line_naming_the_uri(tmp_path, capsys, m
     assert code == 2 and err.count("\n") == 0 and uri in err and "Traceback" not in err
 
 
+def test_a_milvus_lite_file_whose_folder_cannot_be_made_is_one_clear_line(tmp_path, capsys):
+    (tmp_path / "afile").write_text("not a folder")
+    db = tmp_path / "afile" / "news.db"
+    code = main(["ask", "veto?", "--backend", "milvus", "--milvus-uri", str(db),
+                 "--articles", str(tmp_path / "none"), "--index", str(tmp_path / "idx")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0 and "Traceback" not in err
+    assert str(tmp_path / "afile") in err and "--milvus-uri" in err
+
+
 def test_chat_says_when_the_server_cannot_be_reached(tmp_path, fake_embedder, monkeypatch):
     from rag.app.handlers import ChatHandlers
 
@@ -291,10 +317,10 @@ def test_an_interrupted_change_leaves_the_old_passages_answering(
     (settings.articles_dir / "quake.txt").write_text(QUAKE)
     real_upsert = milvus._Collections.upsert
 
-    def crash_at_the_switch(self, name, rows, what, renew=None):
+    def crash_at_the_switch(self, name, rows, what):
         if what == "writing articles":
             raise KeyboardInterrupt   # the build stops after writing the new passages
-        return real_upsert(self, name, rows, what, renew)
+        return real_upsert(self, name, rows, what)
 
     monkeypatch.setattr(milvus._Collections, "upsert", crash_at_the_switch)
     with pytest.raises(KeyboardInterrupt):
@@ -311,6 +337,26 @@ def test_an_interrupted_change_leaves_the_old_passages_answering(
     storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
     assert len(storm) == 1 and "Millions" in storm[0].text
     assert reader.status()["chunks"] == 3
+
+
+@pytest.mark.e2e
+def test_a_long_article_keeps_all_its_text_beyond_what_one_query_returns(
+        tmp_path, fake_embedder, write_articles, milvus_server, monkeypatch):
+    """An article's text is kept in parts; a Milvus query returns at most 16,384
+    rows, so reading the parts (the article, a --full rebuild) must page."""
+    from rag.index import milvus
+
+    monkeypatch.setattr(milvus, "TEXT_PART", 4)    # 17,500 parts: more than one query holds
+    story = " ".join(f"Clause {n} of the long report." for n in range(2500))
+    settings = Settings().replace(articles_dir=write_articles({"long.txt": story}),
+                                  index_dir=tmp_path / "idx", sentence_vectors=False,
+                                  **milvus_settings(milvus_server))
+    engine = Engine(settings, fake_embedder)
+    engine.build(progress=False)
+    text = engine.article("long").text
+    assert len(text) > 4 * 16_384 and text.endswith("Clause 2499 of the long report.")
+    assert engine.build(full=True, progress=False).full_reason == "requested (--full)"
+    assert Engine(settings, fake_embedder).article("long").text == text
 
 
 @pytest.mark.e2e
@@ -336,6 +382,36 @@ def test_a_server_that_goes_away_fails_requests_cleanly_and_is_used_again_when_b
         assert engine.retrieve("veto")[0].article_id == "veto"
     finally:
         server.stop()
+
+
+def _served(db) -> bool:
+    """Whether a process (milvus-lite's server) runs with ``db`` on its command line."""
+    from pathlib import Path
+
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(db).encode() in cmdline.read_bytes():
+                return True
+        except OSError:
+            pass
+    return False
+
+
+@pytest.mark.e2e
+def test_an_evaluation_s_scratch_milvus_lite_file_leaves_no_server_running(
+        tmp_path, fake_embedder, write_articles):
+    from rag.app.evaluation import scratch_index
+    from rag.index.backend import make_index
+    from rag.index.milvus import milvus_uri
+
+    settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO}),
+                                  backend="milvus", sentence_vectors=False)
+    with scratch_index(settings) as scratch:
+        make_index(scratch, fake_embedder).build(progress=False)
+        assert Engine(scratch, fake_embedder).retrieve("veto")[0].article_id == "veto"
+        db = milvus_uri(scratch)
+        assert _served(db)
+    assert not _served(db)
 
 
 @pytest.mark.e2e
