@@ -19,7 +19,7 @@ import numpy as np
 from .loading import LazyModel
 
 __all__ = ["Embedder", "SentenceEmbedder", "OnnxEmbedder", "QueryEmbedder", "default_model_path",
-           "make_embedder", "make_query_embedder", "index_embedder", "longest_first",
+           "make_embedder", "make_query_embedder", "index_embedder", "batches_longest_first",
            "encode_longest_first"]
 
 
@@ -92,19 +92,38 @@ class SentenceEmbedder(LazyModel):
             return self.encode(texts)
 
 
-def longest_first(embedder: Embedder, texts: Sequence[str]) -> list[int]:
-    """Positions of ``texts``, the most tokens first (by the embedder's
-    ``token_counts`` when it has one, else by characters)."""
+#: Tokens a batch holds at most per text of ``batch_size`` (64 texts: 4,096
+#: tokens, ~20 passages or 64 sentences): a batch of 64 passages makes
+#: 80 MB work tensors, above what the C allocator reuses, so every layer
+#: of every batch asked the kernel for fresh zeroed pages.
+TOKENS_PER_TEXT = 64
+
+
+def batches_longest_first(embedder: Embedder, texts: Sequence[str],
+                          batch_size: int) -> list[list[int]]:
+    """Positions of ``texts`` in batches, the most tokens first (by the
+    embedder's ``token_counts`` when it has one, else by characters): at most
+    ``batch_size`` texts and ``batch_size * TOKENS_PER_TEXT`` tokens a batch
+    (one text at least)."""
     count = getattr(embedder, "token_counts", None)
     lengths = count(texts) if count is not None else [len(t) for t in texts]
-    return sorted(range(len(texts)), key=lambda i: -lengths[i])
+    order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+    budget = batch_size * TOKENS_PER_TEXT if count is not None else None
+    out, start = [], 0
+    while start < len(order):
+        size = batch_size if budget is None else \
+            max(1, min(batch_size, budget // max(lengths[order[start]], 1)))
+        out.append(order[start:start + size])
+        start += size
+    return out
 
 
 def encode_longest_first(embedder: Embedder, texts: Sequence[str], batch_size: int,
                          bar=None) -> np.ndarray:
-    """Vectors of ``texts`` in their order, computed in batches of
-    ``batch_size`` texts of nearly the same number of tokens (what a build
-    does; ``bar.update(n)`` after each batch if given).
+    """Vectors of ``texts`` in their order, computed in batches of at most
+    ``batch_size`` texts of nearly the same number of tokens
+    (:func:`batches_longest_first`; what a build does; ``bar.update(n)``
+    after each batch if given).
 
     A batch costs what its longest text costs times its size (the rest is
     padding), so texts are grouped by tokens, not characters: a sentence of
@@ -121,8 +140,7 @@ def encode_longest_first(embedder: Embedder, texts: Sequence[str], batch_size: i
     layer of a short batch (same vectors)."""
     if not len(texts):
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    order = longest_first(embedder, texts)
-    batches = [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    batches = batches_longest_first(embedder, texts, batch_size)
     alone = getattr(embedder, "encode_alone", None)
     workers = min(os.cpu_count() or 1, len(batches)) if alone is not None else 1
     out = None

@@ -6,7 +6,7 @@ import pytest
 
 from rag.index.builder import chunk_and_embed, chunk_articles, embedding_text
 from rag.ingest.articles import Article
-from rag.models.embedding import encode_longest_first, longest_first
+from rag.models.embedding import batches_longest_first, encode_longest_first
 from rag.settings import Settings
 
 
@@ -71,4 +71,14 @@ def test_batches_are_grouped_by_the_models_tokens_not_characters(fake_embedder):
 
 
 def test_an_embedder_that_cannot_count_tokens_is_ordered_by_characters(fake_embedder):
-    assert longest_first(fake_embedder, ["ab", "abcd", "a"]) == [1, 0, 2]
+    assert batches_longest_first(fake_embedder, ["ab", "abcd", "a"], 2) == [[1, 0], [2]]
+
+
+def test_a_batch_of_long_texts_holds_fewer_of_them():
+    class Tokens:
+        def token_counts(self, texts):
+            return [len(t.split()) for t in texts]
+
+    texts = ["w " * 200, "w " * 100, "w " * 30, "w " * 20, "w", "w"]
+    # at most 2 texts and 2 * TOKENS_PER_TEXT = 128 tokens a batch (one text at least)
+    assert batches_longest_first(Tokens(), texts, 2) == [[0], [1], [2, 3], [4, 5]]
