@@ -34,7 +34,7 @@ import numpy as np
 from ..ingest.articles import Article, Collection, read_files, scan_directory
 from ..ingest.chunking import Chunk, chunk_article
 from ..ingest.reading import Skip
-from ..models.embedding import Embedder
+from ..models.embedding import Embedder, encode_longest_first
 from ..settings import Settings
 from .lexical import BM25_FILE
 from .locking import write_lock
@@ -148,7 +148,7 @@ def embed_chunks(embedder: Embedder, articles: dict[str, Article], chunks: list[
     texts = [embedding_text(articles[c.article_id], c) for c in chunks]
     with tqdm(total=len(texts), desc="embedding", unit="chunk", file=sys.stderr,
               disable=not progress or not texts) as bar:
-        return _embed_longest_first(embedder, texts, batch_size, bar)
+        return encode_longest_first(embedder, texts, batch_size, bar)
 
 
 def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Settings, *,
@@ -158,8 +158,9 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
     The one place a build spends model time, so it stays close to what the
     model alone achieves (``rag-bench perf``): a thread chunks the articles while
     the model embeds the chunks already cut, in waves of a few thousand; each
-    wave is embedded longest first, so a batch holds texts of similar length
-    and little padding. Every chunk is tokenised by the model exactly once.
+    wave is embedded longest first in tokens, so a batch holds texts of
+    nearly the same length and little padding
+    (:func:`~rag.models.embedding.encode_longest_first`).
     """
     import queue
     import threading
@@ -192,27 +193,10 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
             if isinstance(wave, BaseException):
                 raise wave
             texts = [embedding_text(by_id[c.article_id], c) for c in wave]
-            parts.append(_embed_longest_first(embedder, texts, settings.embed_batch_size, bar))
+            parts.append(encode_longest_first(embedder, texts, settings.embed_batch_size, bar))
             chunks.extend(wave)
     vectors = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
     return chunks, vectors
-
-
-def _embed_longest_first(embedder: Embedder, texts: list[str], batch_size: int,
-                         bar) -> np.ndarray:
-    """Vectors of ``texts`` in their order, computed in batches of similar length."""
-    if not texts:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    out = None
-    for start in range(0, len(order), batch_size):
-        rows = order[start:start + batch_size]
-        vectors = embedder.encode([texts[i] for i in rows])
-        if out is None:
-            out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-        out[rows] = vectors
-        bar.update(len(rows))
-    return out
 
 
 # ---------------------------------------------------------------------- Index

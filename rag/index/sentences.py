@@ -31,6 +31,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..models.embedding import encode_longest_first
 from ..text.sentences import split_sentences
 from .store import VersionFile
 
@@ -38,10 +39,8 @@ __all__ = ["SentenceVectors", "SENTENCES_FILE", "sentence_vectors_file", "senten
            "sentence_key", "embed_sentences", "quantize", "dequantize", "stored_sentence_vectors"]
 
 SENTENCES_FILE = "sentence-vectors.npz"
-# Texts embedded per model call while writing (each call sorts by length).
-_WAVE = 4096
-# Sentences per model batch while writing.
-_SENTENCE_BATCH = 256
+# A progress bar for at least this many new sentences.
+_BAR_FROM = 4096
 
 
 def sentence_key(text: str) -> int:
@@ -155,27 +154,15 @@ _EMPTY = SentenceVectors(np.zeros(0, np.uint64), np.zeros((0, 0), np.int8))
 def embed_sentences(embedder, texts: list[str]) -> np.ndarray:
     """``embedder``'s vectors of ``texts``, a progress bar on a terminal.
 
-    Sentences are short: the model runs them in batches of ``_SENTENCE_BATCH``
-    (a quarter less CPU than batches of 64 on news-dev sentences; the vectors
-    are the same)."""
+    In the model's batches, the texts with the most tokens first
+    (:func:`~rag.models.embedding.encode_longest_first`): a third less CPU
+    than sentence-transformers' order by characters on news-dev sentences,
+    the same vectors."""
     from tqdm import tqdm
 
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
-    batch = getattr(embedder, "batch_size", None)
     with tqdm(total=len(texts), desc="sentences", unit="sentence", file=sys.stderr,
-              disable=not sys.stderr.isatty() or len(texts) < _WAVE) as bar:
-        try:
-            if batch is not None:
-                embedder.batch_size = max(batch, _SENTENCE_BATCH)
-            for start in range(0, len(order), _WAVE):
-                rows = order[start:start + _WAVE]
-                out[rows] = embedder.encode([texts[i] for i in rows])
-                bar.update(len(rows))
-        finally:
-            if batch is not None:
-                embedder.batch_size = batch
-    return out
+              disable=not sys.stderr.isatty() or len(texts) < _BAR_FROM) as bar:
+        return encode_longest_first(embedder, texts, getattr(embedder, "batch_size", 64), bar)
 
 
 def sentence_vectors_file(embedder) -> VersionFile:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -18,7 +19,8 @@ import numpy as np
 from .loading import LazyModel
 
 __all__ = ["Embedder", "SentenceEmbedder", "OnnxEmbedder", "QueryEmbedder", "default_model_path",
-           "make_embedder", "make_query_embedder", "index_embedder", "length_batches"]
+           "make_embedder", "make_query_embedder", "index_embedder", "batches_longest_first",
+           "encode_longest_first", "length_batches"]
 
 
 class Embedder(Protocol):
@@ -68,6 +70,93 @@ class SentenceEmbedder(LazyModel):
                                          normalize_embeddings=True, convert_to_numpy=True,
                                          show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """How many tokens the model reads of each text (special tokens
+        included, at most its ``max_seq_length``)."""
+        self.warm_up()
+        model, texts, counts = self._model, list(texts), []
+        for start in range(0, len(texts), 1024):   # padded arrays of a bounded size
+            # The very options sentence-transformers tokenizes with: other
+            # options would reset the shared tokenizer under a concurrent encode.
+            mask = model.tokenizer(texts[start:start + 1024], padding=True,
+                                   truncation="longest_first", max_length=model.max_seq_length,
+                                   return_tensors="np")["attention_mask"]
+            counts += mask.sum(axis=1).tolist()
+        return counts
+
+    def encode_alone(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`encode` with torch on the calling thread alone: a build runs
+        one such batch per core at once (:func:`encode_longest_first`)."""
+        with _torch_threads(1):
+            return self.encode(texts)
+
+
+#: Tokens a batch holds at most per text of ``batch_size`` (64 texts: 4,096
+#: tokens, ~20 passages or 64 sentences): a batch of 64 passages made 80 MB
+#: work tensors, each a fresh mapping of zeroed pages (above glibc's mmap
+#: threshold), 13-18 s of system CPU a 150-article build; now ~3 s.
+TOKENS_PER_TEXT = 64
+
+
+def batches_longest_first(embedder: Embedder, texts: Sequence[str],
+                          batch_size: int) -> list[list[int]]:
+    """Positions of ``texts`` in batches, the most tokens first (by the
+    embedder's ``token_counts`` when it has one, else by characters): at most
+    ``batch_size`` texts and ``batch_size * TOKENS_PER_TEXT`` tokens a batch
+    (one text at least)."""
+    count = getattr(embedder, "token_counts", None)
+    lengths = count(texts) if count is not None else [len(t) for t in texts]
+    order = sorted(range(len(texts)), key=lambda i: -lengths[i])
+    budget = batch_size * TOKENS_PER_TEXT if count is not None else None
+    out, start = [], 0
+    while start < len(order):
+        size = batch_size if budget is None else \
+            max(1, min(batch_size, budget // max(lengths[order[start]], 1)))
+        out.append(order[start:start + size])
+        start += size
+    return out
+
+
+def encode_longest_first(embedder: Embedder, texts: Sequence[str], batch_size: int,
+                         bar=None) -> np.ndarray:
+    """Vectors of ``texts`` in their order, computed in batches of at most
+    ``batch_size`` texts of nearly the same number of tokens
+    (:func:`batches_longest_first`; what a build does; ``bar.update(n)``
+    after each batch if given).
+
+    A batch costs what its longest text costs times its size (the rest is
+    padding), so texts are grouped by tokens, not characters: a sentence of
+    figures and names has far more tokens per character than plain prose.
+    Sorting news-dev sentences by characters (sentence-transformers' own
+    order) padded them to 1.6x their tokens and cost a third more CPU than
+    sorting them by tokens; the vectors are the same (to ~1e-7, the
+    padding is masked; figures in docs/performance.md).
+
+    An embedder with ``encode_alone`` (torch) runs one batch per core at
+    once, each on one thread, instead of one batch at a time on every core:
+    threads that never wait for each other, which on a busy machine cost a
+    fraction of the CPU of torch's threads waiting for each other in every
+    layer of a short batch (same vectors)."""
+    if not len(texts):
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    batches = batches_longest_first(embedder, texts, batch_size)
+    alone = getattr(embedder, "encode_alone", None)
+    workers = min(os.cpu_count() or 1, len(batches)) if alone is not None else 1
+    out = None
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ThreadPoolExecutor(workers, "embedding"))
+            results = pool.map(lambda rows: alone([texts[i] for i in rows]), batches)
+        else:
+            results = (embedder.encode([texts[i] for i in rows]) for rows in batches)
+        for rows, vectors in zip(batches, results):
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+            if bar is not None:
+                bar.update(len(rows))
+    return out
 
 
 @contextlib.contextmanager
@@ -247,6 +336,12 @@ class OnnxEmbedder(LazyModel):
             pooled = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
             out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return out
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """How many tokens the model reads of each text (as
+        :meth:`SentenceEmbedder.token_counts`)."""
+        self.warm_up()
+        return [sum(e.attention_mask) for e in self._tokenizer.encode_batch(list(texts))]
 
 
 #: What one more model call costs, in tokens of work: ONNX Runtime on one core

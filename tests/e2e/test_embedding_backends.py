@@ -35,6 +35,8 @@ def test_onnx_backends_reproduce_the_sentence_transformers_vectors(tmp_path_fact
     assert near.min() > 0.97 and near.mean() > 0.98
     assert fp32.model_file().parent == int8.model_file().parent   # exported once, kept
     assert np.allclose(np.linalg.norm(int8.encode(TEXTS[:2]), axis=1), 1, atol=1e-5)
+    # a build orders its batches by these counts on either backend
+    assert fp32.token_counts(TEXTS) == SentenceEmbedder().token_counts(TEXTS)
 
 
 @pytest.mark.e2e

@@ -6,6 +6,7 @@ import pytest
 
 from rag.index.builder import chunk_and_embed, chunk_articles, embedding_text
 from rag.ingest.articles import Article
+from rag.models.embedding import batches_longest_first, encode_longest_first
 from rag.settings import Settings
 
 
@@ -47,3 +48,37 @@ def test_a_chunking_error_reaches_the_caller(fake_embedder):
     settings = Settings().replace(chunk_tokens=40, chunk_overlap_tokens=50)  # invalid
     with pytest.raises(ValueError, match="overlap"):
         chunk_and_embed(fake_embedder, _articles(3), settings)
+
+
+def test_batches_are_grouped_by_the_models_tokens_not_characters(fake_embedder):
+    """Digits and names cost more tokens per character than prose: a batch
+    ordered by characters would pad short prose to a long run of figures."""
+    seen = []
+
+    class Tokens(type(fake_embedder)):
+        def token_counts(self, texts):
+            return [len(t.split()) for t in texts]    # one token a word
+
+        def encode(self, texts, *, progress=False):
+            seen.append(list(texts))
+            return super().encode(texts)
+
+    texts = ["1 2 3 4 5 6", "a long sentence of many characters", "x y z", "four words right here"]
+    vectors = encode_longest_first(Tokens(), texts, 2)
+    assert seen == [["1 2 3 4 5 6", "a long sentence of many characters"],
+                    ["four words right here", "x y z"]]
+    np.testing.assert_allclose(vectors, fake_embedder.encode(texts), atol=1e-6)
+
+
+def test_an_embedder_that_cannot_count_tokens_is_ordered_by_characters(fake_embedder):
+    assert batches_longest_first(fake_embedder, ["ab", "abcd", "a"], 2) == [[1, 0], [2]]
+
+
+def test_a_batch_of_long_texts_holds_fewer_of_them():
+    class Tokens:
+        def token_counts(self, texts):
+            return [len(t.split()) for t in texts]
+
+    texts = ["w " * 200, "w " * 100, "w " * 30, "w " * 20, "w", "w"]
+    # at most 2 texts and 2 * TOKENS_PER_TEXT = 128 tokens a batch (one text at least)
+    assert batches_longest_first(Tokens(), texts, 2) == [[0], [1], [2, 3], [4, 5]]
