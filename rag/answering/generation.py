@@ -35,7 +35,7 @@ from typing import Iterator
 from ..models.llm import LocalModel
 from ..settings import Settings
 from ..text.questions import question_target
-from ..text.sentences import split_sentences
+from ..text.sentences import sentence_at
 from ..text.words import content_words
 from ..types import Answer, Hit, ShortAnswer
 from .conversation import (
@@ -246,6 +246,5 @@ def _occurrence(hit: Hit, pos: int, match: re.Match) -> Phrase:
     """A match in ``hit`` (the ``pos``-th passage) as a short-answer occurrence,
     in article offsets, with the sentence holding it."""
     start, end = hit.start + match.start(), hit.start + match.end()
-    sentence = next(((a, b) for a, b in split_sentences(hit.text, offset=hit.start)
-                     if a <= start < b), (start, end))
+    sentence = sentence_at(hit.text, start, hit.start) or (start, end)
     return Phrase(match.group(), match.group().lower(), pos, start, end, sentence, 0.0)

@@ -36,7 +36,7 @@ from ..text.facts import dates, name_spans, not_a_person, numbers, people, term
 from ..text.normalize import normalize_answer_text
 from ..text.places import CAPITALS, REGIONS, US_STATES, country_of, place_kind
 from ..text.questions import PERSON_NOUNS, TIME_UNITS, Target, question_target
-from ..text.sentences import clause_spans, split_sentences
+from ..text.sentences import clause_spans, sentence_at, split_sentences
 from ..text.words import STOP_WORDS, content_words, stemmed_words
 from ..types import (
     Answer,
@@ -411,9 +411,8 @@ def with_short_answer(answer: Answer) -> Answer:
     quoted = set()
     for c in answer.citations:
         for q_start, _ in c.quotes:
-            for s_start, s_end in split_sentences(c.hit.text, offset=c.hit.start):
-                if s_start <= q_start < s_end:
-                    quoted.add((position_of.get(c.number), s_start))
+            if sentence := sentence_at(c.hit.text, q_start, c.hit.start):
+                quoted.add((position_of.get(c.number), sentence[0]))
     found = short_answer(answer.question, answer.hits, quoted, target)
     if found is None or found[1] < SHORT_ANSWER_FLOOR:
         return answer

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from ..types import Hit
 
-__all__ = ["split_sentences", "clause_spans", "clauses", "PassageSentence",
+__all__ = ["split_sentences", "sentence_at", "clause_spans", "clauses", "PassageSentence",
            "passage_sentences"]
 
 
@@ -50,6 +50,12 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
         start = match.end()
     _add_span(text, start, len(text), offset, spans)
     return spans
+
+
+def sentence_at(text: str, at: int, offset: int = 0) -> tuple[int, int] | None:
+    """The span of the sentence of ``text`` holding position ``at`` (both with
+    ``offset`` added, as :func:`split_sentences`), ``None`` if none does."""
+    return next(((a, b) for a, b in split_sentences(text, offset) if a <= at < b), None)
 
 
 def _add_span(text: str, start: int, end: int, offset: int, spans: list) -> None:

@@ -61,3 +61,13 @@ def test_passage_sentences_keep_each_sentence_once_with_the_first_passage():
     got = [(s.hit_pos, s.start, s.end, s.text) for s in passage_sentences(hits)]
     assert got == [(0, 0, 17, "First point here."), (0, 18, 36, "Second point here."),
                    (1, 37, 54, "Third point here."), (2, 0, 17, "First point here.")]
+
+
+def test_sentence_at_finds_the_sentence_holding_a_position_with_offsets():
+    from rag.text.sentences import sentence_at
+
+    text = "The vote passed. Mr. Smith left early."
+    assert sentence_at(text, 20, offset=100) is None            # offsets apply to `at` too
+    assert sentence_at(text, 120, offset=100) == (117, 138)
+    assert sentence_at(text, 3) == (0, 16)
+    assert sentence_at(text, 16) is None                        # the space between them
