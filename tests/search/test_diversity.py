@@ -41,26 +41,17 @@ def test_shingles_are_the_word_trigrams_of_the_lower_cased_text():
 
 
 def test_diversify_skips_exactly_the_passages_contained_in_an_earlier_choice():
-    """The kept passages are those a pairwise containment check keeps
-    (overlapping chunks, syndicated copies, short tails, empty texts)."""
+    """Overlapping chunks, syndicated copies, short tails and an empty text:
+    which are kept at each threshold, cap and k (worked out by hand from the
+    word ranges: a passage goes when more than ``duplicate_above`` of its own
+    trigrams, or of the kept one's, are shared)."""
     words = [f"w{i}" for i in range(60)]
-    texts = [" ".join(words[a:b]) for a, b in
-             [(0, 20), (10, 30), (2, 19), (40, 60), (0, 0), (15, 20), (25, 45), (0, 20), (5, 9)]]
-    items = [(f"a{i % 3}", t) for i, t in enumerate(texts)]
-
-    def reference(k, above, cap):
-        chosen, per = [], {}
-        for group, text in items:
-            if len(chosen) == k:
-                break
-            if cap and per.get(group, 0) >= cap:
-                continue
-            if above < 1 and any(containment(shingles(text), shingles(t)) > above
-                                 for _, t in chosen):
-                continue
-            per[group] = per.get(group, 0) + 1
-            chosen.append((group, text))
-        return chosen
-
-    for k, above, cap in [(9, 0.8, 0), (9, 0.5, 0), (4, 0.8, 2), (9, 0.0, 1), (9, 1.0, 0)]:
-        assert _run(items, k, duplicate_above=above, max_per_group=cap) == reference(k, above, cap)
+    ranges = [(0, 20), (10, 30), (2, 19), (40, 60), (0, 0), (15, 20), (25, 45), (0, 20), (5, 9)]
+    items = [(f"a{i % 3}", " ".join(words[a:b])) for i, (a, b) in enumerate(ranges)]
+    for (k, above, cap), kept in [((9, 0.8, 0), [0, 1, 3, 4, 6]),   # 2, 5, 7, 8 inside 0
+                                  ((9, 0.5, 0), [0, 1, 3, 4, 6]),   # 1 shares 8 of 18: kept
+                                  ((4, 0.8, 2), [0, 1, 3, 4]),
+                                  ((9, 0.0, 1), [0, 4]),            # any overlap; one per group
+                                  ((9, 1.0, 0), list(range(9)))]:   # the check off
+        assert _run(items, k, duplicate_above=above, max_per_group=cap) == \
+            [items[i] for i in kept]
