@@ -14,9 +14,11 @@ only time does. It remembers
   passages' sentences (:mod:`rag.index.sentences`): looked up by text before
   the model runs, so a sentence of any retrieved passage costs no model time;
 * with ``cache_dir``, every vector on disk, in a SQLite file keyed by a hash of
-  the model name and the exact text (another chunking or title header is
-  simply a miss). Embedding a benchmark corpus takes minutes on a CPU;
-  comparing retrieval variants with ``rag eval`` should not pay that every time.
+  the model name (with its precision when not fp32: bfloat16 vectors never
+  stand in for fp32 ones, so a measurement is of the precision it names) and
+  the exact text (another chunking or title header is simply a miss).
+  Embedding a benchmark corpus takes minutes on a CPU; comparing retrieval
+  variants with ``rag eval`` should not pay that every time.
 """
 
 from __future__ import annotations
@@ -112,10 +114,17 @@ class CachedEmbedder:
             self._memory.popitem(last=False)
 
     # -------------------------------------------------------------------- disk
+    @property
+    def _on_disk(self) -> str:
+        """The name vectors are kept under on disk: the model's, with
+        ``+bf16`` for a model computing in bfloat16."""
+        precision = getattr(self.inner, "precision", "fp32")
+        return self.name if precision == "fp32" else f"{self.name}+{precision}"
+
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
-            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.name)
+            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self._on_disk)
             self._db = sqlite3.connect(self.cache_dir / f"embeddings-{safe}.sqlite",
                                        check_same_thread=False, timeout=60)
             self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, "
@@ -123,7 +132,7 @@ class CachedEmbedder:
         return self._db
 
     def _key(self, text: str) -> bytes:
-        return hashlib.sha256(f"{self.name}\0{text}".encode("utf-8")).digest()
+        return hashlib.sha256(f"{self._on_disk}\0{text}".encode("utf-8")).digest()
 
     def _from_disk(self, texts: list[str]) -> dict[str, np.ndarray]:
         by_key = {self._key(t): t for t in texts}

@@ -8,6 +8,7 @@ Vectors are L2-normalised, so inner product equals cosine similarity.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from .loading import LazyModel
 
 __all__ = ["Embedder", "SentenceEmbedder", "OnnxEmbedder", "QueryEmbedder", "default_model_path",
            "make_embedder", "make_query_embedder", "index_embedder", "batches_longest_first",
-           "encode_longest_first", "length_batches"]
+           "encode_longest_first", "length_batches", "resolve_precision", "native_bf16"]
 
 
 class Embedder(Protocol):
@@ -45,13 +46,22 @@ class SentenceEmbedder(LazyModel):
     dim = 384
 
     def __init__(self, name: str = "all-MiniLM-L6-v2", path: Path | None = None,
-                 batch_size: int = 64, query_threads: int = 1):
+                 batch_size: int = 64, query_threads: int = 1, precision: str = "auto"):
         super().__init__()
         self.name = name
         self.path = path
         self.batch_size = batch_size
         #: torch threads for fewer texts than a batch (0: torch's default).
         self.query_threads = query_threads
+        self._precision = precision
+
+    @property
+    def precision(self) -> str:
+        """``fp32`` or ``bf16``: what the model computes in (the setting
+        ``embed_precision``, ``auto`` resolved on first use)."""
+        if self._precision == "auto":
+            self._precision = resolve_precision("auto")
+        return self._precision
 
     def _load(self):
         from sentence_transformers import SentenceTransformer
@@ -65,7 +75,7 @@ class SentenceEmbedder(LazyModel):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         threads = self.query_threads if len(texts) < self.batch_size else 0
-        with _torch_threads(threads):
+        with _torch_threads(threads), _autocast(self.precision):
             vectors = self._model.encode(list(texts), batch_size=self.batch_size,
                                          normalize_embeddings=True, convert_to_numpy=True,
                                          show_progress_bar=progress)
@@ -181,6 +191,42 @@ def _torch_threads(threads: int):
         torch.set_num_threads(before)
 
 
+def resolve_precision(precision: str) -> str:
+    """``fp32`` or ``bf16`` for the setting ``embed_precision``: ``auto`` is
+    bf16 where the CPU multiplies bfloat16 matrices in hardware
+    (:func:`native_bf16`), else fp32."""
+    if precision not in ("auto", "fp32", "bf16"):
+        raise ValueError(f"unknown embed_precision {precision!r}: use auto, fp32 or bf16")
+    if precision == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return precision
+
+
+@functools.lru_cache(maxsize=None)
+def native_bf16() -> bool:
+    """Whether this CPU has AMX-BF16 (``torch.cpu.get_capabilities()``, from
+    cpuinfo): there torch's bfloat16 autocast embeds in 0.4x the CPU time of
+    fp32. Not ``torch.ops.mkldnn._is_mkldnn_bf16_supported()``: it is true on
+    any AVX-512 CPU, where bfloat16 is emulated and cost 3-4x fp32; not
+    AVX512-BF16 alone either: oneDNN held to it (``ONEDNN_MAX_CPU_ISA=
+    AVX512_CORE_BF16``) cost 1.3-1.4x fp32 (docs/performance.md)."""
+    import torch
+
+    capabilities = getattr(torch.cpu, "get_capabilities", None)
+    return bool(capabilities is not None and capabilities().get("amx_bf16", False))
+
+
+def _autocast(precision: str):
+    """torch's bfloat16 autocast on the CPU for ``bf16`` (matrix products in
+    bfloat16, normalisations and softmax kept in float32), else nothing.
+    Per calling thread, so it is entered where the model runs."""
+    if precision != "bf16":
+        return contextlib.nullcontext()
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16)
+
+
 def make_embedder(settings, backend: str | None = None, *, questions: bool = False) -> Embedder:
     """The embedder ``settings`` ask for (model path, batch size, backend;
     ``backend`` instead of ``settings.embed_backend`` if given). ``questions``:
@@ -189,7 +235,8 @@ def make_embedder(settings, backend: str | None = None, *, questions: bool = Fal
     backend = backend or settings.embed_backend
     if backend == "torch":
         return SentenceEmbedder(settings.model_name, settings.model_path,
-                                settings.embed_batch_size, settings.embed_query_threads)
+                                settings.embed_batch_size, settings.embed_query_threads,
+                                settings.embed_precision)
     if backend in ("onnx", "onnx-int8"):
         return OnnxEmbedder(settings.model_name, settings.model_path, settings.embed_batch_size,
                             int8=backend == "onnx-int8", cache_dir=settings.model_cache_dir,

@@ -1,0 +1,115 @@
+"""``embed_precision``: the torch model runs in bfloat16 where the CPU does it
+natively (AMX-BF16), in fp32 elsewhere, and bfloat16 vectors never stand in
+for fp32 ones in the on-disk vector cache. (No model is loaded: the
+sentence-transformers model is a fake that records torch's autocast state.)"""
+
+import numpy as np
+import pytest
+import torch
+
+from rag.models.cache import CachedEmbedder
+from rag.models.embedding import (SentenceEmbedder, encode_longest_first, make_embedder,
+                                  native_bf16, resolve_precision)
+from rag.settings import Settings
+
+
+@pytest.fixture
+def cpu(monkeypatch):
+    """``cpu(**flags)``: torch reports these CPU capabilities (and nothing else)."""
+    def have(**flags):
+        monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: dict(flags))
+        native_bf16.cache_clear()
+    yield have
+    native_bf16.cache_clear()
+
+
+class AutocastRecorder:
+    """Stands in for the sentence-transformers model: records, per call,
+    whether it ran under bfloat16 autocast."""
+
+    def __init__(self):
+        self.bf16 = []
+
+    def encode(self, texts, **kwargs):
+        self.bf16.append(torch.is_autocast_enabled("cpu")
+                         and torch.get_autocast_dtype("cpu") == torch.bfloat16)
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+
+def test_auto_is_bf16_on_a_cpu_with_amx_bf16(cpu):
+    cpu(amx_bf16=True, amx_tile=True, avx512_bf16=True)
+    assert resolve_precision("auto") == "bf16"
+    assert SentenceEmbedder().precision == "bf16"
+
+
+def test_auto_is_fp32_where_bfloat16_is_only_emulated_or_avx512_bf16_alone(cpu):
+    cpu(avx512_f=True, avx512_bw=True, avx512_bf16=True)
+    assert resolve_precision("auto") == "fp32"
+    cpu(avx2=True)
+    assert SentenceEmbedder().precision == "fp32"
+
+
+def test_fp32_and_bf16_are_kept_whatever_the_cpu(cpu):
+    cpu(amx_bf16=True)
+    assert SentenceEmbedder(precision="fp32").precision == "fp32"
+    cpu()
+    assert SentenceEmbedder(precision="bf16").precision == "bf16"
+
+
+def test_an_unknown_precision_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="auto, fp32 or bf16"):
+        resolve_precision("fp16")
+
+
+def test_make_embedder_passes_the_setting_to_the_torch_model(cpu):
+    cpu(amx_bf16=True)
+    assert make_embedder(Settings().replace(embed_precision="fp32")).precision == "fp32"
+    assert make_embedder(Settings()).precision == "bf16"
+
+
+@pytest.mark.parametrize("precision, expected", [("bf16", True), ("fp32", False)])
+def test_the_model_runs_under_bfloat16_autocast_only_in_bf16(precision, expected):
+    embedder = SentenceEmbedder(batch_size=8, precision=precision)
+    embedder._model = model = AutocastRecorder()
+    embedder.encode(["one question"])
+    embedder.encode([f"passage {i}" for i in range(8)])
+    assert model.bf16 == [expected, expected]
+    assert not torch.is_autocast_enabled("cpu")          # left as it was
+
+
+def test_a_builds_worker_threads_each_run_in_bf16(monkeypatch):
+    """autocast is per thread: the build's workers enter it themselves."""
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    embedder = SentenceEmbedder(batch_size=2, precision="bf16")
+    embedder._model = model = AutocastRecorder()
+    embedder.token_counts = lambda texts: [len(t) for t in texts]
+    encode_longest_first(embedder, [f"text {'x' * i}" for i in range(7)], 2)
+    assert len(model.bf16) == 4 and all(model.bf16)
+
+
+class Precise:
+    """A fake model of a given precision: its vectors say which it is."""
+
+    name = "fake-model"
+    dim = 2
+
+    def __init__(self, precision):
+        self.precision = precision
+        self.encoded = 0
+
+    def encode(self, texts, *, progress=False):
+        self.encoded += len(texts)
+        row = [1.0, 0.0] if self.precision == "fp32" else [0.0, 1.0]
+        return np.array([row] * len(texts), dtype=np.float32)
+
+
+def test_the_disk_cache_keeps_bf16_and_fp32_vectors_apart(tmp_path):
+    fp32, bf16 = Precise("fp32"), Precise("bf16")
+    CachedEmbedder(fp32, cache_dir=tmp_path).encode(["a text"])
+    got = CachedEmbedder(bf16, cache_dir=tmp_path).encode(["a text"])
+    assert bf16.encoded == 1 and got.tolist() == [[0.0, 1.0]]      # not fp32's vector
+    again = CachedEmbedder(Precise("fp32"), cache_dir=tmp_path).encode(["a text"])
+    assert again.tolist() == [[1.0, 0.0]]
+    # fp32 vectors stay where caches written before precisions existed keep them
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "embeddings-fake-model.sqlite", "embeddings-fake-model_bf16.sqlite"]
