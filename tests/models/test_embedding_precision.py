@@ -8,8 +8,13 @@ import pytest
 import torch
 
 from rag.models.cache import CachedEmbedder
-from rag.models.embedding import (SentenceEmbedder, encode_longest_first, make_embedder,
-                                  native_bf16, resolve_precision)
+from rag.models.embedding import (
+    SentenceEmbedder,
+    encode_longest_first,
+    make_embedder,
+    native_bf16,
+    resolve_precision,
+)
 from rag.settings import Settings
 
 
