@@ -55,6 +55,12 @@ Count the answers other outlets corroborate, over an index you built:
 
     rag-bench corroboration --index /tmp/news-index ../shared/eval/news-dev/questions.jsonl
 
+Check that a change left every answer as it was (text, citations, corroboration):
+
+    rag-bench answers ../shared/eval/news-dev/questions.jsonl --index /tmp/news-index \
+        --articles ../shared/eval/news-dev --out /tmp/after.jsonl
+    rag-bench answers-diff /tmp/before.jsonl /tmp/after.jsonl
+
 Each command's --help has its options and more examples:
 
     rag-bench corroboration --help
@@ -116,6 +122,25 @@ CORROBORATION_EXAMPLES = r"""examples:
 """
 
 
+ANSWERS_EXAMPLES = r"""examples:
+  before and after a change, over the same index:
+    rag-bench answers ../shared/eval/news-dev/questions.jsonl --index /tmp/news-index \
+        --articles ../shared/eval/news-dev --out /tmp/before.jsonl
+    (change the code or a setting)
+    RAG_QUERY_BACKEND=onnx-int8 rag-bench answers ../shared/eval/news-dev/questions.jsonl \
+        --index /tmp/news-index --articles ../shared/eval/news-dev --out /tmp/after.jsonl
+    rag-bench answers-diff /tmp/before.jsonl /tmp/after.jsonl
+  every 10th question, for a quick look:
+    rag-bench answers questions.jsonl --index /tmp/news-index --every 10 --out /tmp/a.jsonl
+"""
+
+ANSWERS_DIFF_EXAMPLES = r"""examples:
+  rag-bench answers-diff /tmp/before.jsonl /tmp/after.jsonl
+                                         what differs, question by question (exit 1 if any)
+  rag-bench answers-diff /tmp/before.jsonl /tmp/after.jsonl --json
+"""
+
+
 class _ExamplesAsTyped(argparse.HelpFormatter):
     """Text written line by line (the examples) is shown as typed; one-line
     descriptions are wrapped to the terminal."""
@@ -161,6 +186,17 @@ SUBCOMMANDS = {
                       "corroborate each answer, report the share of answer sentences reported "
                       "by 2+ outlets and print a sample of corroborations to check by hand.",
                       CORROBORATION_EXAMPLES),
+    "answers": ("every answer of a quiz file written down, to compare before and after",
+                "Answer every question of QUESTIONS (JSON lines with a question, and its date "
+                "when it has one) over an index, with the settings given, and write one JSON "
+                "line per answer to --out: text, citations, short answer, each sentence's "
+                "supporting and conflicting citations, disagreements, wall and CPU time.",
+                ANSWERS_EXAMPLES),
+    "answers-diff": ("two `answers` files compared: which answers changed, and how",
+                     "Match the answers of two `rag-bench answers` files by question and "
+                     "count those identical in text, citations, short answer, corroboration "
+                     "and disagreements; list the others. Exits 1 when any answer differs.",
+                     ANSWERS_DIFF_EXAMPLES),
 }
 
 
@@ -170,7 +206,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag-bench", description=DESCRIPTION,
                                      formatter_class=_ExamplesAsTyped)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    perf, scale, backends, stores, load, indexing, corro = (
+    perf, scale, backends, stores, load, indexing, corro, answers, answers_diff = (
         commands.add_parser(name, help=line, description=description, epilog=examples,
                             formatter_class=_ExamplesAsTyped)
         for name, (line, description, examples) in SUBCOMMANDS.items())
@@ -223,7 +259,17 @@ def make_parser() -> argparse.ArgumentParser:
                             "same_fact); prints precision and recall per similarity threshold and "
                             "number of shared words")
 
-    for command in (perf, scale, backends, stores, load, indexing, corro):
+    add_setting_flags(answers, "articles_dir", "index_dir")
+    answers.add_argument("questions", metavar="QUESTIONS",
+                         help="JSON lines with a question (news-dev's questions.jsonl)")
+    answers.add_argument("--out", metavar="FILE", required=True,
+                         help="where to write the answers (JSON lines)")
+    answers.add_argument("--every", type=int, default=1, metavar="N",
+                         help="only every Nth question (default: all)")
+    answers_diff.add_argument("before", metavar="BEFORE", help="an `answers` file")
+    answers_diff.add_argument("after", metavar="AFTER", help="an `answers` file")
+
+    for command in (perf, scale, backends, stores, load, indexing, corro, answers_diff):
         command.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
@@ -336,8 +382,34 @@ def corroboration(args, settings) -> int:
     return 0
 
 
+def answers(args, settings) -> int:
+    """``rag-bench answers``: over the index of ``settings`` as it is."""
+    from rag.app.answer_evaluation import load_questions
+    from rag.engine import Engine
+
+    from .answers import dump_answers
+
+    if args.every < 1:
+        raise ValueError(f"--every must be 1 or more, not {args.every}")
+    questions = load_questions(Path(args.questions))[::args.every]
+    n = dump_answers(Engine(settings), questions, Path(args.out), log=_log("answers"))
+    print(f"{n} answers written to {args.out}")
+    return 0
+
+
+def answers_diff(args, settings) -> int:
+    """``rag-bench answers-diff``: exit status 1 when any answer differs."""
+    from .answers import compare, format_compare, load_records
+
+    result = compare(load_records(Path(args.before)), load_records(Path(args.after)))
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json
+          else format_compare(result))
+    return 0 if result["same"]["all"] == result["compared"] else 1
+
+
 COMMANDS = {"perf": perf, "scale": scale, "backends": backends, "stores": stores, "load": load,
-            "indexing": indexing, "corroboration": corroboration}
+            "indexing": indexing, "corroboration": corroboration, "answers": answers,
+            "answers-diff": answers_diff}
 
 
 def main(argv: list[str] | None = None) -> int:

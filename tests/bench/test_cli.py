@@ -9,7 +9,8 @@ import pytest
 from conftest import ROOT
 from rag_bench.cli import main, make_parser
 
-SUBCOMMANDS = ["perf", "scale", "backends", "stores", "load", "indexing", "corroboration"]
+SUBCOMMANDS = ["perf", "scale", "backends", "stores", "load", "indexing", "corroboration",
+               "answers", "answers-diff"]
 
 
 def test_rag_bench_help_lists_every_benchmark_with_an_example_each():
