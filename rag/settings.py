@@ -208,12 +208,11 @@ class Settings:
     (docs/performance.md)."""
     embed_precision: str = setting("embedding", "auto", choices=("auto", "fp32", "bf16"))
     """What the torch model computes in. bf16: torch's bfloat16 autocast (matrix products
-    in bfloat16); its vectors have a cosine of 0.9999 or more to fp32's, closer than the
-    stored sentence vectors' int8 rounding, so indexes and answers do not change, and an
-    index built in one can be searched and updated in the other. auto: bf16 where the CPU
-    has AMX-BF16 (Sapphire Rapids and later Xeons), where it takes a build from 1.0 to
-    about 0.5 of fp32's CPU time; fp32 elsewhere, where bfloat16 is slower
-    (docs/performance.md). The ONNX backends are always fp32 (or int8)."""
+    in bfloat16); its vectors have a cosine of 0.9999 or more to fp32's, about as close as
+    the int8 codes the index stores sentence vectors as, so an index built in one can be
+    searched and updated in the other. auto: bf16 where the CPU has AMX-BF16 (Xeons from
+    Sapphire Rapids on), where a build takes half of fp32's CPU time; fp32 elsewhere, where
+    bfloat16 is slower (docs/performance.md). The ONNX backends are always fp32 (or int8)."""
     model_cache_dir: Path | None = setting("embedding", None)
     """Where exported ONNX models are kept. Unset: ~/.cache/newsroom-rag."""
 

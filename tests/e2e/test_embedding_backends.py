@@ -26,7 +26,7 @@ def test_int8_model_has_its_own_name_so_indexes_do_not_mix():
 @pytest.mark.e2e
 def test_onnx_backends_reproduce_the_sentence_transformers_vectors(tmp_path_factory):
     cache = tmp_path_factory.mktemp("models")
-    reference = SentenceEmbedder().encode(TEXTS)
+    reference = SentenceEmbedder(precision="fp32").encode(TEXTS)
     fp32 = make_embedder(Settings().replace(embed_backend="onnx", model_cache_dir=cache))
     int8 = make_embedder(Settings().replace(embed_backend="onnx-int8", model_cache_dir=cache))
     same = np.sum(reference * fp32.encode(TEXTS), axis=1)
@@ -37,6 +37,17 @@ def test_onnx_backends_reproduce_the_sentence_transformers_vectors(tmp_path_fact
     assert np.allclose(np.linalg.norm(int8.encode(TEXTS[:2]), axis=1), 1, atol=1e-5)
     # a build orders its batches by these counts on either backend
     assert fp32.token_counts(TEXTS) == SentenceEmbedder().token_counts(TEXTS)
+
+
+@pytest.mark.e2e
+def test_bf16_vectors_are_the_fp32_vectors_to_a_cosine_of_0_9999():
+    """bfloat16 autocast (embed_precision, auto on AMX CPUs) gives the same
+    model's vectors, about as close to fp32's as the int8 codes an index
+    stores sentence vectors as (docs/performance.md), unit length."""
+    reference = SentenceEmbedder(precision="fp32").encode(TEXTS)
+    bf16 = SentenceEmbedder(precision="bf16").encode(TEXTS)
+    assert np.allclose(np.linalg.norm(bf16, axis=1), 1, atol=1e-5)
+    assert np.sum(reference * bf16, axis=1).min() > 0.9999
 
 
 @pytest.mark.e2e
