@@ -53,7 +53,7 @@ class SentenceEmbedder(LazyModel):
         self.batch_size = batch_size
         #: torch threads for fewer texts than a batch (0: torch's default).
         self.query_threads = query_threads
-        self._precision = precision
+        self._precision = precision if precision == "auto" else resolve_precision(precision)
 
     @property
     def precision(self) -> str:
@@ -206,8 +206,8 @@ def resolve_precision(precision: str) -> str:
 def native_bf16() -> bool:
     """Whether this CPU has AMX-BF16 (``torch.cpu.get_capabilities()``, from
     cpuinfo): there torch's bfloat16 autocast embeds in 0.4x the CPU time of
-    fp32. Not ``torch.ops.mkldnn._is_mkldnn_bf16_supported()``: it is true on
-    any AVX-512 CPU, where bfloat16 is emulated and cost 3-4x fp32; not
+    fp32. Not ``torch.ops.mkldnn._is_mkldnn_bf16_supported()``: it asks for
+    AVX-512 only, so it is true where bfloat16 is emulated and cost 3-4x fp32; not
     AVX512-BF16 alone either: oneDNN held to it (``ONEDNN_MAX_CPU_ISA=
     AVX512_CORE_BF16``) cost 1.3-1.4x fp32 (docs/performance.md)."""
     import torch

@@ -64,6 +64,8 @@ def test_fp32_and_bf16_are_kept_whatever_the_cpu(cpu):
 def test_an_unknown_precision_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="auto, fp32 or bf16"):
         resolve_precision("fp16")
+    with pytest.raises(ValueError, match="auto, fp32 or bf16"):
+        SentenceEmbedder(precision="float16")
 
 
 def test_make_embedder_passes_the_setting_to_the_torch_model(cpu):
