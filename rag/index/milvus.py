@@ -36,7 +36,8 @@ Three collections (four with sentence vectors) hold an index named ``C``
 same content hash; a build writes a changed article's new passages, then its
 article record (the switch), then deletes the old passages. A build stopped
 at any point leaves every article answering from one complete set of passages,
-and the next build removes what it left behind.
+and the next build removes what it left behind: what the switch leaves to
+remove is written down in ``C_meta`` first, and crossed out with the manifest.
 
 **Chunk ids** are derived from the article id, its content hash and the
 passage's place in it, so re-running an interrupted build writes the same ids.
@@ -125,6 +126,10 @@ BATCH = 500
 REMEMBERED = 100_000
 #: Milvus answers at most this many results per search.
 MAX_LIMIT = 16_384
+#: The meta records of what a build's switch leaves to remove, one per article
+#: (``unfinished:<id>``), and the flag that a build switched but has not
+#: finished (``unfinished``) (:meth:`MilvusIndex._write`).
+UNFINISHED = "unfinished"
 
 _PASSAGE_FIELDS = ["chunk_id", "article_id", "article_hash", "title", "source", "date", "url",
                    "path", "start_char", "end_char", "n_tokens", "text"]
@@ -407,6 +412,11 @@ def _text_records(content_hash: str = "") -> str:
     return f"key like {_literal(f'text:{content_hash}:%' if content_hash else 'text:%')}"
 
 
+def _unfinished_records() -> str:
+    """The filter of the meta records of a build's unfinished work."""
+    return f"key like {_literal(UNFINISHED + '%')}"
+
+
 def _text_parts(rows: Iterable[dict]) -> dict[tuple[str, str], dict[int, str]]:
     """(content hash, article id) -> {part: text} of meta text records."""
     out: dict = {}
@@ -642,13 +652,14 @@ class _Collections:
                     self.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
 
     def drop_index(self) -> None:
-        """Drop the passages, articles and sentence vectors, and the manifest
-        and long texts (not the meta collection: it holds the lease)."""
+        """Drop the passages, articles and sentence vectors, and the manifest,
+        long texts and unfinished work (not the meta collection: it holds the
+        lease)."""
         self.drop(self.passages, self.articles, self.sentences)
         with self.request("dropping the old index"):
             if self.client.has_collection(self.meta, timeout=REQUEST_TIMEOUT):
-                self.client.delete(self.meta, filter=f'{_text_records()} or key == "manifest"',
-                                   timeout=REQUEST_TIMEOUT)
+                self.client.delete(self.meta, filter=f'{_text_records()} or key == "manifest" '
+                                   f'or {_unfinished_records()}', timeout=REQUEST_TIMEOUT)
 
     def upsert(self, name: str, rows: list[dict], what: str) -> None:
         for start in range(0, len(rows), BATCH):
@@ -837,6 +848,7 @@ class MilvusIndex(Index):
                 articles += wanted.kept
                 of += c.passage_chunks({a.id: a.content_hash for a in wanted.kept})
             self._write_sentences(articles, of)
+        left = self._work_left(previous, wanted, rebuild)
         # The switch: article records (after the rest of long articles' text).
         records, rest = [], []
         for article in fresh:
@@ -845,11 +857,13 @@ class MilvusIndex(Index):
             rest += parts
         c.upsert(c.meta, rest, "writing article text")
         c.upsert(c.articles, records, "writing articles")
-        if previous is not None:
-            self._remove_old(previous, wanted)
+        for ids in _batches(sorted(wanted.removed)):
+            c.delete(c.articles, _in("key", ids), "removing articles")
+        self._remove_old(left)
         everything = fresh if rebuild else [*wanted.kept, *fresh]
         n_chunks = c.count(c.passages)
         self._write_manifest(everything, n_chunks)
+        c.delete(c.meta, _unfinished_records(), "finishing the build")
         return len(everything), n_chunks
 
     def _write_passages(self, articles: list[Article], chunks: list[Chunk],
@@ -899,24 +913,47 @@ class MilvusIndex(Index):
             if self.settings.sentence_vectors:
                 c.delete(c.sentences, _in("article_id", ids), f"removing {what} sentences")
 
-    def _remove_old(self, previous: _Live, wanted: _Plan) -> None:
-        """What is no longer visible: old passages of changed articles, removed
-        articles (their record first, so they vanish at once), and the rest of
-        both's old text."""
+    def _work_left(self, previous, wanted: _Plan, rebuild: bool) -> dict[str, list[str]]:
+        """Article id -> the content hashes whose records the switch leaves to
+        remove (:meth:`_remove_old`): of the changed and removed articles, and
+        what a build stopped after its switch left. Written down until the
+        manifest is, so that the next build finishes a build stopped after its
+        switch (:meth:`_complete`)."""
+        left = {} if rebuild else self._unfinished()
+        for aid in wanted.removed | {a.id for a in wanted.changed}:
+            left.setdefault(aid, []).append(previous.articles[aid].content_hash)
+        if not rebuild:   # one record per article (a record holds 64 KB), then the flag
+            c = self.collections
+            c.upsert(c.meta, [_meta_record(f"{UNFINISHED}:{aid}", json.dumps(hashes))
+                              for aid, hashes in left.items()], "noting the work left")
+            c.put(UNFINISHED, "")
+        return left
+
+    def _unfinished(self) -> dict[str, list[str]]:
+        """Article id -> old content hashes whose records a build stopped after
+        its switch left (``{}``: none; see :meth:`_write`)."""
         c = self.collections
-        for article in wanted.changed:
-            replaced = f"article_id == {_literal(article.id)} and " \
-                       f"article_hash != {_literal(article.content_hash)}"
+        rows = c.query_all(c.meta, f"key like {_literal(UNFINISHED + ':%')}", ["key", "value"],
+                           "reading the work a build left")
+        return {row["key"].split(":", 1)[1]: json.loads(row["value"]) for row in rows}
+
+    def _remove_old(self, old: dict[str, list[str]]) -> None:
+        """What is no longer visible of the articles ``old`` (id -> content
+        hashes they had): the passages and sentences their article record does
+        not carry (all of a removed article's), and the rest of the old texts."""
+        c = self.collections
+        current = {row["article_id"]: row["hash"]
+                   for row in c.article_rows(old, ["article_id", "hash"])}
+        for aid, content_hash in sorted(current.items()):
+            replaced = f"article_id == {_literal(aid)} and " \
+                       f"article_hash != {_literal(content_hash)}"
             c.delete(c.passages, replaced, "removing replaced passages")
             if self.settings.sentence_vectors:
                 c.delete(c.sentences, replaced, "removing replaced sentences")
-        for ids in _batches(sorted(wanted.removed)):
-            c.delete(c.articles, _in("key", ids), "removing articles")
-        self._delete_records(sorted(wanted.removed), "removed")
-        for aid in wanted.removed | {a.id for a in wanted.changed}:
-            if aid in previous.articles:
-                c.delete(c.meta, _text_records(previous.articles[aid].content_hash),
-                         "removing article text")
+        self._delete_records(sorted(set(old) - set(current)), "removed")
+        for aid, hashes in old.items():
+            for content_hash in set(hashes) - {current.get(aid)}:
+                c.delete(c.meta, _text_records(content_hash), "removing article text")
 
     def _write_manifest(self, articles: list[Article], n_chunks: int) -> None:
         """The config, the counts and the articles per day (recency); then
@@ -932,9 +969,11 @@ class MilvusIndex(Index):
 
     def _complete(self, previous) -> bool:
         """Whether the collection has the sentence vectors the settings want (a
-        collection built without them gets them from the next build)."""
-        return previous is None or not self.settings.sentence_vectors or \
-            bool(previous.config.get("sentence_vectors"))
+        collection built without them gets them from the next build) and no
+        build stopped after its switch (the next one finishes it)."""
+        return previous is None or (
+            (not self.settings.sentence_vectors or bool(previous.config.get("sentence_vectors")))
+            and self.collections.get(UNFINISHED) is None)
 
     def _manifest(self) -> dict:
         manifest = self.collections.manifest()

@@ -6,6 +6,7 @@ return the same hits for the same scores. Each test runs against both
 The tests that need the server are marked e2e (a Milvus build takes seconds:
 three collections are created); those that only need it to be absent are not."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -337,6 +338,44 @@ def test_an_interrupted_change_leaves_the_old_passages_answering(
     storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
     assert len(storm) == 1 and "Millions" in storm[0].text
     assert reader.status()["chunks"] == 3
+
+
+@pytest.mark.e2e
+def test_a_change_stopped_after_its_switch_is_finished_by_the_next_build(
+        tmp_path, fake_embedder, write_articles, milvus_server, monkeypatch):
+    """Stopped after the article records changed but before the old passages
+    went: the next build has no article left to change, yet removes them and
+    writes the manifest (counts, days) of what is visible."""
+    from rag.index import milvus
+
+    settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO,
+                                                               "storm.txt": STORM}),
+                                  index_dir=tmp_path / "idx", **milvus_settings(milvus_server))
+    engine = Engine(settings, fake_embedder)
+    engine.build(progress=False)
+    (settings.articles_dir / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
+    (settings.articles_dir / "gale.txt").write_text("date 2024-02-01 A gale closed the port.")
+    real_delete = milvus._Collections.delete
+
+    def crash_after_the_switch(self, name, expression, what):
+        if what == "removing replaced passages":
+            raise KeyboardInterrupt   # the records are switched, nothing old is removed
+        return real_delete(self, name, expression, what)
+
+    monkeypatch.setattr(milvus._Collections, "delete", crash_after_the_switch)
+    with pytest.raises(KeyboardInterrupt):
+        engine.build(progress=False)
+    monkeypatch.undo()
+
+    reader = Engine(settings, fake_embedder)
+    assert reader.build(progress=False).written                    # the next build finishes
+    status = reader.status()
+    assert (status["articles"], status["chunks"], status["stale"]) == (3, 3, False)
+    c = milvus._Collections(settings)
+    assert (c.count(c.passages), c.count(c.sentences)) == (3, 5)  # nothing old is left
+    assert Engine(settings, fake_embedder).retriever.searchable.day_counts() == {
+        dt.date(2024, 2, 1): 1}
+    assert not reader.build(progress=False).written                # and then nothing to do
 
 
 @pytest.mark.e2e
