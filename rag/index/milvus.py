@@ -113,9 +113,10 @@ WRITE_TIMEOUT = 60
 CONNECT_TIMEOUT = 10
 #: Milvus's BM25 scores are the embedded index's times this (module docstring).
 _BM25_SCALE = BM25_K1 + 1
-#: Characters of article text in one record (a VARCHAR holds at most 65,535).
+#: Characters of article text in one record (a VARCHAR holds at most 65,535
+#: bytes; a character takes at most 4).
 TEXT_PART = 16_000
-#: Characters of BM25 words kept for a whole article (a longer article's tail is
+#: Bytes of BM25 words kept for a whole article (a longer article's tail is
 #: not scored for article relevance; its passages all are).
 MAX_ARTICLE_WORDS = 60_000
 #: A build's lease on the collection: renewed every LEASE/4 seconds.
@@ -333,10 +334,18 @@ def _unsigned(key: int) -> int:
     return key + (1 << 64) if key < 0 else key
 
 
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes (a Milvus server counts a
+    VARCHAR's ``max_length`` in bytes), at a character's end."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
 def _words(text: str, limit: int | None = None) -> str:
+    """The BM25 words of ``text``, joined; at most ``limit`` bytes of whole words."""
     words = " ".join(tokenize(text))
-    if limit is not None and len(words) > limit:
-        words = words[:limit].rsplit(" ", 1)[0]
+    if limit is not None and len(words.encode("utf-8")) > limit:
+        words = _fit(words, limit).rsplit(" ", 1)[0]
     return words
 
 
@@ -370,11 +379,11 @@ def filter_expression(filters: Filters) -> str:
 
 
 def _metadata(article: Article) -> dict:
-    return {"article_id": article.id, "title": (article.title or "")[:4000],
-            "source": (article.source or "")[:1000],
-            "source_key": (article.source or "").lower()[:1000],
-            "date": (article.date or "")[:60], "day": _day_number(parse_day(article.date)),
-            "url": (article.url or "")[:4000], "path": (article.path or "")[:4000]}
+    return {"article_id": article.id, "title": _fit(article.title or "", 4000),
+            "source": _fit(article.source or "", 1000),
+            "source_key": _fit((article.source or "").lower(), 1000),
+            "date": _fit(article.date or "", 60), "day": _day_number(parse_day(article.date)),
+            "url": _fit(article.url or "", 4000), "path": _fit(article.path or "", 4000)}
 
 
 def _passage_record(article: Article, chunk: Chunk, cid: int, vector) -> dict:

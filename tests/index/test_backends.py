@@ -299,6 +299,25 @@ def test_chat_says_when_the_server_cannot_be_reached(tmp_path, fake_embedder, mo
     assert "cannot be searched right now" in said and "cannot connect to Milvus" in said
 
 
+def test_milvus_records_fit_their_fields_in_bytes_not_characters():
+    """A Milvus server counts a VARCHAR's ``max_length`` in UTF-8 bytes (and
+    refuses the whole batch otherwise; milvus-lite does not check): a long
+    Cyrillic article and title must be cut by bytes."""
+    from rag.index import milvus
+    from rag.ingest.articles import Article
+
+    article = Article("moscow", " ".join(["Москва сообщила"] * 10_000), title="Ж" * 5_000,
+                      source="Ё" * 2_000, url="https://example.org/" + "я" * 3_000)
+    record, rest = milvus._article_records(article)
+    fields = {"title": 4096, "source": 1024, "source_key": 1024, "date": 64, "url": 4096,
+              "path": 4096, "text": 65535, "words": 65535}
+    assert {name: len(record[name].encode()) for name in fields} == {
+        name: min(len(record[name].encode()), limit) for name, limit in fields.items()}
+    assert all(len(part["value"].encode()) <= 65535 for part in rest)
+    assert len(record["words"]) > 20_000                     # cut, not emptied
+    assert record["words"].split()[-1] == "сообщила"         # at a word's end
+
+
 def test_a_bad_milvus_uri_is_refused_when_the_settings_are_read():
     with pytest.raises(ValueError, match="milvus_uri"):
         Settings().replace(milvus_uri="localhost:19530")
