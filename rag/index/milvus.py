@@ -168,10 +168,6 @@ def _rebuild_command(settings) -> str:
     return f"rag build --full {_flags(settings)}"
 
 
-def _missing(settings) -> IndexMissing:
-    return IndexMissing(f"no index in {_where(settings)}; run `rag build {_flags(settings)}`")
-
-
 class _NotMilvusLite(logging.Filter):
     """milvus-lite logs its failures on the root logger; ours say the same, once."""
 
@@ -457,7 +453,7 @@ def _article_of(row: dict, text: str = "") -> Article:
 
 # ---------------------------------------------------------------------- collections
 class _Collections:
-    """The three collections of one index, and the requests made to them."""
+    """The collections of one index, and the requests made to them."""
 
     def __init__(self, settings):
         self.settings = settings
@@ -489,6 +485,14 @@ class _Collections:
         except ValueError as exc:
             raise IndexCorrupt(f"the manifest of {_where(self.settings)} is unreadable ({exc}); "
                                f"run `{_rebuild_command(self.settings)}`") from None
+        return manifest
+
+    def built_manifest(self) -> dict:
+        """The manifest; without one, :class:`IndexMissing` saying how to build."""
+        manifest = self.manifest()
+        if manifest is None:
+            raise IndexMissing(f"no index in {_where(self.settings)}; "
+                               f"run `rag build {_flags(self.settings)}`")
         return manifest
 
     def query_all(self, name: str, expression: str, fields: list[str], what: str) -> list[dict]:
@@ -671,9 +675,9 @@ class _Collections:
                                    f'or {_unfinished_records()}', timeout=REQUEST_TIMEOUT)
 
     def upsert(self, name: str, rows: list[dict], what: str) -> None:
-        for start in range(0, len(rows), BATCH):
+        for batch in _batches(rows):
             with self.request(what):
-                self.client.upsert(name, rows[start:start + BATCH], timeout=WRITE_TIMEOUT)
+                self.client.upsert(name, batch, timeout=WRITE_TIMEOUT)
 
     def flush(self) -> None:
         """Seal what a build wrote, so the server searches it through its indexes
@@ -702,7 +706,7 @@ def _in(field_name: str, values: Iterable[str]) -> str:
     return f"{field_name} in [{', '.join(_literal(v) for v in values)}]"
 
 
-def _batches(values: list, size: int = 500):
+def _batches(values: list, size: int = BATCH):
     for start in range(0, len(values), size):
         yield values[start:start + size]
 
@@ -884,13 +888,11 @@ class MilvusIndex(Index):
         for chunk in chunks:
             place[chunk.article_id] = place.get(chunk.article_id, -1) + 1
             ids.append(record_id(by_id[chunk.article_id], place[chunk.article_id]))
-        for start in range(0, len(chunks), BATCH):   # records made batch by batch: a
-            self.collections.upsert(self.collections.passages, [   # vector as a list is
-                _passage_record(by_id[chunk.article_id], chunk, cid, vector)   # 10x its array
-                for chunk, cid, vector in zip(chunks[start:start + BATCH],
-                                              ids[start:start + BATCH],
-                                              vectors[start:start + BATCH])],
-                "writing passages")
+        # Records made batch by batch: a vector as a list is 10x its array.
+        for batch in _batches(list(zip(chunks, ids, vectors))):
+            self.collections.upsert(self.collections.passages, [
+                _passage_record(by_id[chunk.article_id], chunk, cid, vector)
+                for chunk, cid, vector in batch], "writing passages")
 
     def _write_sentences(self, articles: list[Article], chunks: list[Chunk]) -> None:
         """One record per article and distinct sentence of its ``chunks``; a
@@ -906,12 +908,12 @@ class MilvusIndex(Index):
         if new:
             fresh = quantize(embed_sentences(self.embedder, new))
             codes.update((keys[t], row.tobytes()) for t, row in zip(new, fresh))
-        for start in range(0, len(articles), BATCH):
+        for batch in _batches(articles):
             c.upsert(c.sentences, [
                 {"id": record_id(a, _signed(keys[t])), "article_id": a.id,
                  "article_hash": a.content_hash, "key": _signed(keys[t]),
                  "codes": codes[keys[t]]}
-                for a in articles[start:start + BATCH] for t in texts[a.id]],
+                for a in batch for t in texts[a.id]],
                 "writing sentence vectors")
 
     def _delete_records(self, article_ids: list[str], what: str) -> None:
@@ -985,10 +987,7 @@ class MilvusIndex(Index):
             and self.collections.get(UNFINISHED) is None)
 
     def _manifest(self) -> dict:
-        manifest = self.collections.manifest()
-        if manifest is None:
-            raise _missing(self.settings)
-        return manifest
+        return self.collections.built_manifest()
 
     def _version_and_size(self) -> tuple[str, None]:
         return f"milvus {milvus_uri(self.settings)}", None
@@ -1017,9 +1016,7 @@ class MilvusSearchable:
 
     @classmethod
     def open(cls, settings, embedder) -> "MilvusSearchable":
-        manifest = _Collections(settings).manifest()
-        if manifest is None:
-            raise _missing(settings)
+        manifest = _Collections(settings).built_manifest()
         check_config(manifest, expected_config(settings, embedder.name, embedder.dim),
                      _where(settings), rebuild=_rebuild_command(settings))
         return cls(settings, manifest)
