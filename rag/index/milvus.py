@@ -733,9 +733,9 @@ class _Lease:
             else None
 
     def _write(self) -> None:
+        """Take or renew the lease (``since``: when it was taken)."""
         self.collections.put("lock", json.dumps({
-            "owner": self.owner, "since": time.strftime("%H:%M:%S"),
-            "expires": time.time() + LEASE_SECONDS}))
+            "owner": self.owner, "since": self._since, "expires": time.time() + LEASE_SECONDS}))
 
     def __enter__(self):
         self.collections.create_meta()
@@ -744,6 +744,7 @@ class _Lease:
         while True:
             holder = self._holder()
             if holder is None:
+                self._since = time.strftime("%H:%M:%S")
                 self._write()
                 time.sleep(0.3)   # a build that wrote at the same moment: the last one wins
                 holder = self._holder()

@@ -318,6 +318,51 @@ def test_milvus_records_fit_their_fields_in_bytes_not_characters():
     assert record["words"].split()[-1] == "сообщила"         # at a word's end
 
 
+class _MetaOnly:
+    """Just the meta records a build lease reads and writes (no server)."""
+
+    meta = "meta"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.records: dict[str, str] = {}
+        self.writes = 0
+
+    def create_meta(self):
+        pass
+
+    def get(self, key):
+        return self.records.get(key)
+
+    def put(self, key, value):
+        self.records[key] = value
+        self.writes += 1
+
+    def delete(self, name, expression, what):
+        assert expression == 'key == "lock"'
+        self.records.pop("lock", None)
+
+
+def test_a_renewed_build_lease_still_says_when_the_build_began(monkeypatch, tmp_path):
+    import time
+
+    from rag.index import milvus
+
+    monkeypatch.setattr(milvus, "LEASE_SECONDS", 0.4)        # renewed every 0.1 s
+    clock = iter(f"10:00:{n:02d}" for n in range(60))
+    monkeypatch.setattr(milvus.time, "strftime", lambda fmt: next(clock))
+    meta = _MetaOnly(Settings().replace(backend="milvus", index_dir=tmp_path))
+    with milvus._Lease(meta, wait=0):
+        while meta.writes < 3:                                # taken, then renewed
+            time.sleep(0.01)
+        holder = json.loads(meta.records["lock"])
+        assert holder["since"] == "10:00:00"
+        second = milvus._Lease(meta, wait=0)
+        with pytest.raises(IndexBusy, match=r"since 10:00:00\)"):
+            second.__enter__()
+    assert "lock" not in meta.records                         # released
+
+
 def test_a_bad_milvus_uri_is_refused_when_the_settings_are_read():
     with pytest.raises(ValueError, match="milvus_uri"):
         Settings().replace(milvus_uri="localhost:19530")
