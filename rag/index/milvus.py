@@ -45,7 +45,9 @@ passage's place in it, so re-running an interrupted build writes the same ids.
 **One build at a time.** A build holds a lease in ``C_meta`` (renewed while it
 runs, expiring a minute after a crash); a second build waits up to
 ``build_lock_wait`` seconds and then stops with a message. Milvus has no
-compare-and-set, so the lease is written, then read back after a pause.
+compare-and-set, so the lease is written, then read back after a pause. A
+build that stood still past its lease never renews over the build that took
+it, and stops before its switch and before its manifest.
 
 BM25 scores are divided by ``k1 + 1``: Milvus scores with Lucene's
 ``tf·(k1+1)/(tf+K)``, the embedded index without the constant factor, so both
@@ -767,12 +769,27 @@ class _Lease:
         return self
 
     def _keep(self) -> None:
-        """Renew the lease every quarter of it while the build runs."""
+        """Renew the lease every quarter of it while the build runs, but never
+        over another build's (:meth:`check`)."""
         while not self._stop.wait(LEASE_SECONDS / 4):
             try:
+                self.check()
                 self._write()
+            except IndexBusy:
+                return     # the build's next check stops it
             except IndexError_:
                 pass   # the build's own requests report the server's state
+
+    def check(self) -> None:
+        """Raise :class:`IndexBusy` if another build holds the lease: this one
+        stood still for longer than the lease (a stopped process, a minute
+        without the server), which expired and was taken."""
+        holder = self._holder()
+        if holder is not None and holder.get("owner") != self.owner:
+            raise IndexBusy(
+                f"another build ({holder.get('owner')}, since {holder.get('since')}) took over "
+                f"{_where(self.collections.settings)} after this build's lease ran out; this "
+                "build stopped: run it again once that one has finished")
 
     def __exit__(self, *exc):
         self._stop.set()
@@ -811,7 +828,8 @@ class MilvusIndex(Index):
         return _where(self.settings)
 
     def _write_lock(self):
-        return _Lease(self.collections, self.settings.build_lock_wait)
+        self._lease = _Lease(self.collections, self.settings.build_lock_wait)
+        return self._lease
 
     @staticmethod
     def _chunk_count(previous) -> int:
@@ -862,6 +880,7 @@ class MilvusIndex(Index):
                 articles += wanted.kept
                 of += c.passage_chunks({a.id: a.content_hash for a in wanted.kept})
             self._write_sentences(articles, of)
+        self._lease.check()   # before the switch: still this build's to make
         left = self._work_left(previous, wanted, rebuild)
         # The switch: article records (after the rest of long articles' text).
         records, rest = [], []
@@ -876,6 +895,7 @@ class MilvusIndex(Index):
         self._remove_old(left)
         everything = fresh if rebuild else [*wanted.kept, *fresh]
         n_chunks = c.count(c.passages)
+        self._lease.check()   # taken over: the work left stays noted for the next build
         self._write_manifest(everything, n_chunks)
         c.delete(c.meta, _unfinished_records(), "finishing the build")
         return len(everything), n_chunks

@@ -363,6 +363,29 @@ def test_a_renewed_build_lease_still_says_when_the_build_began(monkeypatch, tmp_
     assert "lock" not in meta.records                         # released
 
 
+def test_a_build_whose_lease_another_build_took_over_stops_and_leaves_it_alone(
+        monkeypatch, tmp_path):
+    """A build that stood still longer than its lease (a stopped process, a
+    minute without the server) finds another build holding it: it does not
+    write over that lease, and its next step stops with one line."""
+    import time
+
+    from rag.index import milvus
+
+    monkeypatch.setattr(milvus, "LEASE_SECONDS", 0.4)        # renewed every 0.1 s
+    meta = _MetaOnly(Settings().replace(backend="milvus", index_dir=tmp_path))
+    other = json.dumps({"owner": "pid 2 on elsewhere", "since": "10:00:00",
+                        "expires": time.time() + 60})
+    with milvus._Lease(meta, wait=0) as lease:
+        meta.records["lock"] = other                          # ours expired; taken over
+        writes = meta.writes
+        time.sleep(0.35)                                      # three renewal times
+        assert meta.records["lock"] == other and meta.writes == writes
+        with pytest.raises(IndexBusy, match=r"pid 2 on elsewhere, since 10:00:00.*run it again"):
+            lease.check()
+    assert meta.records["lock"] == other                      # not released either
+
+
 def test_a_bad_milvus_uri_is_refused_when_the_settings_are_read():
     with pytest.raises(ValueError, match="milvus_uri"):
         Settings().replace(milvus_uri="localhost:19530")
