@@ -882,16 +882,7 @@ class MilvusIndex(Index):
             self._write_sentences(articles, of)
         self._lease.check()   # before the switch: still this build's to make
         left = self._work_left(previous, wanted, rebuild)
-        # The switch: article records (after the rest of long articles' text).
-        records, rest = [], []
-        for article in fresh:
-            record, parts = _article_records(article)
-            records.append(record)
-            rest += parts
-        c.upsert(c.meta, rest, "writing article text")
-        c.upsert(c.articles, records, "writing articles")
-        for ids in _batches(sorted(wanted.removed)):
-            c.delete(c.articles, _in("key", ids), "removing articles")
+        self._switch(fresh, wanted.removed)
         self._remove_old(left)
         everything = fresh if rebuild else [*wanted.kept, *fresh]
         n_chunks = c.count(c.passages)
@@ -899,6 +890,21 @@ class MilvusIndex(Index):
         self._write_manifest(everything, n_chunks)
         c.delete(c.meta, _unfinished_records(), "finishing the build")
         return len(everything), n_chunks
+
+    def _switch(self, fresh: list[Article], removed: set[str]) -> None:
+        """Make the ``fresh`` articles' new passages visible and the ``removed``
+        articles' invisible: the article records (after the rest of long
+        articles' text), the removed ones deleted."""
+        c = self.collections
+        records, rest = [], []
+        for article in fresh:
+            record, parts = _article_records(article)
+            records.append(record)
+            rest += parts
+        c.upsert(c.meta, rest, "writing article text")
+        c.upsert(c.articles, records, "writing articles")
+        for ids in _batches(sorted(removed)):
+            c.delete(c.articles, _in("key", ids), "removing articles")
 
     def _write_passages(self, articles: list[Article], chunks: list[Chunk],
                         vectors: np.ndarray) -> None:
