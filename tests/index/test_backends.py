@@ -391,29 +391,43 @@ def test_a_bad_milvus_uri_is_refused_when_the_settings_are_read():
         Settings().replace(milvus_uri="localhost:19530")
 
 
-@pytest.mark.e2e
-def test_an_interrupted_change_leaves_the_old_passages_answering(
-        tmp_path, fake_embedder, write_articles, milvus_server, monkeypatch):
-    from rag.index import milvus
-
+@pytest.fixture
+def milvus_engine(tmp_path, fake_embedder, write_articles, milvus_server):
+    """An engine over VETO and STORM built in a Milvus collection of its own."""
     settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO,
                                                                "storm.txt": STORM}),
                                   index_dir=tmp_path / "idx", **milvus_settings(milvus_server))
     engine = Engine(settings, fake_embedder)
     engine.build(progress=False)
-    (settings.articles_dir / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
-    (settings.articles_dir / "quake.txt").write_text(QUAKE)
-    real_upsert = milvus._Collections.upsert
+    return engine
 
-    def crash_at_the_switch(self, name, rows, what):
-        if what == "writing articles":
-            raise KeyboardInterrupt   # the build stops after writing the new passages
-        return real_upsert(self, name, rows, what)
 
-    monkeypatch.setattr(milvus._Collections, "upsert", crash_at_the_switch)
+def _build_stopped_at(engine, monkeypatch, method: str, step: str) -> None:
+    """``engine.build()``, stopped (as by Ctrl-C) where it calls
+    ``_Collections.<method>`` for ``step``."""
+    from rag.index import milvus
+
+    real = getattr(milvus._Collections, method)
+
+    def stop(self, name, data, what):
+        if what == step:
+            raise KeyboardInterrupt
+        return real(self, name, data, what)
+
+    monkeypatch.setattr(milvus._Collections, method, stop)
     with pytest.raises(KeyboardInterrupt):
         engine.build(progress=False)
     monkeypatch.undo()
+
+
+@pytest.mark.e2e
+def test_an_interrupted_change_leaves_the_old_passages_answering(
+        milvus_engine, fake_embedder, monkeypatch):
+    settings = milvus_engine.settings
+    (settings.articles_dir / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
+    (settings.articles_dir / "quake.txt").write_text(QUAKE)
+    # the build stops after writing the new passages, at the switch
+    _build_stopped_at(milvus_engine, monkeypatch, "upsert", "writing articles")
 
     reader = Engine(settings, fake_embedder)
     storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
@@ -429,30 +443,17 @@ def test_an_interrupted_change_leaves_the_old_passages_answering(
 
 @pytest.mark.e2e
 def test_a_change_stopped_after_its_switch_is_finished_by_the_next_build(
-        tmp_path, fake_embedder, write_articles, milvus_server, monkeypatch):
+        milvus_engine, fake_embedder, monkeypatch):
     """Stopped after the article records changed but before the old passages
     went: the next build has no article left to change, yet removes them and
     writes the manifest (counts, days) of what is visible."""
     from rag.index import milvus
 
-    settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO,
-                                                               "storm.txt": STORM}),
-                                  index_dir=tmp_path / "idx", **milvus_settings(milvus_server))
-    engine = Engine(settings, fake_embedder)
-    engine.build(progress=False)
+    settings = milvus_engine.settings
     (settings.articles_dir / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
     (settings.articles_dir / "gale.txt").write_text("date 2024-02-01 A gale closed the port.")
-    real_delete = milvus._Collections.delete
-
-    def crash_after_the_switch(self, name, expression, what):
-        if what == "removing replaced passages":
-            raise KeyboardInterrupt   # the records are switched, nothing old is removed
-        return real_delete(self, name, expression, what)
-
-    monkeypatch.setattr(milvus._Collections, "delete", crash_after_the_switch)
-    with pytest.raises(KeyboardInterrupt):
-        engine.build(progress=False)
-    monkeypatch.undo()
+    # the records are switched, nothing old is removed
+    _build_stopped_at(milvus_engine, monkeypatch, "delete", "removing replaced passages")
 
     reader = Engine(settings, fake_embedder)
     assert reader.build(progress=False).written                    # the next build finishes
