@@ -233,7 +233,7 @@ _DATE_PATTERNS = [
      "dm"),
     ("date:weekday", re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                                 r"Sunday)\b"), "w"),
-    ("date:year", re.compile(r"(?<![\d,.$])\b(1[89]\d\d|20\d\d)\b(?![\d,]|-\d)"), "y"),
+    ("date:year", re.compile(r"(?<![\d,.$])\b(1[89]\d\d|20\d\d)\b(?!\d|,\d|-\d)"), "y"),
 ]
 
 

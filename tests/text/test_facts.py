@@ -70,6 +70,12 @@ def test_dates_normalise(text, value):
     assert d.value == value
 
 
+def test_a_year_before_a_comma_is_a_year_but_digits_grouped_by_commas_are_not():
+    (d,) = facts.dates("Ardern, who has been in the role since 2017, was elected at 37.")
+    assert (d.kind, d.value) == ("date:year", "2017")
+    assert facts.dates("The fund paid 2017,500 dollars and 1,2019 shares.") == []
+
+
 def test_hedged_and_rounded_numbers_agree_with_precise_ones():
     (a,) = facts.numbers("The death toll passed 32,000.")
     (b,) = facts.numbers("The death toll reached 32,414.")
