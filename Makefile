@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml benchmarks/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[test,llm]"
+	$(PY) -m pip install --quiet -e ".[test,llm,openvino]"
 	$(PY) -m pip install --quiet -e benchmarks
 	touch $@
 

@@ -196,7 +196,7 @@ class Settings:
     loses 0.005 nDCG@10 on SciFact and 0.007 AR@5 on news-dev with it, so it stays an
     option. The ONNX files are exported locally on first use."""
     query_backend: str = setting("embedding", "onnx",
-                                 choices=("same", "torch", "onnx", "onnx-int8"))
+                                 choices=("same", "torch", "onnx", "onnx-int8", "openvino"))
     """How the model runs for question-time texts: the question, and sentences whose
     vectors the index does not store (same: as embed_backend). The index's vectors
     (passages, stored sentences) stay embed_backend's and the index must be built with
@@ -204,15 +204,18 @@ class Settings:
     same answers as torch on all 180 news-dev questions and the same SciFact and news-dev
     retrieval, and a server whose index stores its sentence vectors then never loads
     torch: cold start 1.2 s instead of 6.5 s, half the memory. onnx-int8 is faster still
-    but takes SciFact nDCG@10 from 0.733 to 0.731, below the retrieval target
-    (docs/performance.md)."""
+    but takes SciFact nDCG@10 from 0.733 to 0.731, below the retrieval target.
+    openvino (the openvino extra) runs it in bf16 on CPUs with AMX or AVX-512 BF16:
+    retrieval about twice as fast, the same 180 news-dev answers, but SciFact 0.7329
+    (one query ranks a relevant abstract one place lower) and twice the memory, so not
+    the default (docs/performance.md)."""
     embed_precision: str = setting("embedding", "auto", choices=("auto", "fp32", "bf16"))
     """What the torch model computes in. bf16: torch's bfloat16 autocast (matrix products
     in bfloat16); its vectors have a cosine of 0.9999 or more to fp32's, about as close as
     the int8 codes the index stores sentence vectors as, so an index built in one can be
     searched and updated in the other. auto: bf16 where the CPU has AMX-BF16 (Xeons from
     Sapphire Rapids on), where a build takes half of fp32's CPU time; fp32 elsewhere, where
-    bfloat16 is slower (docs/performance.md). The ONNX backends are always fp32 (or int8)."""
+    bfloat16 is slower (docs/performance.md). The other backends are not affected by it."""
     model_cache_dir: Path | None = setting("embedding", None)
     """Where exported ONNX models are kept. Unset: ~/.cache/newsroom-rag."""
 

@@ -36,7 +36,8 @@ Three collections (four with sentence vectors) hold an index named ``C``
 same content hash; a build writes a changed article's new passages, then its
 article record (the switch), then deletes the old passages. A build stopped
 at any point leaves every article answering from one complete set of passages,
-and the next build removes what it left behind.
+and the next build removes what it left behind: what the switch leaves to
+remove is written down in ``C_meta`` first, and crossed out with the manifest.
 
 **Chunk ids** are derived from the article id, its content hash and the
 passage's place in it, so re-running an interrupted build writes the same ids.
@@ -44,7 +45,9 @@ passage's place in it, so re-running an interrupted build writes the same ids.
 **One build at a time.** A build holds a lease in ``C_meta`` (renewed while it
 runs, expiring a minute after a crash); a second build waits up to
 ``build_lock_wait`` seconds and then stops with a message. Milvus has no
-compare-and-set, so the lease is written, then read back after a pause.
+compare-and-set, so the lease is written, then read back after a pause. A
+build that stood still past its lease never renews over the build that took
+it, and stops before its switch and before its manifest.
 
 BM25 scores are divided by ``k1 + 1``: Milvus scores with Lucene's
 ``tf·(k1+1)/(tf+K)``, the embedded index without the constant factor, so both
@@ -112,9 +115,10 @@ WRITE_TIMEOUT = 60
 CONNECT_TIMEOUT = 10
 #: Milvus's BM25 scores are the embedded index's times this (module docstring).
 _BM25_SCALE = BM25_K1 + 1
-#: Characters of article text in one record (a VARCHAR holds at most 65,535).
+#: Characters of article text in one record (a VARCHAR holds at most 65,535
+#: bytes; a character takes at most 4).
 TEXT_PART = 16_000
-#: Characters of BM25 words kept for a whole article (a longer article's tail is
+#: Bytes of BM25 words kept for a whole article (a longer article's tail is
 #: not scored for article relevance; its passages all are).
 MAX_ARTICLE_WORDS = 60_000
 #: A build's lease on the collection: renewed every LEASE/4 seconds.
@@ -125,6 +129,10 @@ BATCH = 500
 REMEMBERED = 100_000
 #: Milvus answers at most this many results per search.
 MAX_LIMIT = 16_384
+#: The meta records of what a build's switch leaves to remove, one per article
+#: (``unfinished:<id>``), and the flag that a build switched but has not
+#: finished (``unfinished``) (:meth:`MilvusIndex._write`).
+UNFINISHED = "unfinished"
 
 _PASSAGE_FIELDS = ["chunk_id", "article_id", "article_hash", "title", "source", "date", "url",
                    "path", "start_char", "end_char", "n_tokens", "text"]
@@ -160,10 +168,6 @@ def _flags(settings) -> str:
 
 def _rebuild_command(settings) -> str:
     return f"rag build --full {_flags(settings)}"
-
-
-def _missing(settings) -> IndexMissing:
-    return IndexMissing(f"no index in {_where(settings)}; run `rag build {_flags(settings)}`")
 
 
 class _NotMilvusLite(logging.Filter):
@@ -328,10 +332,18 @@ def _unsigned(key: int) -> int:
     return key + (1 << 64) if key < 0 else key
 
 
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes (a Milvus server counts a
+    VARCHAR's ``max_length`` in bytes), at a character's end."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
 def _words(text: str, limit: int | None = None) -> str:
+    """The BM25 words of ``text``, joined; at most ``limit`` bytes of whole words."""
     words = " ".join(tokenize(text))
-    if limit is not None and len(words) > limit:
-        words = words[:limit].rsplit(" ", 1)[0]
+    if limit is not None and len(words.encode("utf-8")) > limit:
+        words = _fit(words, limit).rsplit(" ", 1)[0]
     return words
 
 
@@ -365,11 +377,11 @@ def filter_expression(filters: Filters) -> str:
 
 
 def _metadata(article: Article) -> dict:
-    return {"article_id": article.id, "title": (article.title or "")[:4000],
-            "source": (article.source or "")[:1000],
-            "source_key": (article.source or "").lower()[:1000],
-            "date": (article.date or "")[:60], "day": _day_number(parse_day(article.date)),
-            "url": (article.url or "")[:4000], "path": (article.path or "")[:4000]}
+    return {"article_id": article.id, "title": _fit(article.title or "", 4000),
+            "source": _fit(article.source or "", 1000),
+            "source_key": _fit((article.source or "").lower(), 1000),
+            "date": _fit(article.date or "", 60), "day": _day_number(parse_day(article.date)),
+            "url": _fit(article.url or "", 4000), "path": _fit(article.path or "", 4000)}
 
 
 def _passage_record(article: Article, chunk: Chunk, cid: int, vector) -> dict:
@@ -407,6 +419,11 @@ def _text_records(content_hash: str = "") -> str:
     return f"key like {_literal(f'text:{content_hash}:%' if content_hash else 'text:%')}"
 
 
+def _unfinished_records() -> str:
+    """The filter of the meta records of a build's unfinished work."""
+    return f"key like {_literal(UNFINISHED + '%')}"
+
+
 def _text_parts(rows: Iterable[dict]) -> dict[tuple[str, str], dict[int, str]]:
     """(content hash, article id) -> {part: text} of meta text records."""
     out: dict = {}
@@ -438,7 +455,7 @@ def _article_of(row: dict, text: str = "") -> Article:
 
 # ---------------------------------------------------------------------- collections
 class _Collections:
-    """The three collections of one index, and the requests made to them."""
+    """The collections of one index, and the requests made to them."""
 
     def __init__(self, settings):
         self.settings = settings
@@ -470,6 +487,14 @@ class _Collections:
         except ValueError as exc:
             raise IndexCorrupt(f"the manifest of {_where(self.settings)} is unreadable ({exc}); "
                                f"run `{_rebuild_command(self.settings)}`") from None
+        return manifest
+
+    def built_manifest(self) -> dict:
+        """The manifest; without one, :class:`IndexMissing` saying how to build."""
+        manifest = self.manifest()
+        if manifest is None:
+            raise IndexMissing(f"no index in {_where(self.settings)}; "
+                               f"run `rag build {_flags(self.settings)}`")
         return manifest
 
     def query_all(self, name: str, expression: str, fields: list[str], what: str) -> list[dict]:
@@ -642,18 +667,19 @@ class _Collections:
                     self.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
 
     def drop_index(self) -> None:
-        """Drop the passages, articles and sentence vectors, and the manifest
-        and long texts (not the meta collection: it holds the lease)."""
+        """Drop the passages, articles and sentence vectors, and the manifest,
+        long texts and unfinished work (not the meta collection: it holds the
+        lease)."""
         self.drop(self.passages, self.articles, self.sentences)
         with self.request("dropping the old index"):
             if self.client.has_collection(self.meta, timeout=REQUEST_TIMEOUT):
-                self.client.delete(self.meta, filter=f'{_text_records()} or key == "manifest"',
-                                   timeout=REQUEST_TIMEOUT)
+                self.client.delete(self.meta, filter=f'{_text_records()} or key == "manifest" '
+                                   f'or {_unfinished_records()}', timeout=REQUEST_TIMEOUT)
 
     def upsert(self, name: str, rows: list[dict], what: str) -> None:
-        for start in range(0, len(rows), BATCH):
+        for batch in _batches(rows):
             with self.request(what):
-                self.client.upsert(name, rows[start:start + BATCH], timeout=WRITE_TIMEOUT)
+                self.client.upsert(name, batch, timeout=WRITE_TIMEOUT)
 
     def flush(self) -> None:
         """Seal what a build wrote, so the server searches it through its indexes
@@ -682,7 +708,7 @@ def _in(field_name: str, values: Iterable[str]) -> str:
     return f"{field_name} in [{', '.join(_literal(v) for v in values)}]"
 
 
-def _batches(values: list, size: int = 500):
+def _batches(values: list, size: int = BATCH):
     for start in range(0, len(values), size):
         yield values[start:start + size]
 
@@ -709,9 +735,9 @@ class _Lease:
             else None
 
     def _write(self) -> None:
+        """Take or renew the lease (``since``: when it was taken)."""
         self.collections.put("lock", json.dumps({
-            "owner": self.owner, "since": time.strftime("%H:%M:%S"),
-            "expires": time.time() + LEASE_SECONDS}))
+            "owner": self.owner, "since": self._since, "expires": time.time() + LEASE_SECONDS}))
 
     def __enter__(self):
         self.collections.create_meta()
@@ -720,6 +746,7 @@ class _Lease:
         while True:
             holder = self._holder()
             if holder is None:
+                self._since = time.strftime("%H:%M:%S")
                 self._write()
                 time.sleep(0.3)   # a build that wrote at the same moment: the last one wins
                 holder = self._holder()
@@ -742,12 +769,27 @@ class _Lease:
         return self
 
     def _keep(self) -> None:
-        """Renew the lease every quarter of it while the build runs."""
+        """Renew the lease every quarter of it while the build runs, but never
+        over another build's (:meth:`check`)."""
         while not self._stop.wait(LEASE_SECONDS / 4):
             try:
+                self.check()
                 self._write()
+            except IndexBusy:
+                return     # the build's next check stops it
             except IndexError_:
                 pass   # the build's own requests report the server's state
+
+    def check(self) -> None:
+        """Raise :class:`IndexBusy` if another build holds the lease: this one
+        stood still for longer than the lease (a stopped process, a minute
+        without the server), which expired and was taken."""
+        holder = self._holder()
+        if holder is not None and holder.get("owner") != self.owner:
+            raise IndexBusy(
+                f"another build ({holder.get('owner')}, since {holder.get('since')}) took over "
+                f"{_where(self.collections.settings)} after this build's lease ran out; this "
+                "build stopped: run it again once that one has finished")
 
     def __exit__(self, *exc):
         self._stop.set()
@@ -786,7 +828,8 @@ class MilvusIndex(Index):
         return _where(self.settings)
 
     def _write_lock(self):
-        return _Lease(self.collections, self.settings.build_lock_wait)
+        self._lease = _Lease(self.collections, self.settings.build_lock_wait)
+        return self._lease
 
     @staticmethod
     def _chunk_count(previous) -> int:
@@ -837,7 +880,22 @@ class MilvusIndex(Index):
                 articles += wanted.kept
                 of += c.passage_chunks({a.id: a.content_hash for a in wanted.kept})
             self._write_sentences(articles, of)
-        # The switch: article records (after the rest of long articles' text).
+        self._lease.check()   # before the switch: still this build's to make
+        left = self._work_left(previous, wanted, rebuild)
+        self._switch(fresh, wanted.removed)
+        self._remove_old(left)
+        everything = fresh if rebuild else [*wanted.kept, *fresh]
+        n_chunks = c.count(c.passages)
+        self._lease.check()   # taken over: the work left stays noted for the next build
+        self._write_manifest(everything, n_chunks)
+        c.delete(c.meta, _unfinished_records(), "finishing the build")
+        return len(everything), n_chunks
+
+    def _switch(self, fresh: list[Article], removed: set[str]) -> None:
+        """Make the ``fresh`` articles' new passages visible and the ``removed``
+        articles' invisible: the article records (after the rest of long
+        articles' text), the removed ones deleted."""
+        c = self.collections
         records, rest = [], []
         for article in fresh:
             record, parts = _article_records(article)
@@ -845,12 +903,8 @@ class MilvusIndex(Index):
             rest += parts
         c.upsert(c.meta, rest, "writing article text")
         c.upsert(c.articles, records, "writing articles")
-        if previous is not None:
-            self._remove_old(previous, wanted)
-        everything = fresh if rebuild else [*wanted.kept, *fresh]
-        n_chunks = c.count(c.passages)
-        self._write_manifest(everything, n_chunks)
-        return len(everything), n_chunks
+        for ids in _batches(sorted(removed)):
+            c.delete(c.articles, _in("key", ids), "removing articles")
 
     def _write_passages(self, articles: list[Article], chunks: list[Chunk],
                         vectors: np.ndarray) -> None:
@@ -861,13 +915,11 @@ class MilvusIndex(Index):
         for chunk in chunks:
             place[chunk.article_id] = place.get(chunk.article_id, -1) + 1
             ids.append(record_id(by_id[chunk.article_id], place[chunk.article_id]))
-        for start in range(0, len(chunks), BATCH):   # records made batch by batch: a
-            self.collections.upsert(self.collections.passages, [   # vector as a list is
-                _passage_record(by_id[chunk.article_id], chunk, cid, vector)   # 10x its array
-                for chunk, cid, vector in zip(chunks[start:start + BATCH],
-                                              ids[start:start + BATCH],
-                                              vectors[start:start + BATCH])],
-                "writing passages")
+        # Records made batch by batch: a vector as a list is 10x its array.
+        for batch in _batches(list(zip(chunks, ids, vectors))):
+            self.collections.upsert(self.collections.passages, [
+                _passage_record(by_id[chunk.article_id], chunk, cid, vector)
+                for chunk, cid, vector in batch], "writing passages")
 
     def _write_sentences(self, articles: list[Article], chunks: list[Chunk]) -> None:
         """One record per article and distinct sentence of its ``chunks``; a
@@ -883,12 +935,12 @@ class MilvusIndex(Index):
         if new:
             fresh = quantize(embed_sentences(self.embedder, new))
             codes.update((keys[t], row.tobytes()) for t, row in zip(new, fresh))
-        for start in range(0, len(articles), BATCH):
+        for batch in _batches(articles):
             c.upsert(c.sentences, [
                 {"id": record_id(a, _signed(keys[t])), "article_id": a.id,
                  "article_hash": a.content_hash, "key": _signed(keys[t]),
                  "codes": codes[keys[t]]}
-                for a in articles[start:start + BATCH] for t in texts[a.id]],
+                for a in batch for t in texts[a.id]],
                 "writing sentence vectors")
 
     def _delete_records(self, article_ids: list[str], what: str) -> None:
@@ -899,24 +951,47 @@ class MilvusIndex(Index):
             if self.settings.sentence_vectors:
                 c.delete(c.sentences, _in("article_id", ids), f"removing {what} sentences")
 
-    def _remove_old(self, previous: _Live, wanted: _Plan) -> None:
-        """What is no longer visible: old passages of changed articles, removed
-        articles (their record first, so they vanish at once), and the rest of
-        both's old text."""
+    def _work_left(self, previous, wanted: _Plan, rebuild: bool) -> dict[str, list[str]]:
+        """Article id -> the content hashes whose records the switch leaves to
+        remove (:meth:`_remove_old`): of the changed and removed articles, and
+        what a build stopped after its switch left. Written down until the
+        manifest is, so that the next build finishes a build stopped after its
+        switch (:meth:`_complete`)."""
+        left = {} if rebuild else self._unfinished()
+        for aid in wanted.removed | {a.id for a in wanted.changed}:
+            left.setdefault(aid, []).append(previous.articles[aid].content_hash)
+        if not rebuild:   # one record per article (a record holds 64 KB), then the flag
+            c = self.collections
+            c.upsert(c.meta, [_meta_record(f"{UNFINISHED}:{aid}", json.dumps(hashes))
+                              for aid, hashes in left.items()], "noting the work left")
+            c.put(UNFINISHED, "")
+        return left
+
+    def _unfinished(self) -> dict[str, list[str]]:
+        """Article id -> old content hashes whose records a build stopped after
+        its switch left (``{}``: none; see :meth:`_write`)."""
         c = self.collections
-        for article in wanted.changed:
-            replaced = f"article_id == {_literal(article.id)} and " \
-                       f"article_hash != {_literal(article.content_hash)}"
+        rows = c.query_all(c.meta, f"key like {_literal(UNFINISHED + ':%')}", ["key", "value"],
+                           "reading the work a build left")
+        return {row["key"].split(":", 1)[1]: json.loads(row["value"]) for row in rows}
+
+    def _remove_old(self, old: dict[str, list[str]]) -> None:
+        """What is no longer visible of the articles ``old`` (id -> content
+        hashes they had): the passages and sentences their article record does
+        not carry (all of a removed article's), and the rest of the old texts."""
+        c = self.collections
+        current = {row["article_id"]: row["hash"]
+                   for row in c.article_rows(old, ["article_id", "hash"])}
+        for aid, content_hash in sorted(current.items()):
+            replaced = f"article_id == {_literal(aid)} and " \
+                       f"article_hash != {_literal(content_hash)}"
             c.delete(c.passages, replaced, "removing replaced passages")
             if self.settings.sentence_vectors:
                 c.delete(c.sentences, replaced, "removing replaced sentences")
-        for ids in _batches(sorted(wanted.removed)):
-            c.delete(c.articles, _in("key", ids), "removing articles")
-        self._delete_records(sorted(wanted.removed), "removed")
-        for aid in wanted.removed | {a.id for a in wanted.changed}:
-            if aid in previous.articles:
-                c.delete(c.meta, _text_records(previous.articles[aid].content_hash),
-                         "removing article text")
+        self._delete_records(sorted(set(old) - set(current)), "removed")
+        for aid, hashes in old.items():
+            for content_hash in set(hashes) - {current.get(aid)}:
+                c.delete(c.meta, _text_records(content_hash), "removing article text")
 
     def _write_manifest(self, articles: list[Article], n_chunks: int) -> None:
         """The config, the counts and the articles per day (recency); then
@@ -932,15 +1007,14 @@ class MilvusIndex(Index):
 
     def _complete(self, previous) -> bool:
         """Whether the collection has the sentence vectors the settings want (a
-        collection built without them gets them from the next build)."""
-        return previous is None or not self.settings.sentence_vectors or \
-            bool(previous.config.get("sentence_vectors"))
+        collection built without them gets them from the next build) and no
+        build stopped after its switch (the next one finishes it)."""
+        return previous is None or (
+            (not self.settings.sentence_vectors or bool(previous.config.get("sentence_vectors")))
+            and self.collections.get(UNFINISHED) is None)
 
     def _manifest(self) -> dict:
-        manifest = self.collections.manifest()
-        if manifest is None:
-            raise _missing(self.settings)
-        return manifest
+        return self.collections.built_manifest()
 
     def _version_and_size(self) -> tuple[str, None]:
         return f"milvus {milvus_uri(self.settings)}", None
@@ -969,9 +1043,7 @@ class MilvusSearchable:
 
     @classmethod
     def open(cls, settings, embedder) -> "MilvusSearchable":
-        manifest = _Collections(settings).manifest()
-        if manifest is None:
-            raise _missing(settings)
+        manifest = _Collections(settings).built_manifest()
         check_config(manifest, expected_config(settings, embedder.name, embedder.dim),
                      _where(settings), rebuild=_rebuild_command(settings))
         return cls(settings, manifest)

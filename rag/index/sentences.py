@@ -17,7 +17,7 @@ To keep the index small, a vector is stored as 384 int8 values (scaled so
 its largest component is 127; a unit vector again once looked up): 0.4 KB per
 sentence instead of 1.5 KB, and the dot product of two looked-up unit vectors
 differs from the full-precision one by about 1e-3 at most
-(``tests/index/test_sentences.py``). After an incremental change the vectors
+(``tests/index/test_sentence_vectors.py``). After an incremental change the vectors
 of sentences still in the index are carried over from the previous version;
 only new sentences are embedded, and removed articles' sentences are dropped.
 """

@@ -119,3 +119,24 @@ def test_token_f1_is_the_harmonic_mean_of_token_precision_and_recall():
     assert token_f1("600", ["six centuries", "600 years"]) == pytest.approx(2 / 3)
     assert token_f1("Ohio State", ["TCU"]) == 0.0
     assert token_f1(None, ["TCU"]) == 0.0
+
+
+def test_a_failed_evaluation_is_reported_even_when_its_scratch_collection_cannot_be_dropped(
+        monkeypatch):
+    """The evaluation's own failure is what the user needs to read; a scratch
+    collection left behind is a warning beside it."""
+    from rag.app.evaluation import scratch_index
+    from rag.index import milvus
+    from rag.settings import Settings
+
+    def unreachable(settings):
+        raise milvus.MilvusUnavailable("dropping collections failed: server gone")
+
+    monkeypatch.setattr(milvus, "drop_collections", unreachable)
+    settings = Settings().replace(backend="milvus", milvus_uri="http://127.0.0.1:9")
+    with pytest.raises(ValueError, match="the evaluation's own failure"):
+        with scratch_index(settings):
+            raise ValueError("the evaluation's own failure")
+    with pytest.raises(milvus.MilvusUnavailable, match="server gone"):   # alone: its own error
+        with scratch_index(settings):
+            pass

@@ -6,6 +6,7 @@ return the same hits for the same scores. Each test runs against both
 The tests that need the server are marked e2e (a Milvus build takes seconds:
 three collections are created); those that only need it to be absent are not."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -298,34 +299,135 @@ def test_chat_says_when_the_server_cannot_be_reached(tmp_path, fake_embedder, mo
     assert "cannot be searched right now" in said and "cannot connect to Milvus" in said
 
 
+def test_milvus_records_fit_their_fields_in_bytes_not_characters():
+    """A Milvus server counts a VARCHAR's ``max_length`` in UTF-8 bytes (and
+    refuses the whole batch otherwise; milvus-lite does not check): a long
+    Cyrillic article and title must be cut by bytes."""
+    from rag.index import milvus
+    from rag.ingest.articles import Article
+
+    article = Article("moscow", " ".join(["Москва сообщила"] * 10_000), title="Ж" * 5_000,
+                      source="Ё" * 2_000, url="https://example.org/" + "я" * 3_000)
+    record, rest = milvus._article_records(article)
+    fields = {"title": 4096, "source": 1024, "source_key": 1024, "date": 64, "url": 4096,
+              "path": 4096, "text": 65535, "words": 65535}
+    assert {name: n for name, limit in fields.items()
+            if (n := len(record[name].encode())) > limit} == {}   # no field overflows
+    assert all(len(part["value"].encode()) <= 65535 for part in rest)
+    assert len(record["words"]) > 20_000                     # cut, not emptied
+    assert record["words"].split()[-1] == "сообщила"         # at a word's end
+
+
+class _MetaOnly:
+    """Just the meta records a build lease reads and writes (no server)."""
+
+    meta = "meta"
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.records: dict[str, str] = {}
+        self.writes = 0
+
+    def create_meta(self):
+        pass
+
+    def get(self, key):
+        return self.records.get(key)
+
+    def put(self, key, value):
+        self.records[key] = value
+        self.writes += 1
+
+    def delete(self, name, expression, what):
+        assert expression == 'key == "lock"'
+        self.records.pop("lock", None)
+
+
+def test_a_renewed_build_lease_still_says_when_the_build_began(monkeypatch, tmp_path):
+    import time
+
+    from rag.index import milvus
+
+    monkeypatch.setattr(milvus, "LEASE_SECONDS", 0.4)        # renewed every 0.1 s
+    clock = iter(f"10:00:{n:02d}" for n in range(60))
+    monkeypatch.setattr(milvus.time, "strftime", lambda fmt: next(clock))
+    meta = _MetaOnly(Settings().replace(backend="milvus", index_dir=tmp_path))
+    with milvus._Lease(meta, wait=0):
+        while meta.writes < 3:                                # taken, then renewed
+            time.sleep(0.01)
+        holder = json.loads(meta.records["lock"])
+        assert holder["since"] == "10:00:00"
+        second = milvus._Lease(meta, wait=0)
+        with pytest.raises(IndexBusy, match=r"since 10:00:00\)"):
+            second.__enter__()
+    assert "lock" not in meta.records                         # released
+
+
+def test_a_build_whose_lease_another_build_took_over_stops_and_leaves_it_alone(
+        monkeypatch, tmp_path):
+    """A build that stood still longer than its lease (a stopped process, a
+    minute without the server) finds another build holding it: it does not
+    write over that lease, and its next step stops with one line."""
+    import time
+
+    from rag.index import milvus
+
+    monkeypatch.setattr(milvus, "LEASE_SECONDS", 0.4)        # renewed every 0.1 s
+    meta = _MetaOnly(Settings().replace(backend="milvus", index_dir=tmp_path))
+    other = json.dumps({"owner": "pid 2 on elsewhere", "since": "10:00:00",
+                        "expires": time.time() + 60})
+    with milvus._Lease(meta, wait=0) as lease:
+        meta.records["lock"] = other                          # ours expired; taken over
+        writes = meta.writes
+        time.sleep(0.35)                                      # three renewal times
+        assert meta.records["lock"] == other and meta.writes == writes
+        with pytest.raises(IndexBusy, match=r"pid 2 on elsewhere, since 10:00:00.*run it again"):
+            lease.check()
+    assert meta.records["lock"] == other                      # not released either
+
+
 def test_a_bad_milvus_uri_is_refused_when_the_settings_are_read():
     with pytest.raises(ValueError, match="milvus_uri"):
         Settings().replace(milvus_uri="localhost:19530")
 
 
-@pytest.mark.e2e
-def test_an_interrupted_change_leaves_the_old_passages_answering(
-        tmp_path, fake_embedder, write_articles, milvus_server, monkeypatch):
-    from rag.index import milvus
-
+@pytest.fixture
+def milvus_engine(tmp_path, fake_embedder, write_articles, milvus_server):
+    """An engine over VETO and STORM built in a Milvus collection of its own."""
     settings = Settings().replace(articles_dir=write_articles({"veto.txt": VETO,
                                                                "storm.txt": STORM}),
                                   index_dir=tmp_path / "idx", **milvus_settings(milvus_server))
     engine = Engine(settings, fake_embedder)
     engine.build(progress=False)
-    (settings.articles_dir / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
-    (settings.articles_dir / "quake.txt").write_text(QUAKE)
-    real_upsert = milvus._Collections.upsert
+    return engine
 
-    def crash_at_the_switch(self, name, rows, what):
-        if what == "writing articles":
-            raise KeyboardInterrupt   # the build stops after writing the new passages
-        return real_upsert(self, name, rows, what)
 
-    monkeypatch.setattr(milvus._Collections, "upsert", crash_at_the_switch)
+def _build_stopped_at(engine, monkeypatch, method: str, step: str) -> None:
+    """``engine.build()``, stopped (as by Ctrl-C) where it calls
+    ``_Collections.<method>`` for ``step``."""
+    from rag.index import milvus
+
+    real = getattr(milvus._Collections, method)
+
+    def stop(self, name, data, what):
+        if what == step:
+            raise KeyboardInterrupt
+        return real(self, name, data, what)
+
+    monkeypatch.setattr(milvus._Collections, method, stop)
     with pytest.raises(KeyboardInterrupt):
         engine.build(progress=False)
     monkeypatch.undo()
+
+
+@pytest.mark.e2e
+def test_an_interrupted_change_leaves_the_old_passages_answering(
+        milvus_engine, fake_embedder, monkeypatch):
+    settings = milvus_engine.settings
+    (settings.articles_dir / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
+    (settings.articles_dir / "quake.txt").write_text(QUAKE)
+    # the build stops after writing the new passages, at the switch
+    _build_stopped_at(milvus_engine, monkeypatch, "upsert", "writing articles")
 
     reader = Engine(settings, fake_embedder)
     storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
@@ -337,6 +439,31 @@ def test_an_interrupted_change_leaves_the_old_passages_answering(
     storm = [h for h in reader.retrieve("storm coast power", 5) if h.article_id == "storm"]
     assert len(storm) == 1 and "Millions" in storm[0].text
     assert reader.status()["chunks"] == 3
+
+
+@pytest.mark.e2e
+def test_a_change_stopped_after_its_switch_is_finished_by_the_next_build(
+        milvus_engine, fake_embedder, monkeypatch):
+    """Stopped after the article records changed but before the old passages
+    went: the next build has no article left to change, yet removes them and
+    writes the manifest (counts, days) of what is visible."""
+    from rag.index import milvus
+
+    settings = milvus_engine.settings
+    (settings.articles_dir / "storm.txt").write_text(STORM.replace("Thousands", "Millions"))
+    (settings.articles_dir / "gale.txt").write_text("date 2024-02-01 A gale closed the port.")
+    # the records are switched, nothing old is removed
+    _build_stopped_at(milvus_engine, monkeypatch, "delete", "removing replaced passages")
+
+    reader = Engine(settings, fake_embedder)
+    assert reader.build(progress=False).written                    # the next build finishes
+    status = reader.status()
+    assert (status["articles"], status["chunks"], status["stale"]) == (3, 3, False)
+    c = milvus._Collections(settings)
+    assert (c.count(c.passages), c.count(c.sentences)) == (3, 5)  # nothing old is left
+    assert Engine(settings, fake_embedder).retriever.searchable.day_counts() == {
+        dt.date(2024, 2, 1): 1}
+    assert not reader.build(progress=False).written                # and then nothing to do
 
 
 @pytest.mark.e2e

@@ -12,6 +12,7 @@ from rag.index.store import IndexError_
 from rag.models.cache import CachedEmbedder
 from rag.models.embedding import (
     OnnxEmbedder,
+    OpenVinoEmbedder,
     QueryEmbedder,
     index_embedder,
     make_query_embedder,
@@ -69,7 +70,24 @@ def test_index_is_not_searched_with_another_model_unless_asked(build_engine):
         Engine(built.settings, OtherBackend()).retrieve("veto")
 
 
-@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_openvino_query_backend_runs_the_exported_model_under_its_own_name_on_question_threads(
+        fake_embedder):
+    settings = Settings().replace(query_backend="openvino", embed_query_threads=1)
+    queries = make_query_embedder(settings, fake_embedder)
+    assert isinstance(queries, QueryEmbedder) and isinstance(queries.query, OpenVinoEmbedder)
+    assert queries.query._model is None            # nothing loaded until a question comes
+    assert queries.query.threads == 1
+    assert queries.query.name == f"{settings.model_name}+openvino" != OnnxEmbedder().name
+    assert index_embedder(queries) is fake_embedder
+
+
+def test_openvino_query_backend_without_the_package_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "openvino", None)      # import fails
+    with pytest.raises(ValueError, match=r"pip install 'newsroom-rag\[openvino\]'"):
+        OpenVinoEmbedder()._session()
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8", "openvino"])
 def test_serving_engine_with_onnx_questions_imports_no_torch_until_it_must(tmp_path, backend):
     """The chat's modules and an engine on an ONNX query backend (the default
     one, and int8) import neither torch nor sentence-transformers (an answer
