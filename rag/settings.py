@@ -209,13 +209,6 @@ class Settings:
     retrieval about twice as fast, the same 180 news-dev answers, but SciFact 0.7329
     (one query ranks a relevant abstract one place lower) and twice the memory, so not
     the default (docs/performance.md)."""
-    embed_precision: str = setting("embedding", "auto", choices=("auto", "fp32", "bf16"))
-    """What the torch model computes in. bf16: torch's bfloat16 autocast (matrix products
-    in bfloat16); its vectors have a cosine of 0.9999 or more to fp32's, about as close as
-    the int8 codes the index stores sentence vectors as, so an index built in one can be
-    searched and updated in the other. auto: bf16 where the CPU has AMX-BF16 (Xeons from
-    Sapphire Rapids on), where a build takes half of fp32's CPU time; fp32 elsewhere, where
-    bfloat16 is slower (docs/performance.md). The other backends are not affected by it."""
     model_cache_dir: Path | None = setting("embedding", None)
     """Where exported ONNX models are kept. Unset: ~/.cache/newsroom-rag."""
 
@@ -244,6 +237,14 @@ class Settings:
     times faster answers; the build embeds every sentence once, about as much model work
     again as the passages, and the index grows by 0.4 KB per sentence). Off: builds stay
     as fast as before and answers embed the sentences they compare."""
+    sentence_precision: str = setting("index", "auto", choices=("auto", "fp32", "bf16"))
+    """What the torch model computes the index's stored sentence vectors in (passages, and
+    so retrieval, are always fp32). bf16: torch's bfloat16 autocast (matrix products in
+    bfloat16); its vectors have a cosine of 0.9999 or more to fp32's, about as close as the
+    int8 codes the sentence vectors are stored as, so an index built in one can be updated
+    in the other. auto: bf16 where the CPU has AMX-BF16 (Xeons from Sapphire Rapids on),
+    where sentences take 0.4x of fp32's CPU time; fp32 elsewhere, where bfloat16 is slower
+    (docs/performance.md)."""
 
     backend: str = setting("backend", "embedded", choices=("embedded", "milvus"))
     """Where the index lives. embedded: FAISS and BM25 files in the index directory, searched

@@ -51,7 +51,7 @@ RETRIEVAL_SETTINGS = ("retrieval_method", "candidates", "fusion", "dense_weight"
                       "article_weight", "duplicate_above", "max_per_article", "reranker_path",
                       "rerank_candidates", "recency_weight", "recency_half_life_days",
                       "as_of", "chunk_tokens", "chunk_overlap_tokens", "model_name",
-                      "embed_backend", "embed_precision", "query_backend")
+                      "embed_backend", "query_backend")
 
 
 # ------------------------------------------------------------------ metrics
@@ -238,10 +238,6 @@ def settings_used(settings, options: dict) -> dict:
     for name in ("sources", "date_from", "date_to"):
         if options.get(name):
             used[name] = options[name]
-    if settings.embed_backend == "torch":   # what auto is on this machine
-        from ..models.embedding import resolve_precision
-
-        used["embed_precision"] = resolve_precision(settings.embed_precision)
     return {k: str(v) if isinstance(v, Path) else v for k, v in used.items()}
 
 

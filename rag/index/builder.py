@@ -223,7 +223,8 @@ class Index:
             embedder = make_embedder(self.settings)
         self.embedder = embedder
         if version_files is None:
-            version_files = (BM25_FILE,) + ((sentence_vectors_file(embedder),)
+            sentences = sentence_vectors_file(embedder, self.settings.sentence_precision)
+            version_files = (BM25_FILE,) + ((sentences,)
                                             if self.settings.sentence_vectors else ())
         self.version_files = tuple(version_files)
         # The version this object last read or wrote: while it is still the

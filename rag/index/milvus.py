@@ -933,7 +933,8 @@ class MilvusIndex(Index):
         codes = c.sentence_codes(keys.values())
         new = [t for t, key in keys.items() if key not in codes]
         if new:
-            fresh = quantize(embed_sentences(self.embedder, new))
+            fresh = quantize(embed_sentences(self.embedder, new,
+                                                   self.settings.sentence_precision))
             codes.update((keys[t], row.tobytes()) for t, row in zip(new, fresh))
         for batch in _batches(articles):
             c.upsert(c.sentences, [

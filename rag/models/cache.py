@@ -70,6 +70,14 @@ class CachedEmbedder:
         """How many vectors are held in memory."""
         return len(self._memory)
 
+    def with_precision(self, precision: str) -> "CachedEmbedder":
+        """The inner model computing in ``precision``, through a cache of its
+        own (on disk its vectors are kept apart: see ``_on_disk``)."""
+        view = getattr(self.inner, "with_precision", lambda _: self.inner)(precision)
+        if view is self.inner:
+            return self
+        return CachedEmbedder(view, size=self.size, cache_dir=self.cache_dir, stored=self.stored)
+
     def warm_up(self) -> None:
         if hasattr(self.inner, "warm_up"):
             self.inner.warm_up()

@@ -8,6 +8,7 @@ Vectors are L2-normalised, so inner product equals cosine similarity.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import os
 import sys
@@ -47,7 +48,7 @@ class SentenceEmbedder(LazyModel):
     dim = 384
 
     def __init__(self, name: str = "all-MiniLM-L6-v2", path: Path | None = None,
-                 batch_size: int = 64, query_threads: int = 1, precision: str = "auto"):
+                 batch_size: int = 64, query_threads: int = 1, precision: str = "fp32"):
         super().__init__()
         self.name = name
         self.path = path
@@ -58,11 +59,23 @@ class SentenceEmbedder(LazyModel):
 
     @property
     def precision(self) -> str:
-        """``fp32`` or ``bf16``: what the model computes in (the setting
-        ``embed_precision``, ``auto`` resolved on first use)."""
+        """``fp32`` or ``bf16``: what the model computes in (``auto``
+        resolved on first use)."""
         if self._precision == "auto":
             self._precision = resolve_precision("auto")
         return self._precision
+
+    def with_precision(self, precision: str) -> "SentenceEmbedder":
+        """This model computing in ``precision`` (``auto``, ``fp32``, ``bf16``):
+        itself, or a view sharing its loaded weights (the stored sentence
+        vectors are computed in the setting ``sentence_precision``, passages
+        always in fp32)."""
+        if resolve_precision(precision) == self.precision:
+            return self
+        self.warm_up()      # the view shares the loaded model, not a second copy
+        view = copy.copy(self)
+        view._precision = resolve_precision(precision)
+        return view
 
     def _load(self):
         from sentence_transformers import SentenceTransformer
@@ -193,11 +206,11 @@ def _torch_threads(threads: int):
 
 
 def resolve_precision(precision: str) -> str:
-    """``fp32`` or ``bf16`` for the setting ``embed_precision``: ``auto`` is
+    """``fp32`` or ``bf16`` for the setting ``sentence_precision``: ``auto`` is
     bf16 where the CPU multiplies bfloat16 matrices in hardware
     (:func:`native_bf16`), else fp32."""
     if precision not in ("auto", "fp32", "bf16"):
-        raise ValueError(f"unknown embed_precision {precision!r}: use auto, fp32 or bf16")
+        raise ValueError(f"unknown precision {precision!r}: use auto, fp32 or bf16")
     if precision == "auto":
         return "bf16" if native_bf16() else "fp32"
     return precision
@@ -240,8 +253,7 @@ def make_embedder(settings, backend: str | None = None, *, questions: bool = Fal
                                 threads=settings.embed_query_threads if questions else 0)
     if backend == "torch":
         return SentenceEmbedder(settings.model_name, settings.model_path,
-                                settings.embed_batch_size, settings.embed_query_threads,
-                                settings.embed_precision)
+                                settings.embed_batch_size, settings.embed_query_threads)
     if backend in ("onnx", "onnx-int8"):
         return OnnxEmbedder(settings.model_name, settings.model_path, settings.embed_batch_size,
                             int8=backend == "onnx-int8", cache_dir=settings.model_cache_dir,

@@ -46,7 +46,7 @@ def test_onnx_backends_reproduce_the_sentence_transformers_vectors(tmp_path_fact
 
 @pytest.mark.e2e
 def test_bf16_vectors_are_the_fp32_vectors_to_a_cosine_of_0_9999():
-    """bfloat16 autocast (embed_precision, auto on AMX CPUs) gives the same
+    """bfloat16 autocast (sentence_precision, auto on AMX CPUs) gives the same
     model's vectors, about as close to fp32's as the int8 codes an index
     stores sentence vectors as (docs/performance.md), unit length."""
     reference = SentenceEmbedder(precision="fp32").encode(TEXTS)

@@ -1,6 +1,7 @@
-"""``embed_precision``: the torch model runs in bfloat16 where the CPU does it
-natively (AMX-BF16), in fp32 elsewhere, and bfloat16 vectors never stand in
-for fp32 ones in the on-disk vector cache. (No model is loaded: the
+"""``sentence_precision``: the stored sentence vectors are computed in bfloat16
+where the CPU does it natively (AMX-BF16), in fp32 elsewhere; passages always
+in fp32; bfloat16 vectors never stand in for fp32 ones in the on-disk vector
+cache. (No model is loaded: the
 sentence-transformers model is a fake that records torch's autocast state.)"""
 
 import numpy as np
@@ -44,14 +45,14 @@ class AutocastRecorder:
 def test_auto_is_bf16_on_a_cpu_with_amx_bf16(cpu):
     cpu(amx_bf16=True, amx_tile=True, avx512_bf16=True)
     assert resolve_precision("auto") == "bf16"
-    assert SentenceEmbedder().precision == "bf16"
+    assert SentenceEmbedder(precision="auto").precision == "bf16"
 
 
 def test_auto_is_fp32_where_bfloat16_is_only_emulated_or_avx512_bf16_alone(cpu):
     cpu(avx512_f=True, avx512_bw=True, avx512_bf16=True)
     assert resolve_precision("auto") == "fp32"
     cpu(avx2=True)
-    assert SentenceEmbedder().precision == "fp32"
+    assert SentenceEmbedder(precision="auto").precision == "fp32"
 
 
 def test_fp32_and_bf16_are_kept_whatever_the_cpu(cpu):
@@ -68,10 +69,44 @@ def test_an_unknown_precision_is_refused_with_the_choices():
         SentenceEmbedder(precision="float16")
 
 
-def test_make_embedder_passes_the_setting_to_the_torch_model(cpu):
+def test_the_index_model_computes_passages_in_fp32_even_on_amx(cpu):
     cpu(amx_bf16=True)
-    assert make_embedder(Settings().replace(embed_precision="fp32")).precision == "fp32"
-    assert make_embedder(Settings()).precision == "bf16"
+    assert make_embedder(Settings()).precision == "fp32"
+
+
+def test_a_precision_view_shares_the_loaded_model_and_leaves_the_model_as_it_was(cpu):
+    cpu(amx_bf16=True)
+    embedder = SentenceEmbedder()
+    embedder._model = model = AutocastRecorder()
+    view = embedder.with_precision("auto")
+    assert view is not embedder and view._model is model and view.precision == "bf16"
+    assert embedder.with_precision("fp32") is embedder and embedder.precision == "fp32"
+    view.encode(["a sentence"])
+    embedder.encode(["a passage"])
+    assert model.bf16 == [True, False]
+
+
+def test_stored_sentences_are_embedded_in_the_sentence_precision_passages_in_fp32(cpu):
+    from rag.index.sentences import embed_sentences
+
+    cpu(amx_bf16=True)
+    embedder = SentenceEmbedder(batch_size=4)
+    embedder._model = model = AutocastRecorder()
+    embedder.token_counts = lambda texts: [len(t) for t in texts]
+    embed_sentences(embedder, ["One sentence.", "Another one."], "auto")
+    embed_sentences(embedder, ["One sentence."], "fp32")
+    embedder.encode(["a passage"])
+    assert model.bf16 == [True, False, False]
+
+
+def test_a_cached_embedder_hands_the_precision_on_and_keeps_its_vectors_apart(tmp_path, cpu):
+    cpu(amx_bf16=True)
+    embedder = SentenceEmbedder()
+    embedder._model = AutocastRecorder()
+    cached = CachedEmbedder(embedder, cache_dir=tmp_path)
+    assert cached.with_precision("fp32") is cached
+    view = cached.with_precision("bf16")
+    assert view.inner.precision == "bf16" and view.cache_dir == tmp_path
 
 
 @pytest.mark.parametrize("precision, expected", [("bf16", True), ("fp32", False)])
