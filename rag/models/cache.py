@@ -66,6 +66,12 @@ class CachedEmbedder:
         return self.inner.dim
 
     @property
+    def token_counts(self):
+        """The inner model's token counter, or ``None``: a build orders its
+        batches by it (:func:`~rag.models.embedding.batches_longest_first`)."""
+        return getattr(self.inner, "token_counts", None)
+
+    @property
     def in_memory(self) -> int:
         """How many vectors are held in memory."""
         return len(self._memory)

@@ -50,3 +50,16 @@ def test_memory_and_disk_together_keep_fresh_vectors_on_disk_and_serve_the_model
     CachedEmbedder(fake_embedder, cache_dir=tmp_path).encode(["c d"])
     assert fake_embedder.texts_encoded == 2                      # "c d" was written there
     assert np.array_equal(first, fake_embedder.encode(["a b", "c d"]))
+
+
+def test_a_build_through_the_cache_batches_by_the_models_token_counts(fake_embedder):
+    from rag.models.embedding import batches_longest_first
+
+    class Counting(type(fake_embedder)):
+        def token_counts(self, texts):          # "7 7" reads as seven tokens, "aaaaaaaaa" one
+            return [int(t.split()[0]) if t[0].isdigit() else 1 for t in texts]
+
+    texts = ["aaaaaaaaaaaa", "7 7", "2 x", "3 yy"]
+    cached = CachedEmbedder(Counting())
+    assert batches_longest_first(cached, texts, 2) == [[1, 3], [2, 0]]
+    assert CachedEmbedder(fake_embedder).token_counts is None     # by characters then
