@@ -56,6 +56,7 @@ class CachedEmbedder:
         self._memory: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
+        self._views: dict[str, CachedEmbedder] = {}
 
     @property
     def name(self) -> str:
@@ -82,7 +83,13 @@ class CachedEmbedder:
         view = getattr(self.inner, "with_precision", lambda _: self.inner)(precision)
         if view is self.inner:
             return self
-        return CachedEmbedder(view, size=self.size, cache_dir=self.cache_dir, stored=self.stored)
+        # One view per precision: every build asks again, and a new one would
+        # open its SQLite file again and start with an empty memory.
+        key = getattr(view, "precision", precision)
+        if key not in self._views:
+            self._views[key] = CachedEmbedder(view, size=self.size, cache_dir=self.cache_dir,
+                                              stored=self.stored)
+        return self._views[key]
 
     def warm_up(self) -> None:
         if hasattr(self.inner, "warm_up"):

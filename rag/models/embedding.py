@@ -70,11 +70,12 @@ class SentenceEmbedder(LazyModel):
         itself, or a view sharing its loaded weights (the stored sentence
         vectors are computed in the setting ``sentence_precision``, passages
         always in fp32)."""
-        if resolve_precision(precision) == self.precision:
+        precision = resolve_precision(precision)
+        if precision == self.precision:
             return self
         self.warm_up()      # the view shares the loaded model, not a second copy
         view = copy.copy(self)
-        view._precision = resolve_precision(precision)
+        view._precision = precision
         return view
 
     def _load(self):

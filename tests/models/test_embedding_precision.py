@@ -107,6 +107,7 @@ def test_a_cached_embedder_hands_the_precision_on_and_keeps_its_vectors_apart(tm
     assert cached.with_precision("fp32") is cached
     view = cached.with_precision("bf16")
     assert view.inner.precision == "bf16" and view.cache_dir == tmp_path
+    assert cached.with_precision("auto") is view        # one view, not one per build
 
 
 @pytest.mark.parametrize("precision, expected", [("bf16", True), ("fp32", False)])
