@@ -13,12 +13,13 @@ is a command anyone can run again, not a script in somebody's /tmp.
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from rag.search.recency import asked_on
+
+from .measure import percentiles_ms
 
 __all__ = ["answer_record", "dump_answers", "load_records", "compare", "format_compare",
            "PARTS"]
@@ -90,18 +91,17 @@ def load_records(path: Path) -> list[dict]:
     return records
 
 
-def _percentiles(values: Iterable[float]) -> dict:
-    values = sorted(values)
-    if not values:
+def _percentiles(milliseconds: list[float]) -> dict:
+    if not milliseconds:
         return {"p50": None, "p95": None}
-    return {"p50": round(statistics.median(values), 1),
-            "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))], 1)}
+    p50, p95 = percentiles_ms([ms / 1000 for ms in milliseconds])
+    return {"p50": p50, "p95": p95}
 
 
 def _totals(records: list[dict]) -> dict:
     sentences = [s for r in records for s in r["corroboration"]]
-    return {"wall_ms": _percentiles(r["wall_ms"] for r in records),
-            "cpu_ms": _percentiles(r["cpu_ms"] for r in records),
+    return {"wall_ms": _percentiles([r["wall_ms"] for r in records]),
+            "cpu_ms": _percentiles([r["cpu_ms"] for r in records]),
             "supporting": sum(len(s["supporting"]) for s in sentences),
             "conflicting": sum(len(s["conflicting"]) for s in sentences),
             "disagreements": sum(len(r["disagreements"]) for r in records)}
