@@ -195,20 +195,23 @@ class Settings:
     to ONNX Runtime; onnx-int8 dynamically quantized: 1.6x faster, but the hybrid default
     loses 0.005 nDCG@10 on SciFact and 0.007 AR@5 on news-dev with it, so it stays an
     option. The ONNX files are exported locally on first use."""
-    query_backend: str = setting("embedding", "onnx",
-                                 choices=("same", "torch", "onnx", "onnx-int8", "openvino"))
+    query_backend: str = setting("embedding", "auto",
+                                 choices=("auto", "same", "torch", "onnx", "onnx-int8",
+                                          "openvino"))
     """How the model runs for question-time texts: the question, and sentences whose
     vectors the index does not store (same: as embed_backend). The index's vectors
     (passages, stored sentences) stay embed_backend's and the index must be built with
-    it. onnx (the same weights on ONNX Runtime, exported once on first use) gives the
-    same answers as torch on all 180 news-dev questions and the same SciFact and news-dev
-    retrieval, and a server whose index stores its sentence vectors then never loads
-    torch: cold start 1.2 s instead of 6.5 s, half the memory. onnx-int8 is faster still
-    but takes SciFact nDCG@10 from 0.733 to 0.731, below the retrieval target.
-    openvino (the openvino extra) runs it in bf16 on CPUs with AMX or AVX-512 BF16:
-    retrieval about twice as fast, the same 180 news-dev answers, but SciFact 0.7329
-    (one query ranks a relevant abstract one place lower) and twice the memory, so not
-    the default (docs/performance.md)."""
+    it. auto: openvino where the CPU has AMX-BF16 and the openvino package (the
+    openvino extra, which make installs) is there, else onnx. onnx (the same weights on
+    ONNX Runtime, exported once on first use) gives the same answers as torch on all 180
+    news-dev questions and the same SciFact and news-dev retrieval, and a server whose
+    index stores its sentence vectors then never loads torch: cold start 1.2 s instead
+    of 6.5 s, half the memory. openvino runs the same file in bf16 on AMX: retrieval
+    ~8 ms instead of ~13, the same 180 news-dev answers and news-dev retrieval, SciFact
+    nDCG@10 0.73287 instead of 0.73296 (one relevant abstract one place lower), and a
+    server peaks at ~1.4 GB instead of ~0.6 GB (a compiled model per fixed question
+    length). It is the only backend whose answers are ~25% cheaper and the same. onnx-int8 is faster still but takes SciFact nDCG@10 from 0.733
+    to 0.731 and changes 43 of the 180 answers (docs/performance.md)."""
     model_cache_dir: Path | None = setting("embedding", None)
     """Where exported ONNX models are kept. Unset: ~/.cache/newsroom-rag."""
 

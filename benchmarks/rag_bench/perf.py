@@ -88,7 +88,7 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
     from rag.index.builder import embedding_text
     from rag.ingest.articles import load_articles
     from rag.ingest.chunking import chunk_article
-    from rag.models.embedding import make_embedder, make_query_embedder
+    from rag.models.embedding import make_embedder, make_query_embedder, resolve_query_backend
 
     log = log or (lambda message: None)
     questions = list(questions or DEFAULT_QUESTIONS)
@@ -105,7 +105,7 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
         # Question-time texts on the settings' query backend, as the product does.
         queries = make_query_embedder(settings, embedder)
         result: dict = {"articles": str(settings.articles_dir), "backend": settings.embed_backend,
-                        "query_backend": settings.query_backend,
+                        "query_backend": resolve_query_backend(settings.query_backend),
                         "load_before": machine_load()}
         if built:
             result.update(_latency(settings, queries, questions, log))

@@ -230,7 +230,10 @@ def _timed(engine, questions: Sequence[str], k: int, options: dict,
 
 
 def settings_used(settings, options: dict) -> dict:
+    from ..models.embedding import resolve_query_backend
+
     used = {name: getattr(settings, name) for name in RETRIEVAL_SETTINGS}
+    used["query_backend"] = resolve_query_backend(settings.query_backend)   # auto: which
     if options.get("method"):
         used["retrieval_method"] = options["method"]
     if options.get("max_per_article") is not None:

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 import torch
 
+from rag.models import embedding
 from rag.models.cache import CachedEmbedder
 from rag.models.embedding import (
     SentenceEmbedder,
     encode_longest_first,
     make_embedder,
+    cpu_flags,
     native_bf16,
     resolve_precision,
 )
@@ -21,12 +23,11 @@ from rag.settings import Settings
 
 @pytest.fixture
 def cpu(monkeypatch):
-    """``cpu(**flags)``: torch reports these CPU capabilities (and nothing else)."""
+    """``cpu(**flags)``: the CPU reports these instruction-set flags (and nothing else)."""
     def have(**flags):
-        monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: dict(flags))
-        native_bf16.cache_clear()
+        monkeypatch.setattr(embedding, "cpu_flags",
+                            lambda: frozenset(k for k, v in flags.items() if v))
     yield have
-    native_bf16.cache_clear()
 
 
 class AutocastRecorder:
@@ -156,3 +157,17 @@ def test_the_disk_cache_keeps_bf16_and_fp32_vectors_apart(tmp_path):
     # fp32 vectors stay where caches written before precisions existed keep them
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "embeddings-fake-model.sqlite", "embeddings-fake-model_bf16.sqlite"]
+
+
+def test_cpu_flags_are_read_from_cpuinfo_without_torch(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Xeon\n"
+                    "flags\t\t: fpu avx512f avx512_bf16 amx_bf16 amx_tile\n")
+    assert cpu_flags(str(info)) == {"fpu", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"}
+
+
+def test_native_bf16_means_amx_bf16_in_the_cpu_flags(cpu):
+    cpu(amx_bf16=True)
+    assert native_bf16()
+    cpu(avx512_bf16=True)
+    assert not native_bf16()

@@ -16,6 +16,7 @@ from rag.models.embedding import (
     QueryEmbedder,
     index_embedder,
     make_query_embedder,
+    resolve_query_backend,
 )
 from rag.settings import PROJECT_ROOT, SettingError, Settings
 from tests.conftest import STORM, VETO
@@ -87,7 +88,7 @@ def test_openvino_query_backend_without_the_package_says_how_to_install_it(monke
         OpenVinoEmbedder()._session()
 
 
-@pytest.mark.parametrize("backend", ["onnx", "onnx-int8", "openvino"])
+@pytest.mark.parametrize("backend", ["auto", "onnx", "onnx-int8", "openvino"])
 def test_serving_engine_with_onnx_questions_imports_no_torch_until_it_must(tmp_path, backend):
     """The chat's modules and an engine on an ONNX query backend (the default
     one, and int8) import neither torch nor sentence-transformers (an answer
@@ -118,3 +119,25 @@ def test_onnx_query_model_runs_on_the_question_threads_and_a_build_model_on_ever
     assert make_query_embedder(settings, fake_embedder).query.threads == 1
     built = make_query_embedder(settings.replace(embed_backend="onnx-int8", query_backend="same"))
     assert isinstance(built, OnnxEmbedder) and built.threads == 0
+
+
+@pytest.mark.parametrize("amx, installed, chosen", [
+    (True, True, "openvino"), (False, True, "onnx"), (True, False, "onnx"), (False, False, "onnx")])
+def test_auto_query_backend_is_openvino_only_with_amx_bf16_and_the_package(
+        monkeypatch, amx, installed, chosen):
+    import importlib.util
+
+    from rag.models import embedding
+
+    monkeypatch.setattr(embedding, "cpu_flags", lambda: frozenset({"amx_bf16"} if amx else ()))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: (real(name, *a) if installed else None)
+                        if name == "openvino" else real(name, *a))
+    assert resolve_query_backend("auto") == chosen
+    assert resolve_query_backend("onnx") == "onnx"
+    assert resolve_query_backend("openvino") == "openvino"
+
+
+def test_default_settings_ask_for_the_automatic_query_backend():
+    assert Settings().query_backend == "auto"
