@@ -88,7 +88,11 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
     from rag.index.builder import embedding_text
     from rag.ingest.articles import load_articles
     from rag.ingest.chunking import chunk_article
-    from rag.models.embedding import make_embedder, make_query_embedder, resolve_query_backend
+    from rag.models.embedding import (
+        make_embedder,
+        make_query_embedder,
+        resolve_query_backend,
+    )
 
     log = log or (lambda message: None)
     questions = list(questions or DEFAULT_QUESTIONS)

@@ -12,9 +12,9 @@ from rag.models import embedding
 from rag.models.cache import CachedEmbedder
 from rag.models.embedding import (
     SentenceEmbedder,
+    cpu_flags,
     encode_longest_first,
     make_embedder,
-    cpu_flags,
     native_bf16,
     resolve_precision,
 )
