@@ -207,10 +207,12 @@ class Settings:
     news-dev questions and the same SciFact and news-dev retrieval, and a server whose
     index stores its sentence vectors then never loads torch: cold start 1.2 s instead
     of 6.5 s, half the memory. openvino runs the same file in bf16 on AMX: retrieval
-    ~8 ms instead of ~13, the same 180 news-dev answers and news-dev retrieval, SciFact
+    8.5-9.6 ms instead of 13-17, answers a third cheaper and the same (179 of the 180
+    news-dev answers; the other drops a second sentence that did not answer), the same
+    news-dev retrieval, SciFact
     nDCG@10 0.73287 instead of 0.73296 (one relevant abstract one place lower), and a
     server peaks at ~1.4 GB instead of ~0.6 GB (a compiled model per fixed question
-    length). It is the only backend whose answers are ~25% cheaper and the same. onnx-int8 is faster still but takes SciFact nDCG@10 from 0.733
+    length). onnx-int8 is faster still but takes SciFact nDCG@10 from 0.733
     to 0.731 and changes 43 of the 180 answers (docs/performance.md)."""
     model_cache_dir: Path | None = setting("embedding", None)
     """Where exported ONNX models are kept. Unset: ~/.cache/newsroom-rag."""

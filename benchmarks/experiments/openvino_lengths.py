@@ -1,0 +1,138 @@
+"""Experiment (issue 19): the question model on OpenVINO, free against fixed lengths,
+bf16 against fp32, beside ONNX Runtime's fp32, and what each compiled model costs in memory.
+
+    python benchmarks/experiments/openvino_lengths.py time NEWS_DEV_DIR
+    python benchmarks/experiments/openvino_lengths.py memory CONFIG
+
+``time``: p50 milliseconds (and CPU p50) of one news-dev question on one thread, the
+variants interleaved question by question so a busy machine slows them alike, over the
+questions of at most 32 tokens (each padded to 16 or 32 for the fixed-length models,
+masked), and each variant's cosine to ONNX Runtime's fp32 vectors:
+
+  ort fp32           the ``onnx`` backend's session
+  ov bf16 free       OpenVINO in bf16 (AMX), one model for every length
+  ov bf16 fixed      OpenVINO in bf16, a model compiled per length (16, 32)
+  ov f32 free/fixed  the same in fp32
+
+``memory CONFIG``: resident memory after compiling and running one configuration of
+OpenVINO bf16 models in a fresh process (run it once per configuration): ``free``
+(one free-length model), ``fixed16,32,64`` (one per fixed length), ``free+fixed16,32,64``
+(what ``OpenVinoEmbedder`` compiles).
+
+Needs ``pip install openvino`` (the ``openvino`` extra).
+"""
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import openvino as ov
+
+from rag.models.embedding import OnnxEmbedder
+
+
+def rss_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+
+
+def compiler(embedder: OnnxEmbedder):
+    core = ov.Core()
+    model = core.read_model(str(embedder.model_file()))
+
+    def compile_(length: int | None, precision: str = "bf16"):
+        config = {"INFERENCE_NUM_THREADS": 1, "INFERENCE_PRECISION_HINT": precision,
+                  "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1}
+        copy = model.clone()
+        if length:
+            copy.reshape({port.get_any_name(): [1, length] for port in copy.inputs})
+        return core.compile_model(copy, "CPU", config).create_infer_request()
+    return compile_
+
+
+def feeds(embedder: OnnxEmbedder, text: str, length: int | None = None):
+    ids = embedder._tokenizer.encode(text).ids
+    n = len(ids)
+    array = np.zeros((1, length or n), np.int64)
+    array[0, :n] = ids
+    mask = np.zeros_like(array)
+    mask[0, :n] = 1
+    return {"input_ids": array, "attention_mask": mask,
+            "token_type_ids": np.zeros_like(array)}, mask
+
+
+def pooled(hidden, mask):
+    vector = (hidden[:, :mask.shape[1]] * mask[:, :, None]).sum(1)[0] / mask.sum()
+    return vector / np.linalg.norm(vector)
+
+
+def time_variants(news_dev: Path) -> None:
+    embedder = OnnxEmbedder(threads=1)
+    embedder.warm_up()
+    questions = [json.loads(line)["question"]
+                 for line in (news_dev / "questions.jsonl").read_text().splitlines() if line]
+    questions = [q for q in questions if len(embedder._tokenizer.encode(q).ids) <= 32]
+    compile_ = compiler(embedder)
+
+    def free(request):
+        def run(q):
+            f, mask = feeds(embedder, q)
+            return pooled(request.infer(f)[0], mask)
+        return run
+
+    def fixed(requests):
+        def run(q):
+            n = len(embedder._tokenizer.encode(q).ids)
+            f, mask = feeds(embedder, q, 16 if n <= 16 else 32)
+            return pooled(requests[16 if n <= 16 else 32].infer(f)[0], mask[:, :n])
+        return run
+
+    variants = {"ort fp32": lambda q: embedder.encode([q])[0]}
+    for precision in ("bf16", "f32"):
+        variants[f"ov {precision} free"] = free(compile_(None, precision))
+        variants[f"ov {precision} fixed"] = fixed({n: compile_(n, precision) for n in (16, 32)})
+    reference = {q: variants["ort fp32"](q) for q in questions}
+    wall = {k: [] for k in variants}
+    cpu = {k: [] for k in variants}
+    for q in questions:                     # warm-up
+        for run in variants.values():
+            run(q)
+    for q in questions * 2:
+        for name, run in variants.items():
+            t, c = time.perf_counter(), time.process_time()
+            run(q)
+            wall[name].append(time.perf_counter() - t)
+            cpu[name].append(time.process_time() - c)
+    for name, run in variants.items():
+        cosines = [float(run(q) @ reference[q]) for q in questions]
+        print(f"{name:15s} p50 {np.median(wall[name]) * 1000:.2f} ms "
+              f"(CPU {np.median(cpu[name]) * 1000:.2f}) | cosine min {min(cosines):.6f} "
+              f"mean {np.mean(cosines):.6f} | {len(questions)} questions")
+
+
+def memory(config: str) -> None:
+    before = rss_mb()
+    embedder = OnnxEmbedder(threads=1)
+    embedder.warm_up()
+    loaded = rss_mb()
+    compile_ = compiler(embedder)
+    requests = {}
+    if config.startswith("free"):
+        requests[None] = compile_(None)
+    if "fixed" in config:
+        for length in config.split("fixed")[1].split(","):
+            requests[int(length)] = compile_(int(length))
+    for length, request in requests.items():
+        f, _ = feeds(embedder, "Who decided not to use its veto?", length)
+        request.infer(f)
+    print(f"{config}: +{rss_mb() - loaded:.0f} MB for the OpenVINO models "
+          f"(process {rss_mb():.0f} MB; Python and ONNX Runtime {loaded - before:.0f} MB)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["time"]:
+        time_variants(Path(sys.argv[2]))
+    elif sys.argv[1:2] == ["memory"]:
+        memory(sys.argv[2])
+    else:
+        sys.exit(__doc__)
