@@ -176,7 +176,9 @@ class EvalReport:
     settings: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {**{k: round(v, 4) for k, v in self.metrics.items()},
+        """The metrics unrounded (a decision may rest on their fifth digit; the
+        table rounds them to four), then the run's details."""
+        return {**self.metrics,
                 "n_queries": self.n_queries, "build_seconds": round(self.build_seconds, 1),
                 "query_ms_p50": round(self.query_ms_p50, 1), "settings": self.settings}
 

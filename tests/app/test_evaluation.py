@@ -6,6 +6,7 @@ import math
 import pytest
 
 from rag.app.evaluation import (
+    EvalReport,
     answer_rank,
     contains_answer,
     exact_match,
@@ -140,3 +141,11 @@ def test_a_failed_evaluation_is_reported_even_when_its_scratch_collection_cannot
     with pytest.raises(milvus.MilvusUnavailable, match="server gone"):   # alone: its own error
         with scratch_index(settings):
             pass
+
+
+def test_eval_report_json_keeps_the_metrics_unrounded_and_the_table_rounds_them():
+    report = EvalReport({"ndcg@10": 0.732964, "recall@100": 0.95432}, 300, 12.34, 5.67)
+    data = report.to_json()
+    assert data["ndcg@10"] == 0.732964 and data["recall@100"] == 0.95432
+    assert data["build_seconds"] == 12.3 and data["query_ms_p50"] == 5.7
+    assert "0.7330" in report.to_table("rag eval beir")
