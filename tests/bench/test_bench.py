@@ -8,11 +8,20 @@ import sys
 
 import pytest
 from conftest import ROOT, SEEDS
-from rag_bench.perf import BENCH_KEYS, format_bench, load_questions
+from fakes import FakeEmbedder
+from rag_bench.perf import (
+    BENCH_KEYS,
+    build_texts,
+    format_bench,
+    load_questions,
+    raw_encode,
+)
 from rag_bench.scale import SCALE_KEYS, run_scale_bench
 from rag_bench.stores import STORES_KEYS, run_stores_bench
 
+from rag.engine import Engine
 from rag.index.vectors import VectorIndexPolicy
+from rag.settings import Settings
 
 
 def test_scale_bench_reports_every_field_and_switches_index_type_at_the_threshold():
@@ -66,6 +75,31 @@ def test_rag_bench_perf_json_on_the_seed_articles_has_every_field(tmp_path):
     rounding = (built / raw) * (0.005 / built + 0.005 / raw) + 0.0005
     assert 0 < result["build_ratio"] == pytest.approx(built / raw, abs=rounding)
     assert result["retrieve_ms_p50"] <= result["retrieve_ms_p95"]
+
+
+class RecordingEmbedder(FakeEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts, *, progress=False):
+        self.seen.extend(texts)
+        return super().encode(texts, progress=progress)
+
+
+@pytest.mark.parametrize("sentence_vectors", [True, False])
+def test_perf_raw_model_work_encodes_exactly_the_texts_a_build_embeds(tmp_path, sentence_vectors):
+    settings = Settings().replace(articles_dir=SEEDS, index_dir=tmp_path / "index",
+                                  sentence_vectors=sentence_vectors)
+    build = RecordingEmbedder()
+    Engine(settings, build).build(progress=False)
+    raw = RecordingEmbedder()
+    passages, sentences = build_texts(settings)
+    work = raw_encode(raw, passages, sentences, settings)
+    raw.seen = raw.seen[len(passages[:8]) + len(sentences[:8]):]    # the warm-up calls
+    assert sorted(raw.seen) == sorted(build.seen)
+    assert (work.sentences > 0) == sentence_vectors
+    assert work.seconds == work.passage_seconds + work.sentence_seconds
 
 
 def test_perf_table_of_a_run_on_a_built_index_has_no_build_rows_and_both_answer_timings():
