@@ -1,0 +1,72 @@
+"""Experiment (issue 19): where a question's retrieval spends its time, and the question
+model's threads (docs/performance.md, "Question-time encodes on int8").
+
+    python benchmarks/experiments/retrieve_cost.py profile NEWS_DEV_DIR INDEX_DIR [TOP=14]
+        ``retrieve(q, 5)`` for every news-dev question on a warm engine (settings from
+        the environment, e.g. ``RAG_QUERY_BACKEND=onnx-int8``; the vector cache off),
+        under cProfile: CPU ms a question, then the TOP functions by their own time
+        (the profiler inflates every time).
+    python benchmarks/experiments/retrieve_cost.py threads NEWS_DEV_DIR [int8]
+        One question at a time through the ONNX question model (fp32, or int8), on ONNX
+        Runtime's default threads (one per core) and on one thread, twice each in turn:
+        wall p50 / p95 and CPU p50 in ms.
+"""
+import cProfile
+import pstats
+import sys
+import time
+from pathlib import Path
+
+from rag_bench.measure import percentiles_ms, time_each
+from rag_bench.perf import load_questions
+
+from rag.engine import Engine
+from rag.models.embedding import OnnxEmbedder
+from rag.settings import Settings
+
+
+def questions(news_dev: Path) -> list[str]:
+    return load_questions(news_dev / "questions.jsonl")
+
+
+def profile(news_dev: Path, index: str, top: str = "14") -> None:
+    asked = questions(news_dev)
+    settings = Settings.from_env().replace(index_dir=Path(index), articles_dir=news_dev)
+    engine = Engine(settings)
+    engine.vectors.size = 0          # every question's vector computed, as when first asked
+    engine.warm_up()
+    for q in asked[:5]:
+        engine.retrieve(q, 5)
+    profiler, started = cProfile.Profile(), time.process_time()
+    profiler.enable()
+    for q in asked:
+        engine.retrieve(q, 5)
+    profiler.disable()
+    print(f"{len(asked)} questions, query backend {settings.query_backend}: "
+          f"{(time.process_time() - started) * 1000 / len(asked):.1f} CPU ms a question "
+          f"under the profiler")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(int(top))
+
+
+def threads(news_dev: Path, *int8: str) -> None:
+    asked = questions(news_dev)
+    for n in (0, 1, 0, 1):
+        model = OnnxEmbedder(int8=bool(int8), threads=n)
+        for q in asked[:5]:
+            model.encode([q])
+        cpu: list[float] = []
+        p50, p95 = percentiles_ms(time_each(lambda q: model.encode([q]), asked, cpu,
+                                            time.process_time))
+        print(f"{'int8' if int8 else 'fp32'}, {n or 'default'} thread(s): wall p50 {p50:.2f} "
+              f"p95 {p95:.2f} ms, CPU p50 {percentiles_ms(cpu)[0]:.2f} ms")
+
+
+def main(argv: list[str]) -> None:
+    commands = {"profile": profile, "threads": threads}
+    if len(argv) < 2 or argv[0] not in commands:
+        raise SystemExit(__doc__)
+    commands[argv[0]](Path(argv[1]), *argv[2:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
