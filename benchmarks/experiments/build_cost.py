@@ -56,9 +56,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from rag_bench.perf import build_texts
 
-from rag.index.builder import chunk_articles, embedding_text
-from rag.index.sentences import dequantize, quantize, sentence_texts
+from rag.index.builder import chunk_articles
+from rag.index.sentences import dequantize, quantize
 from rag.ingest.articles import read_jsonl_articles
 from rag.models.embedding import (
     OnnxEmbedder,
@@ -77,10 +78,9 @@ def spread(news_dev: Path, n: int) -> list:
 
 
 def texts_of(articles: list) -> tuple[list, list[str], list[str]]:
-    """The chunks, the passages as a build embeds them, their distinct sentences."""
-    chunks = chunk_articles(articles, Settings())
-    by_id = {a.id: a for a in articles}
-    return chunks, [embedding_text(by_id[c.article_id], c) for c in chunks], sentence_texts(chunks)
+    """The chunks, the passages as a build embeds them (in the chunks' order),
+    their distinct sentences."""
+    return chunk_articles(articles, Settings()), *build_texts(articles, Settings())
 
 
 def fp32_model(**options) -> SentenceEmbedder:
@@ -187,8 +187,7 @@ def onnx(news_dev: Path, n: int = 40) -> None:
 def usable(news_dev: Path) -> None:
     from rag.text.words import content_words
 
-    sentences = sentence_texts(chunk_articles(read_jsonl_articles(news_dev / "articles.jsonl")[::8],
-                                              Settings()))
+    _, sentences = build_texts(read_jsonl_articles(news_dev / "articles.jsonl")[::8], Settings())
     lengths = np.array(fp32_model().token_counts(sentences))
     short = np.array([len(s.split()) < 5 for s in sentences])
     few = np.array([len(content_words(s)) < 2 for s in sentences])

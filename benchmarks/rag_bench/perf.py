@@ -87,6 +87,7 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
     questions are asked of that index (read only): latency in minutes instead
     of a full build."""
     from rag.engine import Engine
+    from rag.ingest.articles import load_articles
     from rag.models.embedding import make_embedder, make_query_embedder
 
     log = log or (lambda message: None)
@@ -116,7 +117,7 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
 
         # Raw model throughput: the model alone on exactly the texts a build
         # embeds (passages and their sentences), batched as a build batches them.
-        passages, sentences = build_texts(settings)
+        passages, sentences = build_texts(load_articles(settings.articles_dir), settings)
         log(f"raw model: encoding {len(passages)} chunks and {len(sentences)} sentences")
         raw_work = raw_encode(embedder, passages, sentences, settings)
 
@@ -149,16 +150,13 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
         shutil.rmtree(work, ignore_errors=True)
 
 
-def build_texts(settings: Settings) -> tuple[list[str], list[str]]:
-    """What a ``rag build`` of ``settings.articles_dir`` gives the model: every
-    passage under its article's header, and (unless ``settings.sentence_vectors``
-    is off) the distinct sentence texts of the passages, which the index stores
-    vectors of."""
+def build_texts(articles: Sequence, settings: Settings) -> tuple[list[str], list[str]]:
+    """What a ``rag build`` of ``articles`` gives the model: every passage under
+    its article's header, and (unless ``settings.sentence_vectors`` is off) the
+    distinct sentence texts of the passages, which the index stores vectors of."""
     from rag.index.builder import chunk_articles, embedding_text
     from rag.index.sentences import sentence_texts
-    from rag.ingest.articles import load_articles
 
-    articles = load_articles(settings.articles_dir)
     chunks = chunk_articles(articles, settings)
     by_id = {a.id: a for a in articles}
     passages = [embedding_text(by_id[c.article_id], c) for c in chunks]

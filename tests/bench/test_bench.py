@@ -21,6 +21,7 @@ from rag_bench.stores import STORES_KEYS, run_stores_bench
 
 from rag.engine import Engine
 from rag.index.vectors import VectorIndexPolicy
+from rag.ingest.articles import load_articles
 from rag.settings import Settings
 
 
@@ -94,7 +95,7 @@ def test_perf_raw_model_work_encodes_exactly_the_texts_a_build_embeds(tmp_path, 
     build = RecordingEmbedder()
     Engine(settings, build).build(progress=False)
     raw = RecordingEmbedder()
-    passages, sentences = build_texts(settings)
+    passages, sentences = build_texts(load_articles(SEEDS), settings)
     work = raw_encode(raw, passages, sentences, settings)
     raw.seen = raw.seen[len(passages[:8]) + len(sentences[:8]):]    # the warm-up calls
     assert sorted(raw.seen) == sorted(build.seen)
