@@ -300,7 +300,8 @@ def format_bench(result: dict) -> str:
     rows = [] if result.get("raw_chunks_per_s") is None else [
         ("raw model throughput", f"{result['raw_chunks_per_s']:.1f} chunks/s  (passages "
                                  f"{result['raw_passage_seconds']:.1f} s + {result['sentences']} "
-                                 f"sentences {result['raw_sentence_seconds']:.1f} s)"),
+                                 f"sentences in {result['sentence_precision']} "
+                                 f"{result['raw_sentence_seconds']:.1f} s)"),
         ("rag build throughput", f"{result['build_chunks_per_s']:.1f} chunks/s"),
         ("build / raw", f"{result['build_ratio']:.3f}  (in CPU time: "
                         f"{result['build_ratio_cpu']:.3f})"),

@@ -114,6 +114,15 @@ def test_perf_table_of_a_run_on_a_built_index_has_no_build_rows_and_both_answer_
     assert "answer without corroboration" in table and "answer p50 / p95" in table
 
 
+def test_perf_table_of_a_full_run_shows_the_raw_passages_and_sentences_apart():
+    result = {key: 1.0 for key in BENCH_KEYS}
+    result.update(build_ratio_cpu=1.0, raw_passage_seconds=18.3, raw_sentence_seconds=6.7,
+                  sentences=2291, sentence_precision="bf16", retrieve_cpu_ms_p50=1.0,
+                  answer_cpu_ms_p50=2.0, answer_nocorr_ms_p50=1.0, answer_nocorr_ms_p95=1.5,
+                  answer_nocorr_cpu_ms_p50=1.0, load_before=[0.1], load_after=[0.2])
+    assert "(passages 18.3 s + 2291 sentences in bf16 6.7 s)" in format_bench(result)
+
+
 @pytest.mark.e2e
 def test_rag_bench_perf_on_a_built_index_times_answers_with_and_without_corroboration(
         seed_engine, tmp_path):
