@@ -78,11 +78,15 @@ def test_rag_eval_beir_reports_ndcg_and_recall_by_hand(tmp_path):
     # q2 also has a relevant document missing from the corpus: it can never be found.
     (tmp_path / "qrels" / "test.tsv").write_text(
         "query-id\tcorpus-id\tscore\nq1\ta1\t1\nq2\ta3\t1\nq2\tmissing\t1\n")
-    report = _rag_eval("beir", str(tmp_path), "--method", "dense")
+    per_query = tmp_path / "per-query.jsonl"
+    report = _rag_eval("beir", str(tmp_path), "--method", "dense", "--per-query", str(per_query))
     q2_ndcg = 1 / (1 + 1 / math.log2(3))    # found at rank 1; ideal has two relevant
     assert report["n_queries"] == 2
     assert report["ndcg@10"] == pytest.approx((1 + q2_ndcg) / 2)
     assert report["recall@100"] == pytest.approx((1 + 0.5) / 2)
+    lines = [json.loads(line) for line in per_query.read_text().splitlines()]
+    assert lines == [{"query": "q1", "ndcg@10": 1.0, "recall@100": 1.0},
+                     {"query": "q2", "ndcg@10": pytest.approx(q2_ndcg), "recall@100": 0.5}]
     assert report["settings"]["retrieval_method"] == "dense"
 
 
