@@ -6,6 +6,11 @@ model's threads (docs/performance.md, "Question-time encodes on int8").
         the environment, e.g. ``RAG_QUERY_BACKEND=onnx-int8``; the vector cache off),
         under cProfile: CPU ms a question, then the TOP functions by their own time
         (the profiler inflates every time).
+    python benchmarks/experiments/retrieve_cost.py breakdown NEWS_DEV_DIR INDEX_DIR
+        The same questions without the profiler, with timers wrapped around the parts of
+        ``retrieve``: the question model's calls, FAISS, BM25 over passages and over
+        articles, reading the candidates' passages, ``diversify`` (with the instructions
+        check); wall ms a question each, and retrieve's p50.
     python benchmarks/experiments/retrieve_cost.py threads NEWS_DEV_DIR [int8]
         One question at a time through the ONNX question model (fp32, or int8), on ONNX
         Runtime's default threads (one per core) and on one thread, twice each in turn:
@@ -48,6 +53,49 @@ def profile(news_dev: Path, index: str, top: str = "14") -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(int(top))
 
 
+def breakdown(news_dev: Path, index: str) -> None:
+    import collections
+
+    import rag.index.backend as backend
+    import rag.models.embedding as embedding
+    import rag.search.retriever as retriever
+
+    asked = questions(news_dev)
+    settings = Settings.from_env().replace(index_dir=Path(index), articles_dir=news_dev)
+    engine = Engine(settings)
+    engine.vectors.size = 0
+    engine.warm_up()
+    for q in asked[:5]:
+        engine.retrieve(q, 5)
+    spent: dict[str, float] = collections.defaultdict(float)
+
+    def timed_calls(owner, name: str, label: str) -> None:
+        function = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - started
+        setattr(owner, name, wrapper)
+
+    for owner, name, label in (
+            (embedding.OnnxEmbedder, "encode", "question model (ONNX encode)"),
+            (embedding.SentenceEmbedder, "encode", "question model (torch encode)"),
+            (backend.EmbeddedSearchable, "dense", "FAISS"),
+            (backend.EmbeddedSearchable, "bm25", "BM25 passages"),
+            (backend.EmbeddedSearchable, "bm25_articles", "BM25 articles"),
+            (backend.EmbeddedSearchable, "passages", "candidates' passages"),
+            (retriever, "diversify", "diversify and instructions check")):
+        timed_calls(owner, name, label)
+    walls = time_each(lambda q: engine.retrieve(q, 5), asked)
+    for label, seconds in spent.items():
+        print(f"{label:34s} {seconds / len(asked) * 1000:6.2f} ms a question")
+    print(f"retrieve p50 / p95 {' / '.join(f'{ms:.2f}' for ms in percentiles_ms(walls))} ms "
+          f"(query backend {settings.query_backend})")
+
+
 def threads(news_dev: Path, *int8: str) -> None:
     asked = questions(news_dev)
     for n in (0, 1, 0, 1):
@@ -62,7 +110,7 @@ def threads(news_dev: Path, *int8: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    commands = {"profile": profile, "threads": threads}
+    commands = {"profile": profile, "breakdown": breakdown, "threads": threads}
     if len(argv) < 2 or argv[0] not in commands:
         raise SystemExit(__doc__)
     commands[argv[0]](Path(argv[1]), *argv[2:])
