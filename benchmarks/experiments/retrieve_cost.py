@@ -11,6 +11,11 @@ model's threads (docs/performance.md, "Question-time encodes on int8").
         ``retrieve``: the question model's calls, FAISS, BM25 over passages and over
         articles, reading the candidates' passages, ``diversify`` (with the instructions
         check); wall ms a question each, and retrieve's p50.
+    python benchmarks/experiments/retrieve_cost.py memory BACKEND
+        Peak RSS of a process that only makes the question model of BACKEND (onnx,
+        onnx-int8, openvino, torch; as ``query_backend`` makes it) and encodes a
+        question, a 100-word text and three short texts: what the question model
+        alone adds to a serving process.
     python benchmarks/experiments/retrieve_cost.py threads NEWS_DEV_DIR [int8]
         One question at a time through the ONNX question model (fp32, or int8), on ONNX
         Runtime's default threads (one per core) and on one thread, twice each in turn:
@@ -96,6 +101,18 @@ def breakdown(news_dev: Path, index: str) -> None:
           f"(query backend {settings.query_backend})")
 
 
+def memory(backend: str) -> None:
+    import resource
+
+    from rag.models.embedding import make_embedder
+
+    model = make_embedder(Settings.from_env(), backend, questions=True)
+    model.encode(["Who decided not to use its veto?", "word " * 100])
+    model.encode(["a b c"] * 3)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"question model {backend}: peak RSS {peak:.0f} MB")
+
+
 def threads(news_dev: Path, *int8: str) -> None:
     asked = questions(news_dev)
     for n in (0, 1, 0, 1):
@@ -110,10 +127,11 @@ def threads(news_dev: Path, *int8: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    commands = {"profile": profile, "breakdown": breakdown, "threads": threads}
+    commands = {"profile": profile, "breakdown": breakdown, "memory": memory,
+                "threads": threads}
     if len(argv) < 2 or argv[0] not in commands:
         raise SystemExit(__doc__)
-    commands[argv[0]](Path(argv[1]), *argv[2:])
+    commands[argv[0]](argv[1] if argv[0] == "memory" else Path(argv[1]), *argv[2:])
 
 
 if __name__ == "__main__":
