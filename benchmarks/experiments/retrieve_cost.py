@@ -39,14 +39,21 @@ def questions(news_dev: Path) -> list[str]:
     return load_questions(news_dev / "questions.jsonl")
 
 
-def profile(news_dev: Path, index: str, top: str = "14") -> None:
-    asked = questions(news_dev)
-    settings = Settings.from_env().replace(index_dir=Path(index), articles_dir=news_dev)
-    engine = Engine(settings)
-    engine.vectors.size = 0          # every question's vector computed, as when first asked
+def warm_engine(news_dev: Path, index: str) -> Engine:
+    """An engine over INDEX (settings from the environment) with the vector cache
+    off, so every question's vector is computed, as when it is first asked;
+    warmed by five questions."""
+    engine = Engine(Settings.from_env().replace(index_dir=Path(index), articles_dir=news_dev))
+    engine.vectors.size = 0
     engine.warm_up()
-    for q in asked[:5]:
+    for q in questions(news_dev)[:5]:
         engine.retrieve(q, 5)
+    return engine
+
+
+def profile(news_dev: Path, index: str, top: str = "14") -> None:
+    asked, engine = questions(news_dev), warm_engine(news_dev, index)
+    settings = engine.settings
     profiler, started = cProfile.Profile(), time.process_time()
     profiler.enable()
     for q in asked:
@@ -65,13 +72,8 @@ def breakdown(news_dev: Path, index: str) -> None:
     import rag.models.embedding as embedding
     import rag.search.retriever as retriever
 
-    asked = questions(news_dev)
-    settings = Settings.from_env().replace(index_dir=Path(index), articles_dir=news_dev)
-    engine = Engine(settings)
-    engine.vectors.size = 0
-    engine.warm_up()
-    for q in asked[:5]:
-        engine.retrieve(q, 5)
+    asked, engine = questions(news_dev), warm_engine(news_dev, index)
+    settings = engine.settings
     spent: dict[str, float] = collections.defaultdict(float)
 
     def timed_calls(owner, name: str, label: str) -> None:
