@@ -155,8 +155,10 @@ class _ExamplesAsTyped(argparse.HelpFormatter):
 SUBCOMMANDS = {
     "perf": ("build speed, query latency, memory, cold start of a collection",
              "Build a collection into a temporary index (yours is untouched), then measure "
-             "raw model and build throughput, retrieve and answer latency, and in a fresh "
-             "serving process cold start and peak memory.", PERF_EXAMPLES),
+             "raw model throughput (the model alone on the passages and sentences a build "
+             "embeds, batched as a build batches them) and build throughput, retrieve and "
+             "answer latency, and in a fresh serving process cold start and peak memory.",
+             PERF_EXAMPLES),
     "scale": ("vector index and BM25 at growing sizes, on synthetic passages",
               "For each size, build the vector index `rag build` would build for that many "
               "synthetic passages and measure build time, search latency, recall@10 against "

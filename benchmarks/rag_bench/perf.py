@@ -1,8 +1,9 @@
 """``rag-bench perf``: how fast a real collection is built and answered, and what it costs.
 
 :func:`run_bench` measures raw model throughput (the embedding model alone
-encoding the collection's chunks, the limit a build cannot beat), ``rag
-build`` throughput and the ratio of the two, ``retrieve`` and extractive
+on the texts a build embeds, through the build's own batching: the limit a
+build cannot beat, :func:`raw_encode`), ``rag build`` throughput and the
+ratio of the two, ``retrieve`` and extractive
 ``answer`` latency one query at a time after warm-up, and, in a separate
 serving process, cold start (process start to first answer) and peak memory,
 plus the index size on disk.
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -28,7 +30,7 @@ from rag.settings import Settings
 from .measure import machine_load, percentiles_ms, time_each
 
 __all__ = ["BENCH_KEYS", "DEFAULT_QUESTIONS", "run_bench", "load_questions", "format_bench",
-           "serve_questions"]
+           "serve_questions", "build_texts", "raw_encode", "RawWork"]
 
 #: Keys of the ``rag-bench perf --json`` object (more may follow them).
 BENCH_KEYS = ("raw_chunks_per_s", "build_chunks_per_s", "build_ratio", "retrieve_ms_p50",
@@ -85,9 +87,7 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
     questions are asked of that index (read only): latency in minutes instead
     of a full build."""
     from rag.engine import Engine
-    from rag.index.builder import embedding_text
     from rag.ingest.articles import load_articles
-    from rag.ingest.chunking import chunk_article
     from rag.models.embedding import (
         make_embedder,
         make_query_embedder,
@@ -119,16 +119,11 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
             result["load_after"] = machine_load()
             return {**{k: result[k] for k in BENCH_KEYS}, **result}
 
-        # Raw model throughput: the model alone on exactly the texts a build embeds.
-        articles = load_articles(settings.articles_dir)
-        texts = [embedding_text(a, c) for a in articles for c in chunk_article(
-            a, settings.chunk_tokens, settings.chunk_overlap_tokens, settings.encoding)]
-        embedder.encode(texts[:8])  # load and warm the model outside the timing
-        log(f"raw model: encoding {len(texts)} chunks of {len(articles)} articles")
-        started, cpu = time.perf_counter(), time.process_time()
-        embedder.encode(texts, progress=progress)
-        raw_seconds, raw_cpu = time.perf_counter() - started, time.process_time() - cpu
-        del articles
+        # Raw model throughput: the model alone on exactly the texts a build
+        # embeds (passages and their sentences), batched as a build batches them.
+        passages, sentences = build_texts(load_articles(settings.articles_dir), settings)
+        log(f"raw model: encoding {len(passages)} chunks and {len(sentences)} sentences")
+        raw_work = raw_encode(embedder, passages, sentences, settings)
 
         # Build throughput: the real `rag build`, same process, same warm model.
         log("build: rag build into a temporary index")
@@ -136,15 +131,15 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
         started, cpu = time.perf_counter(), time.process_time()
         summary = engine.build(progress=progress)
         build_seconds, build_cpu = time.perf_counter() - started, time.process_time() - cpu
-        raw = len(texts) / raw_seconds
+        raw = len(passages) / raw_work.seconds
         rate = summary.chunks / build_seconds
+        # CPU seconds of this process: what the work costs, much less
+        # disturbed than wall time by other work on the machine.
+        rate_cpu, raw_cpu = summary.chunks / build_cpu, len(passages) / raw_work.cpu_seconds
         result.update(raw_chunks_per_s=round(raw, 2), build_chunks_per_s=round(rate, 2),
                       build_ratio=round(rate / raw, 3), chunks=summary.chunks,
-                      raw_seconds=round(raw_seconds, 2), build_seconds=round(build_seconds, 2),
-                      # CPU seconds of this process: what the work costs, much
-                      # less disturbed than wall time by other work on the machine.
-                      raw_cpu_seconds=round(raw_cpu, 2), build_cpu_seconds=round(build_cpu, 2),
-                      build_ratio_cpu=round((summary.chunks / build_cpu) / (len(texts) / raw_cpu), 3))
+                      build_seconds=round(build_seconds, 2), build_cpu_seconds=round(build_cpu, 2),
+                      build_ratio_cpu=round(rate_cpu / raw_cpu, 3), **raw_work.to_json())
 
         engine = None  # latency runs on fresh engines (empty vector caches)
         result.update(_latency(settings, queries, questions, log))
@@ -157,6 +152,79 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
         return {**{k: result[k] for k in BENCH_KEYS}, **result}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def build_texts(articles: Sequence, settings: Settings) -> tuple[list[str], list[str]]:
+    """What a ``rag build`` of ``articles`` gives the model: every passage under
+    its article's header, and (unless ``settings.sentence_vectors`` is off) the
+    distinct sentence texts of the passages, which the index stores vectors of."""
+    from rag.index.builder import chunk_articles, embedding_text
+    from rag.index.sentences import sentence_texts
+
+    chunks = chunk_articles(articles, settings)
+    by_id = {a.id: a for a in articles}
+    passages = [embedding_text(by_id[c.article_id], c) for c in chunks]
+    return passages, sentence_texts(chunks) if settings.sentence_vectors else []
+
+
+@dataclass(frozen=True)
+class RawWork:
+    """Wall and CPU seconds of the model alone on a build's passages and
+    sentences (:func:`raw_encode`); the precision the sentences were computed in."""
+
+    sentences: int
+    sentence_precision: str
+    passage_seconds: float
+    passage_cpu_seconds: float
+    sentence_seconds: float
+    sentence_cpu_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.passage_seconds + self.sentence_seconds
+
+    @property
+    def cpu_seconds(self) -> float:
+        return self.passage_cpu_seconds + self.sentence_cpu_seconds
+
+    def to_json(self) -> dict:
+        """The ``raw_*`` details of ``rag-bench perf --json``."""
+        seconds = {"seconds": self.seconds, "cpu_seconds": self.cpu_seconds,
+                   **{name: getattr(self, name) for name in (
+                       "passage_seconds", "passage_cpu_seconds", "sentence_seconds",
+                       "sentence_cpu_seconds")}}
+        return {"sentences": self.sentences, "sentence_precision": self.sentence_precision,
+                **{f"raw_{name}": round(value, 2) for name, value in seconds.items()}}
+
+
+def raw_encode(embedder, passages: Sequence[str], sentences: Sequence[str],
+               settings: Settings) -> RawWork:
+    """The model alone on a build's texts, through the build's own batching:
+    the passages by :func:`~rag.models.embedding.encode_longest_first` (in
+    one call, so sorted over the whole collection: never more padding than a
+    build's waves), the sentences by
+    :func:`~rag.index.sentences.embed_sentences` in the build's
+    ``sentence_precision``."""
+    from rag.index.sentences import embed_sentences
+    from rag.models.embedding import encode_longest_first
+
+    def passage_vectors(texts):
+        return encode_longest_first(embedder, texts, settings.embed_batch_size)
+
+    def sentence_vectors(texts):
+        return embed_sentences(embedder, texts, settings.sentence_precision)
+
+    # Load the model (and its sentence-precision view) outside the timing.
+    passage_vectors(list(passages[:8]) or ["warm up"])
+    sentence_vectors(list(sentences[:8]))
+    timed = []
+    for encode, texts in ((passage_vectors, list(passages)), (sentence_vectors, list(sentences))):
+        started, cpu = time.perf_counter(), time.process_time()
+        encode(texts)
+        timed += [time.perf_counter() - started, time.process_time() - cpu]
+    view = getattr(embedder, "with_precision", None)     # as embed_sentences asks for it
+    precision = view(settings.sentence_precision).precision if view else "fp32"
+    return RawWork(len(sentences), precision, *timed)
 
 
 def _index_mb(settings: Settings) -> float | None:
@@ -234,7 +302,10 @@ def serve_questions(questions: Sequence[str]) -> None:
 
 def format_bench(result: dict) -> str:
     rows = [] if result.get("raw_chunks_per_s") is None else [
-        ("raw model throughput", f"{result['raw_chunks_per_s']:.1f} chunks/s"),
+        ("raw model throughput", f"{result['raw_chunks_per_s']:.1f} chunks/s  (passages "
+                                 f"{result['raw_passage_seconds']:.1f} s + {result['sentences']} "
+                                 f"sentences in {result['sentence_precision']} "
+                                 f"{result['raw_sentence_seconds']:.1f} s)"),
         ("rag build throughput", f"{result['build_chunks_per_s']:.1f} chunks/s"),
         ("build / raw", f"{result['build_ratio']:.3f}  (in CPU time: "
                         f"{result['build_ratio_cpu']:.3f})"),

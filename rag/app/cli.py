@@ -7,6 +7,7 @@ Only wiring lives here: flags become :class:`Settings`, which go to an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -138,6 +139,9 @@ def make_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("data", metavar="DIR", help="data directory")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bar")
+    evaluate.add_argument("--per-query", metavar="FILE",
+                          help="also write each query's figures to FILE, one JSON line a "
+                               "query sorted by query (diff two runs' files)")
     evaluate.add_argument("--no-question-dates", action="store_true",
                           help="news: ignore the questions' dates (ask every question as of "
                                "the newest article's date)")
@@ -235,6 +239,15 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return load_from_args(args).settings
 
 
+def _writable(path: str):
+    """``path`` opened for writing, before a long run that would end by writing it;
+    or a one-line error saying why not."""
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot write {path}: {exc.strerror}") from exc
+
+
 def run_eval(args: argparse.Namespace, settings: Settings) -> None:
     """``rag eval``: measure, then print a table (or JSON) on stdout."""
     from .evaluation import evaluate_beir, evaluate_news
@@ -245,8 +258,12 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> None:
     evaluate = evaluate_beir if args.format == "beir" else evaluate_news
     options = {"sources": args.sources, "date_from": args.date_from, "date_to": args.date_to}
     extra = {"question_dates": not args.no_question_dates} if args.format == "news" else {}
-    report = evaluate(args.data, settings, progress=not args.quiet,
-                      options={k: v for k, v in options.items() if v}, **extra)
+    with contextlib.ExitStack() as stack:
+        per_query = args.per_query and stack.enter_context(_writable(args.per_query))
+        report = evaluate(args.data, settings, progress=not args.quiet,
+                          options={k: v for k, v in options.items() if v}, **extra)
+        if per_query:
+            per_query.writelines(line + "\n" for line in report.per_query_lines())
     if args.json:
         print(json.dumps(report.to_json()))
     else:

@@ -174,11 +174,23 @@ class EvalReport:
     build_seconds: float
     query_ms_p50: float
     settings: dict = field(default_factory=dict)
+    #: Each query's own figures, by query id (news: the question's ``id``, or the
+    #: question when it has none; a news question's rank of its first passage
+    #: with a gold answer, ``None`` when none in the top 10):
+    #: which queries two runs rank differently (``rag eval ... --per-query FILE``).
+    per_query: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        return {**{k: round(v, 4) for k, v in self.metrics.items()},
+        """The metrics unrounded (a decision may rest on their fifth digit; the
+        table rounds them to four), then the run's details."""
+        return {**self.metrics,
                 "n_queries": self.n_queries, "build_seconds": round(self.build_seconds, 1),
                 "query_ms_p50": round(self.query_ms_p50, 1), "settings": self.settings}
+
+    def per_query_lines(self) -> list[str]:
+        """One JSON line a query, sorted by query: two runs' files ``diff``."""
+        return [json.dumps({"query": query, **values}, ensure_ascii=False)
+                for query, values in sorted(self.per_query.items())]
 
     def to_table(self, title: str) -> str:
         rows = [(name, f"{value:.4f}" if name != "mean_passage_tokens" else f"{value:.1f}")
@@ -259,14 +271,15 @@ def evaluate_beir(directory: Path, settings, embedder=None, *, progress: bool = 
         k = max(100, math.ceil(100 * chunks_per_doc * 1.5))
         ids = list(data.queries)
         results, millis = _timed(engine, [data.queries[q] for q in ids], k, options)
-    ndcg, recall = [], []
+    per_query = {}
     for qid, hits in zip(ids, results):
         ranked = list(dict.fromkeys(h.article_id for h in hits if h.article_id != qid))
-        ndcg.append(ndcg_at_k(ranked, data.qrels[qid], 10))
-        recall.append(recall_at_k(ranked, data.qrels[qid], 100))
-    metrics = {"ndcg@10": _mean(ndcg), "recall@100": _mean(recall)}
+        per_query[qid] = {"ndcg@10": ndcg_at_k(ranked, data.qrels[qid], 10),
+                          "recall@100": recall_at_k(ranked, data.qrels[qid], 100)}
+    metrics = {name: _mean([q[name] for q in per_query.values()])
+               for name in ("ndcg@10", "recall@100")}
     return EvalReport(metrics, len(ids), build_seconds, _p50(millis),
-                      settings_used(settings, options))
+                      settings_used(settings, options), per_query)
 
 
 def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = True,
@@ -294,7 +307,9 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
     used = settings_used(settings, options)
     if as_of and any(as_of):
         used["as_of"] = "each question's date"
-    return EvalReport(metrics, len(ranks), build_seconds, _p50(millis), used)
+    per_query = {str(q.get("id", q["question"])): {"rank": r, "question": q["question"]}
+                 for q, r in zip(data.questions, ranks)}
+    return EvalReport(metrics, len(ranks), build_seconds, _p50(millis), used, per_query)
 
 
 class _NoVectors:

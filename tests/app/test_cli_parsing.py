@@ -59,3 +59,12 @@ def test_a_malformed_date_flag_stops_the_command_with_the_reason(argv, capsys):
 def test_date_flags_are_normalised_days():
     args = make_parser().parse_args(["eval", "news", "d", "--date-to", "2024-03-05T10:00:00Z"])
     assert args.date_to == "2024-03-05"
+
+
+def test_eval_per_query_file_that_cannot_be_written_stops_before_the_run(tmp_path, capsys):
+    from rag.app.cli import main
+
+    target = tmp_path / "no-such-dir" / "per-query.jsonl"
+    assert main(["eval", "beir", str(tmp_path / "missing-data"), "--per-query", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rag: cannot write") and "per-query.jsonl" in err   # not the data

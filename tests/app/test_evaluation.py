@@ -6,6 +6,7 @@ import math
 import pytest
 
 from rag.app.evaluation import (
+    EvalReport,
     answer_rank,
     contains_answer,
     exact_match,
@@ -102,6 +103,8 @@ def test_eval_news_asks_each_dated_question_as_of_its_date(tmp_path, fake_embedd
     # As of the collection's newest date the 2023 report comes first.
     assert undated.metrics["ar@1"] == 0.0 and undated.metrics["ar@5"] == 1.0
     assert undated.settings["as_of"] is None
+    question = "Scientists set the Doomsday Clock to how many seconds to midnight?"
+    assert dated.per_query == {question: {"rank": 1, "question": question}}
 
 
 def test_exact_match_is_squad_normalised_and_best_over_gold_answers():
@@ -140,3 +143,36 @@ def test_a_failed_evaluation_is_reported_even_when_its_scratch_collection_cannot
     with pytest.raises(milvus.MilvusUnavailable, match="server gone"):   # alone: its own error
         with scratch_index(settings):
             pass
+
+
+def test_eval_report_json_keeps_the_metrics_unrounded_and_the_table_rounds_them():
+    report = EvalReport({"ndcg@10": 0.732964, "recall@100": 0.95432}, 300, 12.34, 5.67)
+    data = report.to_json()
+    assert data["ndcg@10"] == 0.732964 and data["recall@100"] == 0.95432
+    assert data["build_seconds"] == 12.3 and data["query_ms_p50"] == 5.7
+    assert "0.7330" in report.to_table("rag eval beir")
+
+
+def test_eval_beir_reports_each_querys_figures_whose_means_are_the_metrics(tmp_path,
+                                                                          fake_embedder):
+    from rag.app.evaluation import evaluate_beir
+    from rag.settings import Settings
+
+    (tmp_path / "qrels").mkdir()
+    docs = {"d1": "Volcano erupts in Iceland, lava flows.", "d2": "The pope's funeral in Rome.",
+            "d3": "Markets fall as rates rise."}
+    (tmp_path / "corpus.jsonl").write_text("".join(
+        json.dumps({"_id": d, "title": "", "text": t}) + "\n" for d, t in docs.items()))
+    (tmp_path / "queries.jsonl").write_text(
+        json.dumps({"_id": "q2", "text": "funeral of the pope"}) + "\n"
+        + json.dumps({"_id": "q1", "text": "lava in Iceland"}) + "\n")
+    (tmp_path / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\nq2\tmissing\t1\n")
+    report = evaluate_beir(tmp_path, Settings().replace(index_dir=tmp_path / "unused"),
+                           fake_embedder, progress=False)
+    assert set(report.per_query) == {"q1", "q2"}
+    for name in ("ndcg@10", "recall@100"):
+        assert report.metrics[name] == pytest.approx(
+            sum(q[name] for q in report.per_query.values()) / 2)
+    assert report.per_query["q2"]["recall@100"] == 0.5          # one of two found
+    assert [json.loads(line)["query"] for line in report.per_query_lines()] == ["q1", "q2"]

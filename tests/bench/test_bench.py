@@ -8,11 +8,21 @@ import sys
 
 import pytest
 from conftest import ROOT, SEEDS
-from rag_bench.perf import BENCH_KEYS, format_bench, load_questions
+from fakes import FakeEmbedder
+from rag_bench.perf import (
+    BENCH_KEYS,
+    build_texts,
+    format_bench,
+    load_questions,
+    raw_encode,
+)
 from rag_bench.scale import SCALE_KEYS, run_scale_bench
 from rag_bench.stores import STORES_KEYS, run_stores_bench
 
+from rag.engine import Engine
 from rag.index.vectors import VectorIndexPolicy
+from rag.ingest.articles import load_articles
+from rag.settings import Settings
 
 
 def test_scale_bench_reports_every_field_and_switches_index_type_at_the_threshold():
@@ -68,6 +78,31 @@ def test_rag_bench_perf_json_on_the_seed_articles_has_every_field(tmp_path):
     assert result["retrieve_ms_p50"] <= result["retrieve_ms_p95"]
 
 
+class RecordingEmbedder(FakeEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts, *, progress=False):
+        self.seen.extend(texts)
+        return super().encode(texts, progress=progress)
+
+
+@pytest.mark.parametrize("sentence_vectors", [True, False])
+def test_perf_raw_model_work_encodes_exactly_the_texts_a_build_embeds(tmp_path, sentence_vectors):
+    settings = Settings().replace(articles_dir=SEEDS, index_dir=tmp_path / "index",
+                                  sentence_vectors=sentence_vectors)
+    build = RecordingEmbedder()
+    Engine(settings, build).build(progress=False)
+    raw = RecordingEmbedder()
+    passages, sentences = build_texts(load_articles(SEEDS), settings)
+    work = raw_encode(raw, passages, sentences, settings)
+    raw.seen = raw.seen[len(passages[:8]) + len(sentences[:8]):]    # the warm-up calls
+    assert sorted(raw.seen) == sorted(build.seen)
+    assert (work.sentences > 0) == sentence_vectors
+    assert work.seconds == work.passage_seconds + work.sentence_seconds
+
+
 def test_perf_table_of_a_run_on_a_built_index_has_no_build_rows_and_both_answer_timings():
     result = {key: 1.0 for key in BENCH_KEYS}
     result.update(raw_chunks_per_s=None, build_chunks_per_s=None, build_ratio=None,
@@ -77,6 +112,15 @@ def test_perf_table_of_a_run_on_a_built_index_has_no_build_rows_and_both_answer_
     table = format_bench(result)
     assert "throughput" not in table and "build / raw" not in table
     assert "answer without corroboration" in table and "answer p50 / p95" in table
+
+
+def test_perf_table_of_a_full_run_shows_the_raw_passages_and_sentences_apart():
+    result = {key: 1.0 for key in BENCH_KEYS}
+    result.update(build_ratio_cpu=1.0, raw_passage_seconds=18.3, raw_sentence_seconds=6.7,
+                  sentences=2291, sentence_precision="bf16", retrieve_cpu_ms_p50=1.0,
+                  answer_cpu_ms_p50=2.0, answer_nocorr_ms_p50=1.0, answer_nocorr_ms_p95=1.5,
+                  answer_nocorr_cpu_ms_p50=1.0, load_before=[0.1], load_after=[0.2])
+    assert "(passages 18.3 s + 2291 sentences in bf16 6.7 s)" in format_bench(result)
 
 
 @pytest.mark.e2e

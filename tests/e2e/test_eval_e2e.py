@@ -59,8 +59,8 @@ def test_rag_eval_news_reports_answer_recall_by_hand(tmp_path):
     write_news_dir(tmp_path, questions)
     report = _rag_eval("news", str(tmp_path))
     assert report["n_queries"] == 3
-    assert report["ar@1"] == report["ar@5"] == report["ar@10"] == pytest.approx(2 / 3, abs=1e-4)
-    assert report["mrr@10"] == pytest.approx(2 / 3, abs=1e-4)
+    assert report["ar@1"] == report["ar@5"] == report["ar@10"] == pytest.approx(2 / 3)
+    assert report["mrr@10"] == pytest.approx(2 / 3)
     assert 20 < report["mean_passage_tokens"] < 40   # one short passage per story
     assert report["settings"]["retrieval_method"] == "hybrid"
     for key in ("build_seconds", "query_ms_p50"):
@@ -78,11 +78,15 @@ def test_rag_eval_beir_reports_ndcg_and_recall_by_hand(tmp_path):
     # q2 also has a relevant document missing from the corpus: it can never be found.
     (tmp_path / "qrels" / "test.tsv").write_text(
         "query-id\tcorpus-id\tscore\nq1\ta1\t1\nq2\ta3\t1\nq2\tmissing\t1\n")
-    report = _rag_eval("beir", str(tmp_path), "--method", "dense")
+    per_query = tmp_path / "per-query.jsonl"
+    report = _rag_eval("beir", str(tmp_path), "--method", "dense", "--per-query", str(per_query))
     q2_ndcg = 1 / (1 + 1 / math.log2(3))    # found at rank 1; ideal has two relevant
     assert report["n_queries"] == 2
-    assert report["ndcg@10"] == pytest.approx((1 + q2_ndcg) / 2, abs=1e-4)
-    assert report["recall@100"] == pytest.approx((1 + 0.5) / 2, abs=1e-4)
+    assert report["ndcg@10"] == pytest.approx((1 + q2_ndcg) / 2)
+    assert report["recall@100"] == pytest.approx((1 + 0.5) / 2)
+    lines = [json.loads(line) for line in per_query.read_text().splitlines()]
+    assert lines == [{"query": "q1", "ndcg@10": 1.0, "recall@100": 1.0},
+                     {"query": "q2", "ndcg@10": pytest.approx(q2_ndcg), "recall@100": 0.5}]
     assert report["settings"]["retrieval_method"] == "dense"
 
 
