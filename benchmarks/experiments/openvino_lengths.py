@@ -3,6 +3,7 @@ bf16 against fp32, beside ONNX Runtime's fp32, and what each compiled model cost
 
     python benchmarks/experiments/openvino_lengths.py time NEWS_DEV_DIR
     python benchmarks/experiments/openvino_lengths.py memory CONFIG
+    python benchmarks/experiments/openvino_lengths.py threads NEWS_DEV_DIR
 
 ``time``: p50 milliseconds (and CPU p50) of one news-dev question on one thread, the
 variants interleaved question by question so a busy machine slows them alike, over the
@@ -18,6 +19,12 @@ masked), and each variant's cosine to ONNX Runtime's fp32 vectors:
 OpenVINO bf16 models in a fresh process (run it once per configuration): ``free``
 (one free-length model), ``fixed16,32,64`` (one per fixed length), ``free+fixed16,32,64``
 (what ``OpenVinoEmbedder`` compiles).
+
+``threads``: questions per second through the product's question models (one thread
+per call), the news-dev questions (five times over) asked by one Python thread and then by four at
+once (the chat's default of four workers): ``OnnxEmbedder``, ``OpenVinoEmbedder`` as
+it is (a stream per core), and the same with one stream (the machine made to look
+like one core to it).
 
 Needs ``pip install openvino`` (the ``openvino`` extra).
 """
@@ -110,6 +117,41 @@ def time_variants(news_dev: Path) -> None:
               f"mean {np.mean(cosines):.6f} | {len(questions)} questions")
 
 
+def threads(news_dev: Path) -> None:
+    import os
+    import threading
+
+    from rag.models.embedding import OpenVinoEmbedder
+
+    questions = [json.loads(line)["question"]
+                 for line in (news_dev / "questions.jsonl").read_text().splitlines() if line]
+    one_core = OpenVinoEmbedder(threads=1)
+    cores = os.cpu_count
+    os.cpu_count = lambda: 1                # one stream
+    one_core.warm_up()
+    os.cpu_count = cores
+    for name, embedder in (("onnx", OnnxEmbedder(threads=1)),
+                           ("openvino, a stream per core", OpenVinoEmbedder(threads=1)),
+                           ("openvino, one stream", one_core)):
+        embedder.warm_up()
+        for q in questions[:20]:
+            embedder.encode([q])
+        rates = []
+        asked = questions * 5
+        for callers in (1, 4):
+            def ask(start, embedder=embedder, callers=callers):
+                for q in asked[start::callers]:
+                    embedder.encode([q])
+            workers = [threading.Thread(target=ask, args=(i,)) for i in range(callers)]
+            started = time.perf_counter()
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            rates.append(len(asked) / (time.perf_counter() - started))
+        print(f"{name:28s} one caller {rates[0]:.0f} questions/s, four callers {rates[1]:.0f}")
+
+
 def memory(config: str) -> None:
     before = rss_mb()
     embedder = OnnxEmbedder(threads=1)
@@ -132,6 +174,8 @@ def memory(config: str) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["time"]:
         time_variants(Path(sys.argv[2]))
+    elif sys.argv[1:2] == ["threads"]:
+        threads(Path(sys.argv[2]))
     elif sys.argv[1:2] == ["memory"]:
         memory(sys.argv[2])
     else:

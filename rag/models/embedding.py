@@ -485,7 +485,12 @@ class OpenVinoEmbedder(OnnxEmbedder):
                   "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1,
                   "CACHE_DIR": str(source.parent / "openvino")}
         if self.threads:
-            config["INFERENCE_NUM_THREADS"] = self.threads
+            # A stream per core, each on ``threads`` threads: the chat's concurrent
+            # questions run side by side, as on ONNX Runtime. One stream made them
+            # queue for it (4 threads asking: 158 questions/s, ONNX Runtime 264,
+            # two streams 365; benchmarks/experiments/openvino_lengths.py threads).
+            streams = max(1, (os.cpu_count() or 1) // self.threads)
+            config.update(NUM_STREAMS=streams, INFERENCE_NUM_THREADS=streams * self.threads)
         model = core.read_model(str(source))        # read once, a copy per fixed length
         compiled = core.compile_model(model, "CPU", config)
         self._inputs = {name for port in compiled.inputs for name in port.get_names()}
