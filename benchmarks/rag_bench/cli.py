@@ -234,6 +234,9 @@ def make_parser() -> argparse.ArgumentParser:
     load.add_argument("url", nargs="?", help="a running chat, e.g. http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
     load.add_argument("--total", type=int, default=100, help="questions in all (default 100)")
+    load.add_argument("--client", choices=("http", "gradio"), default="http",
+                      help="how each client asks: http (Gradio's REST API with httpx, light) or "
+                           "gradio (a gradio_client.Client, ~120 ms of CPU a question)")
     load.add_argument("--questions", metavar="FILE",
                       help="JSON lines with question and expect (default: seed questions)")
 
@@ -344,7 +347,8 @@ def load(args, settings) -> int:
             print(summary, file=sys.stderr)
         server = served(settings)
     with server as url:
-        result = run_load(url, questions, clients=args.clients, total=args.total, auth=auth)
+        result = run_load(url, questions, clients=args.clients, total=args.total, auth=auth,
+                          client=args.client)
     print(result.to_json() if args.json else result)
     return 0 if result.correct == result.requests else 1
 

@@ -1,8 +1,11 @@
 """``rag-bench load``: many concurrent API clients against a running chat; latency figures.
 
-``rag-bench load URL`` starts ``--clients`` threads, each with its own
-``gradio_client.Client``, that together ask ``--total`` questions through the
-``/ask`` endpoint. Every reply is checked twice: it must contain the expected
+``rag-bench load URL`` starts ``--clients`` threads, each with its own HTTP
+client, that together ask ``--total`` questions through the ``/ask`` endpoint
+(Gradio's REST API: POST ``/gradio_api/call/ask``, then the event stream of the
+result). ``--client gradio`` uses a ``gradio_client.Client`` per thread instead:
+it costs several times the CPU per question (~120 ms here), which on the
+server's own two cores is most of what a run measures. Every reply is checked twice: it must contain the expected
 words, and it must equal the reply the same question got when asked alone
 before the load started (an answer must not change because others are asking
 at the same time). The result reports failures and p50/p95/max latency.
@@ -20,7 +23,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["SEED_QUESTIONS", "LoadResult", "load_questions", "run_load", "served"]
+__all__ = ["SEED_QUESTIONS", "CLIENTS", "LoadResult", "load_questions", "run_load", "served",
+           "http_asker"]
+
+#: How the load's clients talk to the chat.
+CLIENTS = ("http", "gradio")
 
 #: Questions about the seed articles and a word each correct reply contains.
 SEED_QUESTIONS = [
@@ -64,17 +71,58 @@ def load_questions(path: str | Path) -> list[tuple[str, str]]:
                 if r.get("question")]
 
 
-def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
-             auth: tuple[str, str] | None = None) -> LoadResult:
-    """Ask ``total`` questions from ``clients`` concurrent clients (round-robin
-    over ``questions``) and check every reply."""
+def http_asker(url: str, auth: tuple[str, str] | None = None):
+    """``ask(question) -> reply`` over Gradio's REST API with one ``httpx``
+    client (its own connection; logged in first when ``auth`` is given)."""
+    import httpx
+
+    client = httpx.Client(base_url=url.rstrip("/"), timeout=600)
+    if auth:
+        client.post("/login", data={"username": auth[0], "password": auth[1]}).raise_for_status()
+
+    def ask(question: str) -> str:
+        posted = client.post("/gradio_api/call/ask", json={"data": [question]})
+        posted.raise_for_status()
+        with client.stream("GET", f"/gradio_api/call/ask/{posted.json()['event_id']}") as events:
+            events.raise_for_status()
+            kind = None
+            for line in events.iter_lines():
+                if line.startswith("event:"):
+                    kind = line.partition(":")[2].strip()
+                elif line.startswith("data:") and kind in ("complete", "error"):
+                    data = json.loads(line.partition(":")[2] or "null")
+                    if kind == "error":
+                        raise RuntimeError(f"the chat answered with an error: {data}")
+                    return data[0]
+        raise RuntimeError("the event stream ended without a result")
+    return ask
+
+
+def _gradio_asker(url: str, auth: tuple[str, str] | None = None):
     from gradio_client import Client
 
+    client = Client(url, auth=auth, verbose=False)
+    return lambda question: client.predict(question, api_name="/ask")
+
+
+def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
+             auth: tuple[str, str] | None = None, client: str = "http") -> LoadResult:
+    """Ask ``total`` questions from ``clients`` concurrent clients (round-robin
+    over ``questions``) and check every reply. ``client``: one of
+    :data:`CLIENTS`."""
     if not 0 < clients <= total:
         raise ValueError("need at least one client and at least one question per client")
+    if client not in CLIENTS:
+        raise ValueError(f"unknown client {client!r}: use {' or '.join(CLIENTS)}")
+    asker = http_asker if client == "http" else _gradio_asker
     questions = list(questions or SEED_QUESTIONS)
-    reference_client = Client(url, auth=auth, verbose=False)
-    reference = {q: reference_client.predict(q, api_name="/ask") for q, _ in questions}
+    try:
+        reference_ask = asker(url, auth)
+        reference = {q: reference_ask(q) for q, _ in questions}
+    except Exception as exc:        # before the load: the chat cannot be asked at all
+        raise ValueError(f"cannot ask the chat at {url} ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else exc!r}); is it running, "
+                         "and does it need --auth USER:PASSWORD?") from None
     work = [questions[i % len(questions)] for i in range(total)]
     shares = [work[c::clients] for c in range(clients)]
     latencies: list[float] = []
@@ -84,12 +132,12 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
     start_line = threading.Barrier(clients)
 
     def one_client(share):
-        client = Client(url, auth=auth, verbose=False)
+        ask = asker(url, auth)
         start_line.wait()  # all clients start asking together
         for question, expect in share:
             began = time.perf_counter()
             try:
-                reply = client.predict(question, api_name="/ask")
+                reply = ask(question)
             except Exception as exc:  # a failed request is a result, not a crash
                 with lock:
                     counts["failed"] += 1
