@@ -14,14 +14,14 @@ at the same time). The result reports failures and p50/p95/max latency.
 from __future__ import annotations
 
 import json
-import math
-import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .measure import percentiles_ms
 
 __all__ = ["SEED_QUESTIONS", "CLIENTS", "LoadResult", "load_questions", "run_load", "served",
            "http_asker"]
@@ -155,11 +155,10 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(one_client, shares))
     seconds = time.perf_counter() - began
-    ordered = sorted(latencies) or [0.0]
+    p50, p95 = percentiles_ms([ms / 1000 for ms in latencies] or [0.0])
     return LoadResult(url=url, clients=clients, requests=total, seconds=seconds,
-                      p50_ms=statistics.median(ordered),
-                      p95_ms=ordered[math.ceil(0.95 * len(ordered)) - 1],  # nearest rank
-                      max_ms=ordered[-1], throughput_per_s=total / seconds,
+                      p50_ms=p50, p95_ms=p95, max_ms=max(latencies, default=0.0),
+                      throughput_per_s=total / seconds,
                       errors=errors[:20], **counts)
 
 
