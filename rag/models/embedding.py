@@ -56,15 +56,9 @@ class SentenceEmbedder(LazyModel):
         self.batch_size = batch_size
         #: torch threads for fewer texts than a batch (0: torch's default).
         self.query_threads = query_threads
-        self._precision = precision if precision == "auto" else resolve_precision(precision)
-
-    @property
-    def precision(self) -> str:
-        """``fp32`` or ``bf16``: what the model computes in (``auto``
-        resolved on first use)."""
-        if self._precision == "auto":
-            self._precision = resolve_precision("auto")
-        return self._precision
+        #: ``fp32`` or ``bf16``: what the model computes in (``auto`` resolved
+        #: here: reading the CPU's flags imports nothing).
+        self.precision = resolve_precision(precision)
 
     def with_precision(self, precision: str) -> "SentenceEmbedder":
         """This model computing in ``precision`` (``auto``, ``fp32``, ``bf16``):
@@ -76,7 +70,7 @@ class SentenceEmbedder(LazyModel):
             return self
         self.warm_up()      # the view shares the loaded model, not a second copy
         view = copy.copy(self)
-        view._precision = precision
+        view.precision = precision
         return view
 
     def _load(self):
