@@ -41,10 +41,28 @@ def _value(spec: Spec, value) -> str:
     return str(value)
 
 
+def resolved(name: str, value) -> str | None:
+    """What an ``auto`` value of a setting chosen per machine is on this one
+    (``query_backend``, ``sentence_precision``), else ``None``."""
+    if value != "auto":
+        return None
+    from ..models.embedding import resolve_precision, resolve_query_backend
+
+    resolve = {"query_backend": resolve_query_backend,
+               "sentence_precision": resolve_precision}.get(name)
+    return resolve(value) if resolve else None
+
+
+def _shown(spec: Spec, value) -> str:
+    here = resolved(spec.name, value)
+    return _value(spec, value) + (f" ({here} here)" if here else "")
+
+
 def config_table(loaded: Loaded) -> str:
-    """Every setting, grouped: value, where it came from, flag and variable."""
+    """Every setting, grouped: value (and what ``auto`` is on this machine),
+    where it came from, flag and variable."""
     header = ("setting", "value", "from", "flag", "env")
-    rows = {spec.name: (spec.name, _value(spec, getattr(loaded.settings, spec.name)),
+    rows = {spec.name: (spec.name, _shown(spec, getattr(loaded.settings, spec.name)),
                         loaded.sources[spec.name], spec.flags, spec.env)
             for spec in specs().values()}
     widths = [max(len(row[i]) for row in (header, *rows.values())) for i in range(5)]
@@ -60,16 +78,21 @@ def config_table(loaded: Loaded) -> str:
 
 def config_json(loaded: Loaded) -> dict:
     """``rag config --json``: by setting name, its group, value (a path as
-    text, a login masked), where it came from, flag and variable."""
+    text, a login masked), where it came from, flag and variable; ``here``:
+    what an ``auto`` value is on this machine."""
     def plain(spec, value):
         if value is None or isinstance(value, (bool, int, float)) and not spec.secret:
             return value
         return _value(spec, value)
 
-    return {spec.name: {"group": spec.group,
-                        "value": plain(spec, getattr(loaded.settings, spec.name)),
-                        "from": loaded.sources[spec.name], "flag": spec.flag, "env": spec.env}
-            for spec in specs().values()}
+    out = {spec.name: {"group": spec.group,
+                       "value": plain(spec, getattr(loaded.settings, spec.name)),
+                       "from": loaded.sources[spec.name], "flag": spec.flag, "env": spec.env}
+           for spec in specs().values()}
+    for name, entry in out.items():
+        if here := resolved(name, entry["value"]):
+            entry["here"] = here
+    return out
 
 
 def shown_default(spec: Spec) -> str:
@@ -108,7 +131,8 @@ rag config --top-k 3     # every setting, its value, and where it came from
 
 `rag config` lists the values in effect, where each came from (`default`,
 `env RAG_...` or `flag --...`) and its flag and variable (`--json` for scripts;
-the login is masked). In Python, settings are one frozen object:
+the login is masked); an `auto` value says what it is on this machine
+(`auto (openvino here)`). In Python, settings are one frozen object:
 `Settings.from_env().replace(top_k=3)`.
 
 Values are checked when they are read. A bad one stops the command with one

@@ -73,3 +73,17 @@ def test_a_bad_flag_value_gets_the_same_one_line_error(capsys):
     assert main(["config", "--port", "http"]) == 2
     assert capsys.readouterr().err == ("rag: port must be a whole number from 1 to 65535, "
                                        "not 'http' (flag --port, env RAG_PORT)\n")
+
+
+def test_config_says_what_an_auto_setting_is_on_this_machine(monkeypatch, capsys):
+    from rag.models import embedding
+
+    monkeypatch.setattr(embedding, "cpu_flags", lambda: frozenset({"avx2"}))   # no AMX
+    assert main(["config", "--json", "--query-backend", "onnx"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["sentence_precision"]["value"] == "auto"
+    assert shown["sentence_precision"]["here"] == "fp32"
+    assert "here" not in shown["query_backend"]          # not auto: nothing to resolve
+    assert main(["config"]) == 0
+    assert any(line.split()[:3] == ["query_backend", "auto", "(onnx"]
+               for line in capsys.readouterr().out.splitlines())
