@@ -132,7 +132,14 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
     start_line = threading.Barrier(clients)
 
     def one_client(share):
-        ask = asker(url, auth)
+        try:
+            ask = asker(url, auth)
+        except Exception as exc:  # its questions failed; the others must not wait for it
+            with lock:
+                counts["failed"] += len(share)
+                errors.append(f"a client could not connect: {type(exc).__name__}: {exc}")
+            start_line.wait()
+            return
         start_line.wait()  # all clients start asking together
         for question, expect in share:
             began = time.perf_counter()

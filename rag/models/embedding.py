@@ -214,16 +214,22 @@ def resolve_precision(precision: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str]:
-    """The CPU's instruction-set flags: the ``flags`` line of /proc/cpuinfo on
-    Linux (read without importing torch: a server's question model asks too);
-    elsewhere torch's ``torch.cpu.get_capabilities()`` (cpuinfo)."""
+    """The CPU's instruction-set flags: the ``flags`` (x86) or ``Features``
+    (ARM) line of /proc/cpuinfo on Linux (read without importing torch: a
+    server's question model asks too); elsewhere on x86 torch's
+    ``torch.cpu.get_capabilities()`` (cpuinfo), and none on other machines
+    (AMX-BF16, all they are asked for, is x86's: no torch loaded to look)."""
+    import platform
+
     try:
         with open(cpuinfo, encoding="utf-8", errors="replace") as info:
             for line in info:
-                if line.startswith("flags"):
+                if line.startswith(("flags", "Features")):
                     return frozenset(line.partition(":")[2].split())
     except OSError:
         pass
+    if platform.machine().lower() not in ("x86_64", "amd64", "x86", "i386", "i686"):
+        return frozenset()
     import torch
 
     capabilities = getattr(torch.cpu, "get_capabilities", None)

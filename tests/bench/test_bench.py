@@ -139,3 +139,31 @@ def test_rag_bench_perf_on_a_built_index_times_answers_with_and_without_corrobor
     for key in ("retrieve_ms_p50", "answer_ms_p50", "answer_nocorr_ms_p50", "rss_mb",
                 "index_mb", "cold_start_s"):
         assert result[key] > 0, key
+
+
+def test_load_client_that_cannot_connect_counts_its_questions_failed_and_others_go_on(
+        monkeypatch):
+    """A client whose connection (or login) fails does not leave the others
+    waiting at the start line forever."""
+    import threading
+
+    from rag_bench import load
+
+    made = []
+
+    def asker(url, auth=None):
+        made.append(url)
+        if len(made) == 2:             # the reference client, then one load client fails
+            raise ConnectionError("refused")
+        return lambda question: f"{question} Security Council"
+
+    monkeypatch.setattr(load, "http_asker", asker)
+    questions = [("Who vetoed?", "Security Council")]
+    result = []
+    runner = threading.Thread(target=lambda: result.append(
+        load.run_load("http://chat/", questions, clients=3, total=6)), daemon=True)
+    runner.start()
+    runner.join(timeout=30)
+    assert result, "run_load hung when one client could not connect"
+    assert (result[0].correct, result[0].failed) == (4, 2)
+    assert any("ConnectionError: refused" in e for e in result[0].errors)

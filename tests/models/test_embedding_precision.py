@@ -4,6 +4,10 @@ in fp32; bfloat16 vectors never stand in for fp32 ones in the on-disk vector
 cache. (No model is loaded: the
 sentence-transformers model is a fake that records torch's autocast state.)"""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -18,7 +22,7 @@ from rag.models.embedding import (
     native_bf16,
     resolve_precision,
 )
-from rag.settings import Settings
+from rag.settings import PROJECT_ROOT, Settings
 
 
 @pytest.fixture
@@ -171,3 +175,30 @@ def test_native_bf16_means_amx_bf16_in_the_cpu_flags(cpu):
     assert native_bf16()
     cpu(avx512_bf16=True)
     assert not native_bf16()
+
+
+def test_cpu_flags_on_arm_linux_come_from_the_features_line_without_torch(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nFeatures\t: fp asimd evtstrm aes\nCPU implementer\t: 0x41\n")
+    code = ("import sys\n"
+            "from rag.models.embedding import cpu_flags\n"
+            f"print(sorted(cpu_flags({str(info)!r})), 'torch' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PROJECT_ROOT, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["['aes',", "'asimd',", "'evtstrm',", "'fp']", "False"]
+
+
+def test_cpu_flags_without_cpuinfo_on_a_non_x86_machine_import_no_torch(tmp_path):
+    """A server with query_backend auto on an Apple Silicon Mac asks for the
+    flags: AMX-BF16 is x86's, so no torch is loaded to look for it."""
+    code = ("import platform, sys\n"
+            "platform.machine = lambda: 'arm64'\n"
+            "from rag.models.embedding import cpu_flags\n"
+            f"print(sorted(cpu_flags({str(tmp_path / 'none')!r})), 'torch' in sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=PROJECT_ROOT, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["[]", "False"]
