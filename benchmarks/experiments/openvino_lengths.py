@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 import openvino as ov
+from rag_bench.measure import time_interleaved
 
 from rag.models.embedding import OnnxEmbedder
 
@@ -99,17 +100,8 @@ def time_variants(news_dev: Path) -> None:
         variants[f"ov {precision} free"] = free(compile_(None, precision))
         variants[f"ov {precision} fixed"] = fixed({n: compile_(n, precision) for n in (16, 32)})
     reference = {q: variants["ort fp32"](q) for q in questions}
-    wall = {k: [] for k in variants}
-    cpu = {k: [] for k in variants}
-    for q in questions:                     # warm-up
-        for run in variants.values():
-            run(q)
-    for q in questions * 2:
-        for name, run in variants.items():
-            t, c = time.perf_counter(), time.process_time()
-            run(q)
-            wall[name].append(time.perf_counter() - t)
-            cpu[name].append(time.process_time() - c)
+    time_interleaved(variants, questions)                       # warm-up
+    wall, cpu = time_interleaved(variants, questions * 2)
     for name, run in variants.items():
         cosines = [float(run(q) @ reference[q]) for q in questions]
         print(f"{name:15s} p50 {np.median(wall[name]) * 1000:.2f} ms "

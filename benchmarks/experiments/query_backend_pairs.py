@@ -16,10 +16,9 @@ Prints p50 / p95 wall and CPU p50 per backend, and the machine's load.
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
-from rag_bench.measure import percentiles_ms
+from rag_bench.measure import percentiles_ms, time_interleaved
 
 from rag.engine import Engine
 from rag.settings import Settings
@@ -36,18 +35,9 @@ def main(index: Path, questions_file: Path, backends: list[str]) -> None:
             engine.answer(q)
     print("load before", os.getloadavg())
     for what in ("retrieve", "answer"):
-        wall = {b: [] for b in backends}
-        cpu = {b: [] for b in backends}
-        for i, q in enumerate(questions[3:]):
-            order = backends[i % len(backends):] + backends[:i % len(backends)]
-            for b in order:
-                t, c = time.perf_counter(), time.process_time()
-                if what == "retrieve":
-                    engines[b].retrieve(q, 5)
-                else:
-                    engines[b].answer(q, 5)
-                wall[b].append(time.perf_counter() - t)
-                cpu[b].append(time.process_time() - c)
+        runs = {b: (lambda q, e=engines[b]: e.retrieve(q, 5)) if what == "retrieve"
+                else (lambda q, e=engines[b]: e.answer(q, 5)) for b in backends}
+        wall, cpu = time_interleaved(runs, questions[3:], rotate=True)
         for b in backends:
             p50, p95 = percentiles_ms(wall[b])
             cpu50, _ = percentiles_ms(cpu[b])

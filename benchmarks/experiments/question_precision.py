@@ -27,7 +27,6 @@ the int8 file of a model cache, so
 import json
 import re
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ import onnx
 import onnxruntime as ort
 from onnx import helper, numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
+from rag_bench.measure import time_interleaved
 
 from rag.models.embedding import OnnxEmbedder, default_model_path
 from rag.settings import Settings
@@ -192,18 +192,8 @@ def vector(hidden):
 
 
 reference = {t: vector(runners["fp32"](feeds(t))) for t in questions + queries}
-wall = {k: [] for k in runners}
-cpu = {k: [] for k in runners}
-for text in questions:                              # warm-up: every length once
-    for run in runners.values():
-        run(feeds(text))
-for text in questions * 2:
-    f = feeds(text)
-    for name, run in runners.items():
-        w, c = time.perf_counter(), time.process_time()
-        run(f)
-        wall[name].append(time.perf_counter() - w)
-        cpu[name].append(time.process_time() - c)
+time_interleaved(runners, [feeds(t) for t in questions])    # warm-up: every length once
+wall, cpu = time_interleaved(runners, [feeds(t) for t in questions * 2])
 for name, run in runners.items():
     cos_news = [float(vector(run(feeds(t))) @ reference[t]) for t in questions]
     cos_sci = [float(vector(run(feeds(t))) @ reference[t]) for t in queries]

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["percentiles_ms", "machine_load", "time_each"]
+__all__ = ["percentiles_ms", "machine_load", "time_each", "time_interleaved"]
 
 
 def percentiles_ms(seconds: Sequence[float]) -> tuple[float, float]:
@@ -40,3 +40,19 @@ def time_each(function: Callable, items: Sequence, cpu: list | None = None,
         if cpu is not None:
             cpu.append(clock() - used)
     return out
+
+
+def time_interleaved(runs: dict[str, Callable], items: Sequence, *, rotate: bool = False
+                     ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU seconds (``time.process_time``) of each of ``runs`` on each
+    item, the runs taking turns item by item, so a machine busy for a while
+    slows them alike (comparisons on a shared machine); ``rotate``: each item
+    starts with the next run, so none is always first after the others."""
+    names = list(runs)
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    for i, item in enumerate(items):
+        turn = i % len(names) if rotate else 0
+        for name in names[turn:] + names[:turn]:
+            wall[name] += time_each(runs[name], [item], cpu[name], time.process_time)
+    return wall, cpu

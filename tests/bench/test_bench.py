@@ -167,3 +167,17 @@ def test_load_client_that_cannot_connect_counts_its_questions_failed_and_others_
     assert result, "run_load hung when one client could not connect"
     assert (result[0].correct, result[0].failed) == (4, 2)
     assert any("ConnectionError: refused" in e for e in result[0].errors)
+
+
+def test_interleaved_timing_takes_turns_item_by_item_and_rotates_who_goes_first():
+    from rag_bench.measure import time_interleaved
+
+    calls = []
+    runs = {name: (lambda item, name=name: calls.append((name, item))) for name in "abc"}
+    wall, cpu = time_interleaved(runs, [1, 2])
+    assert calls == [("a", 1), ("b", 1), ("c", 1), ("a", 2), ("b", 2), ("c", 2)]
+    assert {k: len(v) for k, v in wall.items()} == {k: len(v) for k, v in cpu.items()} == \
+        {"a": 2, "b": 2, "c": 2}
+    calls.clear()
+    time_interleaved(runs, [1, 2, 3], rotate=True)
+    assert [name for name, _ in calls] == list("abc" "bca" "cab")
