@@ -102,6 +102,15 @@ def seed_engine(tmp_path_factory):
     return engine
 
 
+def fresh_python(code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a new Python process of this project (what it imports
+    counted from nothing), its output captured as text."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT),
+                               "GRADIO_ANALYTICS_ENABLED": "False"})
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

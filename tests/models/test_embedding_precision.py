@@ -4,9 +4,6 @@ in fp32; bfloat16 vectors never stand in for fp32 ones in the on-disk vector
 cache. (No model is loaded: the
 sentence-transformers model is a fake that records torch's autocast state.)"""
 
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -22,7 +19,8 @@ from rag.models.embedding import (
     native_bf16,
     resolve_precision,
 )
-from rag.settings import PROJECT_ROOT, Settings
+from rag.settings import Settings
+from tests.conftest import fresh_python
 
 
 @pytest.fixture
@@ -183,9 +181,7 @@ def test_cpu_flags_on_arm_linux_come_from_the_features_line_without_torch(tmp_pa
     code = ("import sys\n"
             "from rag.models.embedding import cpu_flags\n"
             f"print(sorted(cpu_flags({str(info)!r})), 'torch' in sys.modules)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=PROJECT_ROOT, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    run = fresh_python(code)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["['aes',", "'asimd',", "'evtstrm',", "'fp']", "False"]
 
@@ -197,8 +193,6 @@ def test_cpu_flags_without_cpuinfo_on_a_non_x86_machine_import_no_torch(tmp_path
             "platform.machine = lambda: 'arm64'\n"
             "from rag.models.embedding import cpu_flags\n"
             f"print(sorted(cpu_flags({str(tmp_path / 'none')!r})), 'torch' in sys.modules)\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=PROJECT_ROOT, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    run = fresh_python(code)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["[]", "False"]

@@ -2,7 +2,6 @@
 than the index's vectors only when the settings ask for it, and the index must
 still have been built with the index's own model."""
 
-import subprocess
 import sys
 
 import pytest
@@ -18,8 +17,8 @@ from rag.models.embedding import (
     make_query_embedder,
     resolve_query_backend,
 )
-from rag.settings import PROJECT_ROOT, SettingError, Settings
-from tests.conftest import STORM, VETO
+from rag.settings import SettingError, Settings
+from tests.conftest import STORM, VETO, fresh_python
 from tests.fakes import FakeEmbedder
 
 
@@ -100,17 +99,9 @@ def test_serving_engine_with_onnx_questions_imports_no_torch_until_it_must(tmp_p
             "from rag.settings import Settings\n"
             f"Engine(Settings().replace(query_backend={backend!r}, index_dir={str(tmp_path)!r}))\n"
             "print(sorted({'torch', 'sentence_transformers', 'transformers'} & set(sys.modules)))\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=PROJECT_ROOT, timeout=120,
-                         env={**_env(), "GRADIO_ANALYTICS_ENABLED": "False"})
+    run = fresh_python(code)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
-
-
-def _env() -> dict:
-    import os
-
-    return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
 
 
 def test_onnx_query_model_runs_on_the_question_threads_and_a_build_model_on_every_core(
