@@ -315,6 +315,8 @@ class QueryEmbedder:
         self.query = query
         self.name = query.name
         self.dim = index.dim
+        #: The question model's (a vector cache names its vectors by it).
+        self.precision = getattr(query, "precision", "fp32")
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         return self.query.encode(texts, progress=progress)
@@ -468,6 +470,8 @@ class OpenVinoEmbedder(OnnxEmbedder):
                  batch_size: int = 64, *, cache_dir: Path | None = None, threads: int = 0):
         super().__init__(name, path, batch_size, cache_dir=cache_dir, threads=threads)
         self.name = f"{name}+openvino"
+        #: What it computes in: a vector cache keeps bf16 and fp32 vectors apart by it.
+        self.precision = "bf16" if native_bf16() else "fp32"
 
     def _session(self):
         """The free-length model and one per fixed length, compiled for the CPU."""
@@ -481,7 +485,7 @@ class OpenVinoEmbedder(OnnxEmbedder):
                              "onnx") from None
         core = ov.Core()
         source = self.model_file()
-        config = {"INFERENCE_PRECISION_HINT": "bf16" if native_bf16() else "f32",
+        config = {"INFERENCE_PRECISION_HINT": "bf16" if self.precision == "bf16" else "f32",
                   "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1,
                   "CACHE_DIR": str(source.parent / "openvino")}
         if self.threads:

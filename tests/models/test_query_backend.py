@@ -132,3 +132,16 @@ def test_auto_query_backend_is_openvino_only_with_amx_bf16_and_the_package(
 
 def test_default_settings_ask_for_the_automatic_query_backend():
     assert Settings().query_backend == "auto"
+
+
+@pytest.mark.parametrize("amx, precision", [(True, "bf16"), (False, "fp32")])
+def test_openvino_questions_name_their_precision_so_a_shared_vector_cache_keeps_them_apart(
+        monkeypatch, fake_embedder, tmp_path, amx, precision):
+    from rag.models import embedding
+
+    monkeypatch.setattr(embedding, "cpu_flags", lambda: frozenset({"amx_bf16"} if amx else ()))
+    queries = QueryEmbedder(fake_embedder, OpenVinoEmbedder(cache_dir=tmp_path))
+    assert queries.precision == precision
+    suffix = "+bf16" if amx else ""
+    assert CachedEmbedder(queries, cache_dir=tmp_path)._on_disk == \
+        f"all-MiniLM-L6-v2+openvino{suffix}"
