@@ -29,6 +29,7 @@ from .models.embedding import Embedder, index_embedder, make_query_embedder
 from .search.queries import EMPTY_QUESTION, prepare_question
 from .search.retriever import Retriever
 from .settings import Settings
+from .text import wordnet
 from .types import Answer, Hit
 
 __all__ = ["Engine", "Catalog", "MODES"]
@@ -228,10 +229,14 @@ class Engine:
         """Load the embedding model on a background thread (returned, started):
         the chat starts serving meanwhile, and the first question waits for
         the model only if it arrives before the model is ready."""
-        thread = threading.Thread(target=self.vectors.warm_up,
-                                  name="load-model", daemon=True)
+        thread = threading.Thread(target=self._load_models, name="load-model", daemon=True)
         thread.start()
         return thread
+
+    def _load_models(self) -> None:
+        self.vectors.warm_up()
+        if self.settings.short_answer:
+            wordnet.load()      # half a second, not at the first "which food?"
 
     # ----------------------------------------------- services for the web chat
     def answer_modes(self) -> list[str]:

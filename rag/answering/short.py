@@ -37,6 +37,7 @@ from ..text.normalize import normalize_answer_text
 from ..text.places import CAPITALS, REGIONS, US_STATES, country_of, place_kind
 from ..text.questions import PERSON_NOUNS, TIME_UNITS, Target, question_target
 from ..text.sentences import clause_spans, sentence_at, split_sentences
+from ..text.wordnet import is_kind_of, lemma
 from ..text.words import STOP_WORDS, content_words, stemmed_words
 from ..types import (
     Answer,
@@ -204,9 +205,36 @@ def _date_phrases(sentence: str, target: Target, asked_values: set
     return out
 
 
+_WORD_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def _kinds(sentence: str, noun: str, asked: set[str]) -> list[tuple[int, int, str, str, float]]:
+    """Lower-case words, or runs of up to three with single spaces between,
+    that name a kind of ``noun`` ("eggs" for "which food", "great white
+    shark" for "which sea creature"), the longest run first; one vote key per
+    WordNet noun ("egg" and "eggs"). A capitalised word is a name's, unless it
+    starts the sentence."""
+    words = list(_WORD_TOKEN.finditer(sentence))
+    out, taken = [], set()
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            run = words[i:i + size]
+            text = sentence[run[0].start():run[-1].end()]
+            if taken & set(range(i, i + size)) or len(text.split(" ")) != size \
+                    or any(w.group()[0].isupper() and w.start() for w in run) \
+                    or (size == 1 and text.lower() in STOP_WORDS) or content_words(text) <= asked:
+                continue
+            if is_kind_of(text, noun):
+                taken.update(range(i, i + size))
+                out.append((run[0].start(), run[-1].end(), text, f"kind:{lemma(text)}", 1.0))
+    return out
+
+
 def _noun_phrases(sentence: str, noun: str, asked: set[str]
                   ) -> list[tuple[int, int, str, str, float]]:
-    out = []
+    """"<word> <noun>" ("sesame seeds" for "which seed"), and the words that
+    name a kind of ``noun`` (:func:`_kinds`)."""
+    out = _kinds(sentence, noun, asked)
     for m in re.finditer(rf"\b([A-Za-z][\w'’-]+)\s+{re.escape(noun)}(?:e?s)?\b", sentence,
                          re.IGNORECASE):
         modifier = m.group(1).lower()
@@ -391,11 +419,14 @@ def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = 
     if won is None:
         return None
     key, score = won
-    # (a country named, rather than its adjective: "China", not "Chinese")
-    chosen = sorted((p for p in phrases if p.key == key),
-                    key=lambda p: (normalize_answer_text(p.text, drop_articles=True) != key,
-                                   -p.weight, p.hit_pos))
-    # Shown as the best-voted occurrence writes it.
+    mine = [p for p in phrases if p.key == key]
+    written = defaultdict(float)
+    for p in mine:
+        written[p.text] += p.weight
+    # Shown as most of its votes write it ("eggs", not "egg prices"' "egg"),
+    # a country named rather than its adjective ("China", not "Chinese").
+    chosen = sorted(mine, key=lambda p: (normalize_answer_text(p.text, drop_articles=True) != key,
+                                         -written[p.text], -p.weight, p.hit_pos))
     return chosen[0].text, score, chosen
 
 

@@ -85,6 +85,31 @@ def test_which_noun_questions_find_the_word_before_the_noun():
     assert "sesame seeds" in [p.text for p in found]
 
 
+def test_which_noun_questions_find_lower_case_kinds_of_the_noun():
+    hits = [hit("Nothing comes close to the rising cost of eggs, as a dozen now costs $4.",
+                "a", "Outlet A"),
+            hit("Blogger fined for eating a great white shark on camera.", "b", "Outlet B")]
+    found = candidates("Nothing comes close to the rising cost of which food?", hits[:1])
+    assert "eggs" in [p.text for p in found]
+    assert "dozen" not in [p.text for p in found]       # a number, not a food
+    shark = candidates("The blogger was fined for eating which sea creature?", hits[1:])
+    assert [p.text for p in shark] == ["great white shark"]     # the longest run, once
+
+
+def test_a_kind_is_shown_as_most_of_its_votes_write_it():
+    hits = [hit("Shoppers paid the most for the egg this winter.", "a", "Outlet A"),
+            hit("Stores ran out of eggs as shoppers paid more.", "b", "Outlet B"),
+            hit("Farmers sold eggs while shoppers paid more.", "c", "Outlet C"),
+            hit("Shoppers paid more for eggs.", "d", "Outlet D")]
+    question = "Shoppers paid the most for which food this winter?"
+    found = candidates(question, hits)
+    # "egg" and "eggs" vote together (one WordNet noun): the best single
+    # occurrence writes "egg", but most of the votes write "eggs".
+    assert {p.key for p in found} == {"kind:egg"}
+    assert max(found, key=lambda p: p.weight).text == "egg"
+    assert short_answer(question, hits)[0] == "eggs"
+
+
 def test_which_country_candidates_are_countries_and_adjectives_vote_for_them():
     hits = [hit("Washington said the Chinese balloon drifted over Montana.", "a", "Outlet A"),
             hit("The balloon belonged to China, officials in Montana said.", "b", "Outlet B")]

@@ -1,0 +1,31 @@
+"""WordNet's nouns: which words name a kind of what a question asks for."""
+
+from rag.text.wordnet import available, is_kind_of, lemma
+
+
+def test_wordnet_ships_with_the_project():
+    assert available()
+
+
+def test_plurals_and_irregular_plurals_find_their_noun():
+    assert lemma("eggs") == "egg"
+    assert lemma("beavers") == "beaver"
+    assert lemma("mice") == "mouse"
+    assert lemma("great white sharks") == "great_white_shark"
+    assert lemma("Zzyzxq") is None
+
+
+def test_a_word_is_a_kind_of_the_nouns_above_it():
+    assert is_kind_of("eggs", "food")
+    assert is_kind_of("cauliflower", "vegetable")
+    assert is_kind_of("great white shark", "creature")
+    assert is_kind_of("Paris", "city")          # instances too
+    assert not is_kind_of("government", "food")
+    assert not is_kind_of("Ukraine", "food")
+
+
+def test_a_noun_is_not_a_kind_of_itself_and_odd_text_is_nothing():
+    assert not is_kind_of("food", "food")
+    assert not is_kind_of("foods", "food")
+    assert not is_kind_of("$4", "food")
+    assert not is_kind_of("", "food")
