@@ -317,7 +317,7 @@ class Settings:
     short_answer: bool = setting("answer", False)
     """Experimental: put the short answer (a name, number, date... found across every
     retrieved passage) first, and cut the sentence answer to what proves it. Off by
-    default: on news-dev it is exactly right for 0.256 of the questions, below GPT-3
+    default: on news-dev it is exactly right for 0.272 of the questions, below GPT-3
     reading the same articles (docs/answers.md, "Short answers")."""
     answer_cache_size: int = setting("answer", 20_000, low=0)
     """Sentence vectors the answerer and the corroborator share across questions (about

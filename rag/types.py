@@ -110,7 +110,10 @@ class ShortAnswer:
     ``kind`` is what the question asked for (``"number"``, ``"date"``,
     ``"person"``, ``"place"``, ``"name"``, ``"thing"``); ``score`` the
     cross-source vote that chose it; ``outlets`` every outlet stating it;
-    ``spans`` where it occurs in the cited articles.
+    ``spans`` where it occurs in the cited articles. A true-or-false
+    question's is a ``"verdict"``, "True" or "False": its spans are the
+    sentence that states (or contradicts) the claim, its score the share of
+    the claim's words that sentence holds.
     """
 
     text: str

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from .words import STOP_WORDS, content_words, stem
 
-__all__ = ["Target", "question_target", "holds_answer_kind", "PERSON_NOUNS", "TIME_UNITS"]
+__all__ = ["Target", "question_target", "holds_answer_kind", "claim", "PERSON_NOUNS",
+           "TIME_UNITS"]
 
 _PLACE_NOUNS = frozenset("""
 country countries state states city cities nation region continent town island province
@@ -167,6 +168,18 @@ def question_target(question: str) -> Target:
             rf"\b{re.escape(words[1])} (?:the|a|an|its|his|her|their)\b", q)):
         words = words[:1]       # "what vegetable replaces the chicken", "which species back"
     return Target("thing", noun=words[min(len(words), 2) - 1]) if words else Target(None)
+
+
+_TRUE_OR_FALSE = re.compile(r"\s*\btrue or false\b\s*[?:.!]?\s*", re.IGNORECASE)
+
+
+def claim(question: str) -> str | None:
+    """The claim a true-or-false question asks about ("Punxsutawney Phil saw his
+    shadow this year. True or false?" -> "Punxsutawney Phil saw his shadow this
+    year."), or ``None`` for any other question."""
+    if not _TRUE_OR_FALSE.search(question):
+        return None
+    return " ".join(_TRUE_OR_FALSE.sub(" ", question).split()) or None
 
 
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

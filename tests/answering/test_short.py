@@ -309,3 +309,39 @@ def test_a_weakly_voted_short_answer_is_not_shown():
     question = "How many nations backed the ceasefire resolution drafted by Malta on Monday?"
     assert short_answer(question, hits)[1] < SHORT_ANSWER_FLOOR
     assert with_short_answer(_answer(question, hits)).short is None
+
+
+def _quoting(question: str, hits: list[Hit]) -> Answer:
+    """An answer quoting each passage whole, one sentence per passage."""
+    sentences = [AnswerSentence(h.text, (n + 1,)) for n, h in enumerate(hits)]
+    citations = [Citation(n + 1, h.article_id, h, ((h.start, h.end),))
+                 for n, h in enumerate(hits)]
+    return Answer(question, cited_text(sentences), citations, hits, sentences=sentences)
+
+
+def test_a_true_or_false_claim_stated_by_a_source_is_true_and_cites_that_sentence():
+    hits = [hit("Crowds gathered in Pennsylvania on Thursday.", "x", "Outlet X"),
+            hit("Punxsutawney Phil saw his shadow on Groundhog Day.", "a", "Outlet A",
+                start=40)]
+    reply = with_short_answer(_quoting(
+        "Punxsutawney Phil saw his shadow on Groundhog Day this year. True or false?", hits))
+    assert reply.short.text == "True" and reply.short.kind == "verdict"
+    assert reply.short.citations == (2,) and reply.short.outlets == ("Outlet A",)
+    assert [(s.start, s.end) for s in reply.short.spans] == [(hits[1].start, hits[1].end)]
+
+
+def test_a_true_or_false_claim_a_source_contradicts_is_false():
+    hits = [hit("Astronomers said 62 new moons were discovered around Saturn.", "a",
+                "Outlet A")]
+    reply = with_short_answer(_quoting(
+        "True or false: 12 new moons were discovered around Saturn.", hits))
+    assert reply.short.text == "False"
+
+
+def test_a_true_or_false_claim_no_source_states_gets_no_short_answer():
+    hits = [hit("Twitter's new owner said the company would review old bans.", "a",
+                "Outlet A")]
+    reply = with_short_answer(_quoting(
+        "Twitter lifted the suspension on Donald Trump's account this week. True or false?",
+        hits))
+    assert reply.short is None

@@ -3,7 +3,7 @@ a sentence holds that kind of thing."""
 
 import pytest
 
-from rag.text.questions import holds_answer_kind, question_target
+from rag.text.questions import claim, holds_answer_kind, question_target
 
 
 @pytest.mark.parametrize("question, kind, noun", [
@@ -78,3 +78,11 @@ def test_a_sentence_holds_the_kind_of_thing_asked_for():
     who = "Who is the White House spokesman?"
     assert holds_answer_kind("The spokesman, John Kirby, spoke.", question_target(who), who)
     assert not holds_answer_kind("The White House spokesman spoke.", question_target(who), who)
+
+
+def test_a_true_or_false_question_asks_about_its_claim():
+    assert claim("True or false: Rolling Stone snubbed Celine Dion.") == \
+        "Rolling Stone snubbed Celine Dion."
+    assert claim("Phil saw his shadow this year. True or False?") == \
+        "Phil saw his shadow this year."
+    assert claim("Who saw his shadow?") is None
