@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .measure import percentiles_ms
-
 __all__ = ["SEED_QUESTIONS", "CLIENTS", "LoadResult", "load_questions", "run_load", "served",
            "http_asker"]
 
@@ -110,6 +108,8 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
     """Ask ``total`` questions from ``clients`` concurrent clients (round-robin
     over ``questions``) and check every reply. ``client``: one of
     :data:`CLIENTS`."""
+    from .measure import percentiles_ms  # numpy: not for `rag-bench --help`
+
     if not 0 < clients <= total:
         raise ValueError("need at least one client and at least one question per client")
     if client not in CLIENTS:
