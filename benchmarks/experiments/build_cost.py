@@ -246,6 +246,8 @@ def sample(news_dev: Path, out: str) -> None:
 
 
 def build(articles: Path, index: str, *options: str) -> None:
+    # The build runs in the checkout: the caller's relative paths, made absolute.
+    articles, index = articles.resolve(), str(Path(index).resolve())
     checkout, env = REPOSITORY, dict(os.environ)
     options = list(options)
     if options[:1] == ["--checkout"]:
