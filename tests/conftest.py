@@ -102,13 +102,16 @@ def seed_engine(tmp_path_factory):
     return engine
 
 
-def fresh_python(code: str) -> subprocess.CompletedProcess:
+def fresh_python(code: str, *, timeout: float = 120,
+                 **env: str | None) -> subprocess.CompletedProcess:
     """Run ``code`` in a new Python process of this project (what it imports
-    counted from nothing), its output captured as text."""
+    counted from nothing), its output captured as text. ``env``: environment
+    variables to set for it, a ``None`` one removed."""
+    changed = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_ANALYTICS_ENABLED": "False",
+               **env}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(ROOT),
-                               "GRADIO_ANALYTICS_ENABLED": "False"})
+                          cwd=ROOT, timeout=timeout,
+                          env={k: v for k, v in changed.items() if v is not None})
 
 
 def free_port() -> int:

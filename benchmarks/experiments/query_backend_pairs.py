@@ -7,10 +7,12 @@ runs a minute apart.
     python benchmarks/experiments/query_backend_pairs.py INDEX QUESTIONS [BACKEND ...]
 
 One engine per backend (default ``onnx`` and ``openvino``) over the index at INDEX
-(read only), each warmed up on the first three questions; then for every other
-question of QUESTIONS (a news-dev style ``questions.jsonl``) ``retrieve(question, 5)``
+(read only), each warmed up on the first three questions; then for each of the
+other questions of QUESTIONS (a news-dev style ``questions.jsonl``) ``retrieve(question, 5)``
 on each engine in turn (the order rotated every question; once, as a question's
-vector is cached after), then the extractive answer with corroboration the same way.
+vector is cached after), then the extractive answer with corroboration the same way
+(the question's vector then comes from the cache: an answer's time without its
+question encode, which the retrieve figures measure).
 Prints p50 / p95 wall and CPU p50 per backend, and the machine's load.
 """
 import json

@@ -205,6 +205,8 @@ SUBCOMMANDS = {
 def make_parser() -> argparse.ArgumentParser:
     from rag.app.cli import add_setting_flags
 
+    from .load import CLIENTS
+
     parser = argparse.ArgumentParser(prog="rag-bench", description=DESCRIPTION,
                                      formatter_class=_ExamplesAsTyped)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -234,7 +236,7 @@ def make_parser() -> argparse.ArgumentParser:
     load.add_argument("url", nargs="?", help="a running chat, e.g. http://127.0.0.1:7860/")
     load.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
     load.add_argument("--total", type=int, default=100, help="questions in all (default 100)")
-    load.add_argument("--client", choices=("http", "gradio"), default="http",
+    load.add_argument("--client", choices=CLIENTS, default="http",
                       help="how each client asks: http (Gradio's REST API with httpx, light) or "
                            "gradio (a gradio_client.Client, ~120 ms of CPU a question)")
     load.add_argument("--questions", metavar="FILE",

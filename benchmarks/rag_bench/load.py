@@ -17,11 +17,9 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-from .measure import percentiles_ms
 
 __all__ = ["SEED_QUESTIONS", "CLIENTS", "LoadResult", "load_questions", "run_load", "served",
            "http_asker"]
@@ -71,38 +69,43 @@ def load_questions(path: str | Path) -> list[tuple[str, str]]:
                 if r.get("question")]
 
 
+@contextmanager
 def http_asker(url: str, auth: tuple[str, str] | None = None):
-    """``ask(question) -> reply`` over Gradio's REST API with one ``httpx``
-    client (its own connection; logged in first when ``auth`` is given)."""
+    """``with http_asker(url) as ask``: ``ask(question) -> reply`` over Gradio's
+    REST API with one ``httpx`` client (its own connection; logged in first
+    when ``auth`` is given), closed at the end of the block."""
     import httpx
 
-    client = httpx.Client(base_url=url.rstrip("/"), timeout=600)
-    if auth:
-        client.post("/login", data={"username": auth[0], "password": auth[1]}).raise_for_status()
+    with httpx.Client(base_url=url.rstrip("/"), timeout=600) as client:
+        if auth:
+            client.post("/login",
+                        data={"username": auth[0], "password": auth[1]}).raise_for_status()
 
-    def ask(question: str) -> str:
-        posted = client.post("/gradio_api/call/ask", json={"data": [question]})
-        posted.raise_for_status()
-        with client.stream("GET", f"/gradio_api/call/ask/{posted.json()['event_id']}") as events:
-            events.raise_for_status()
-            kind = None
-            for line in events.iter_lines():
-                if line.startswith("event:"):
-                    kind = line.partition(":")[2].strip()
-                elif line.startswith("data:") and kind in ("complete", "error"):
-                    data = json.loads(line.partition(":")[2] or "null")
-                    if kind == "error":
-                        raise RuntimeError(f"the chat answered with an error: {data}")
-                    return data[0]
-        raise RuntimeError("the event stream ended without a result")
-    return ask
+        def ask(question: str) -> str:
+            posted = client.post("/gradio_api/call/ask", json={"data": [question]})
+            posted.raise_for_status()
+            event = f"/gradio_api/call/ask/{posted.json()['event_id']}"
+            with client.stream("GET", event) as events:
+                events.raise_for_status()
+                kind = None
+                for line in events.iter_lines():
+                    if line.startswith("event:"):
+                        kind = line.partition(":")[2].strip()
+                    elif line.startswith("data:") and kind in ("complete", "error"):
+                        data = json.loads(line.partition(":")[2] or "null")
+                        if kind == "error":
+                            raise RuntimeError(f"the chat answered with an error: {data}")
+                        return data[0]
+            raise RuntimeError("the event stream ended without a result")
+        yield ask
 
 
+@contextmanager
 def _gradio_asker(url: str, auth: tuple[str, str] | None = None):
     from gradio_client import Client
 
-    client = Client(url, auth=auth, verbose=False)
-    return lambda question: client.predict(question, api_name="/ask")
+    with closing(Client(url, auth=auth, verbose=False)) as client:
+        yield lambda question: client.predict(question, api_name="/ask")
 
 
 def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
@@ -110,6 +113,8 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
     """Ask ``total`` questions from ``clients`` concurrent clients (round-robin
     over ``questions``) and check every reply. ``client``: one of
     :data:`CLIENTS`."""
+    from .measure import percentiles_ms  # numpy: not for `rag-bench --help`
+
     if not 0 < clients <= total:
         raise ValueError("need at least one client and at least one question per client")
     if client not in CLIENTS:
@@ -117,8 +122,8 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
     asker = http_asker if client == "http" else _gradio_asker
     questions = list(questions or SEED_QUESTIONS)
     try:
-        reference_ask = asker(url, auth)
-        reference = {q: reference_ask(q) for q, _ in questions}
+        with asker(url, auth) as reference_ask:
+            reference = {q: reference_ask(q) for q, _ in questions}
     except Exception as exc:        # before the load: the chat cannot be asked at all
         raise ValueError(f"cannot ask the chat at {url} ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else exc!r}); is it running, "
@@ -132,31 +137,32 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
     start_line = threading.Barrier(clients)
 
     def one_client(share):
-        try:
-            ask = asker(url, auth)
-        except Exception as exc:  # its questions failed; the others must not wait for it
-            with lock:
-                counts["failed"] += len(share)
-                errors.append(f"a client could not connect: {type(exc).__name__}: {exc}")
-            start_line.wait()
-            return
-        start_line.wait()  # all clients start asking together
-        for question, expect in share:
-            began = time.perf_counter()
+        with ExitStack() as stack:   # closes the client when its share is done
             try:
-                reply = ask(question)
-            except Exception as exc:  # a failed request is a result, not a crash
+                ask = stack.enter_context(asker(url, auth))
+            except Exception as exc:  # its questions failed; the others must not wait for it
                 with lock:
-                    counts["failed"] += 1
-                    errors.append(f"{question}: {type(exc).__name__}: {exc}")
-                continue
-            elapsed = (time.perf_counter() - began) * 1000
-            ok = expect.lower() in reply.lower() and reply == reference[question]
-            with lock:
-                latencies.append(elapsed)
-                counts["correct" if ok else "wrong"] += 1
-                if not ok:
-                    errors.append(f"{question}: unexpected reply {reply[:120]!r}")
+                    counts["failed"] += len(share)
+                    errors.append(f"a client could not connect: {type(exc).__name__}: {exc}")
+                start_line.wait()
+                return
+            start_line.wait()  # all clients start asking together
+            for question, expect in share:
+                began = time.perf_counter()
+                try:
+                    reply = ask(question)
+                except Exception as exc:  # a failed request is a result, not a crash
+                    with lock:
+                        counts["failed"] += 1
+                        errors.append(f"{question}: {type(exc).__name__}: {exc}")
+                    continue
+                elapsed = (time.perf_counter() - began) * 1000
+                ok = expect.lower() in reply.lower() and reply == reference[question]
+                with lock:
+                    latencies.append(elapsed)
+                    counts["correct" if ok else "wrong"] += 1
+                    if not ok:
+                        errors.append(f"{question}: unexpected reply {reply[:120]!r}")
 
     began = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:

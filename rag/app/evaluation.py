@@ -175,8 +175,9 @@ class EvalReport:
     query_ms_p50: float
     settings: dict = field(default_factory=dict)
     #: Each query's own figures, by query id (news: the question's ``id``, or the
-    #: question when it has none; a news question's rank of its first passage
-    #: with a gold answer, ``None`` when none in the top 10):
+    #: question when it has none, ``#2``, ``#3``... added to an id that repeats;
+    #: a news question's rank of its first passage with a gold answer, ``None``
+    #: when none in the top 10):
     #: which queries two runs rank differently (``rag eval ... --per-query FILE``).
     per_query: dict[str, dict] = field(default_factory=dict)
 
@@ -307,9 +308,25 @@ def evaluate_news(directory: Path, settings, embedder=None, *, progress: bool = 
     used = settings_used(settings, options)
     if as_of and any(as_of):
         used["as_of"] = "each question's date"
-    per_query = {str(q.get("id", q["question"])): {"rank": r, "question": q["question"]}
-                 for q, r in zip(data.questions, ranks)}
+    ids = _distinct(str(q.get("id", q["question"])) for q in data.questions)
+    per_query = {qid: {"rank": r, "question": q["question"]}
+                 for qid, q, r in zip(ids, data.questions, ranks)}
     return EvalReport(metrics, len(ranks), build_seconds, _p50(millis), used, per_query)
+
+
+def _distinct(ids) -> list[str]:
+    """``ids`` with ``#2``, ``#3``... added to the second, third... of an id
+    that repeats: every question keeps a line of its own."""
+    taken: set[str] = set()
+    distinct = []
+    for qid in ids:
+        name, n = qid, 1
+        while name in taken:
+            n += 1
+            name = f"{qid}#{n}"
+        taken.add(name)
+        distinct.append(name)
+    return distinct
 
 
 class _NoVectors:

@@ -107,6 +107,28 @@ def test_eval_news_asks_each_dated_question_as_of_its_date(tmp_path, fake_embedd
     assert dated.per_query == {question: {"rank": 1, "question": question}}
 
 
+def test_eval_news_writes_a_per_query_line_for_each_question_even_when_ids_repeat(
+        tmp_path, fake_embedder):
+    from rag.app.evaluation import evaluate_news
+    from rag.settings import Settings
+
+    (tmp_path / "articles.jsonl").write_text(json.dumps(
+        {"id": "a1", "url": "https://example.com/a1", "source": "example.com",
+         "title": "Volcano", "date": "2024-01-01",
+         "text": "Lava flowed from the volcano in Iceland. The pope visited Rome."}) + "\n")
+    asked = ["Where did lava flow?", "Where did the pope go?", "What flowed in Iceland?"]
+    (tmp_path / "questions.jsonl").write_text("".join(
+        json.dumps({"id": qid, "question": q, "answers": ["Iceland"]}) + "\n"
+        for qid, q in zip(["q1", "q2", "q1"], asked)))
+
+    report = evaluate_news(tmp_path, Settings().replace(index_dir=tmp_path / "unused"),
+                           fake_embedder, progress=False)
+    lines = [json.loads(line) for line in report.per_query_lines()]
+    assert report.n_queries == 3 and len(lines) == 3
+    assert sorted(line["question"] for line in lines) == sorted(asked)
+    assert [line["query"] for line in lines] == ["q1", "q1#2", "q2"]
+
+
 def test_exact_match_is_squad_normalised_and_best_over_gold_answers():
     assert exact_match("The Buffalo Bills", ["Buffalo Bills"]) == 1.0     # article dropped
     assert exact_match("$500", ["500"]) == 1.0                          # punctuation dropped

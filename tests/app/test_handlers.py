@@ -1,8 +1,7 @@
 """What the chat does, checked without Gradio: the handlers take plain values
 and a stand-in (or fake-embedder) engine and return plain values."""
 
-import subprocess
-import sys
+from conftest import fresh_python
 
 from rag.app.handlers import (
     SEED_EXAMPLES,
@@ -61,7 +60,8 @@ def _respond(handlers, message, history=(), turns=(), mode="extractive", **contr
 def test_handlers_and_rendering_load_without_gradio():
     code = ("import sys, rag.app.handlers, rag.app.render; "
             "sys.exit('gradio' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+    run = fresh_python(code)
+    assert run.returncode == 0, run.stderr
 
 
 def test_an_empty_question_leaves_the_page_as_it_is():

@@ -146,16 +146,18 @@ def test_load_client_that_cannot_connect_counts_its_questions_failed_and_others_
     """A client whose connection (or login) fails does not leave the others
     waiting at the start line forever."""
     import threading
+    from contextlib import contextmanager
 
     from rag_bench import load
 
     made = []
 
+    @contextmanager
     def asker(url, auth=None):
         made.append(url)
         if len(made) == 2:             # the reference client, then one load client fails
             raise ConnectionError("refused")
-        return lambda question: f"{question} Security Council"
+        yield lambda question: f"{question} Security Council"
 
     monkeypatch.setattr(load, "http_asker", asker)
     questions = [("Who vetoed?", "Security Council")]
@@ -167,6 +169,35 @@ def test_load_client_that_cannot_connect_counts_its_questions_failed_and_others_
     assert result, "run_load hung when one client could not connect"
     assert (result[0].correct, result[0].failed) == (4, 2)
     assert any("ConnectionError: refused" in e for e in result[0].errors)
+
+
+def test_load_closes_every_http_client_it_opened_even_one_whose_login_failed(monkeypatch):
+    import itertools
+
+    import httpx
+    from rag_bench import load
+
+    logins = itertools.count(1)             # the reference client, then two load clients
+
+    def chat(request):
+        if request.url.path == "/login":
+            return httpx.Response(401 if next(logins) == 3 else 200)
+        if request.method == "POST":
+            return httpx.Response(200, json={"event_id": "e1"})
+        return httpx.Response(200, text='event: complete\ndata: ["The Security Council"]\n\n')
+
+    opened = []
+
+    class Recorded(httpx.Client):
+        def __init__(self, **kwargs):
+            super().__init__(transport=httpx.MockTransport(chat), **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(httpx, "Client", Recorded)
+    result = load.run_load("http://chat/", [("Who vetoed?", "Security Council")], clients=2,
+                           total=4, auth=("ann", "s3cret"))
+    assert (result.correct, result.failed) == (2, 2)
+    assert len(opened) == 3 and all(client.is_closed for client in opened)
 
 
 def test_interleaved_timing_takes_turns_item_by_item_and_rotates_who_goes_first():

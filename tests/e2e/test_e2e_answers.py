@@ -4,7 +4,7 @@ local GGUF model (short generations: the CPU is small and shared)."""
 import shutil
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, fresh_python
 
 from rag.answering.extractive import NO_ANSWER
 from rag.engine import Engine
@@ -113,14 +113,8 @@ def test_instructions_planted_in_an_article_change_nothing(seed_engine, tmp_path
 def test_loading_the_local_model_writes_nothing_to_stderr():
     """verbose=False leaves llama.cpp's errors on; it logs one on every load of
     Gemma 3 ("using full-size SWA cache") though nothing is wrong."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
     load = ("from rag.models.llm import LocalModel; from rag.settings import Settings; "
             "LocalModel(Settings()).warm_up(); print('loaded')")
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True,
-                          cwd=root, timeout=300)
+    done = fresh_python(load, timeout=300)
     assert done.stdout.strip() == "loaded", done.stderr
     assert done.stderr == ""

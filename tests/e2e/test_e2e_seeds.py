@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, fresh_python
 
 pytestmark = pytest.mark.e2e
 
@@ -86,7 +86,8 @@ def test_cli_explains_a_missing_index_it_has_no_articles_to_build_from(tmp_path)
 def test_importing_rag_loads_no_model_or_index():
     code = ("import sys, rag; heavy = {'torch', 'faiss', 'sentence_transformers', 'numpy'}; "
             "print(sorted(heavy & set(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = fresh_python(code)
+    assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
 

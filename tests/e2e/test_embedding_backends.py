@@ -66,10 +66,7 @@ def test_onnx_questions_on_an_index_with_stored_sentences_answer_without_torch(
     answers from the seed index (torch passage and sentence vectors) without
     importing torch: the question and the few texts the index does not store
     go to ONNX Runtime."""
-    import subprocess
-    import sys
-
-    from conftest import ROOT
+    from conftest import fresh_python
 
     cache = seed_engine.settings.model_cache_dir
     exported = "onnx" if backend == "openvino" else backend      # (openvino runs that file)
@@ -87,8 +84,7 @@ def test_onnx_questions_on_an_index_with_stored_sentences_answer_without_torch(
             "a = e.answer('Who decided not to use its veto?')\n"
             "print(e.vectors.name, bool(a.citations), e.vectors.stored_hits > 0)\n"
             "print(sorted({'torch', 'sentence_transformers'} & set(sys.modules)))\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, timeout=300)
+    run = fresh_python(code, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == [f"{name} True True", "[]"]
 

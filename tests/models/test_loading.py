@@ -1,11 +1,6 @@
 """Loading a model: once, offline, and quietly."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import fresh_python
 
 # The chat imports Gradio (and with it huggingface_hub) before any model loads;
 # transformers' "Loading weights" bar must still stay off the user's stderr.
@@ -22,21 +17,14 @@ print(Model().warm_up())
 """
 
 
-def _run(env_extra: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_PROGRESS_BARS"}
-    env.update(PYTHONPATH=str(ROOT), **env_extra)
-    return subprocess.run([sys.executable, "-c", _LOAD_AFTER_HUB_IMPORT], env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
 def test_loading_shows_no_hub_progress_bar_when_the_hub_was_imported_first():
-    done = _run({})
+    done = fresh_python(_LOAD_AFTER_HUB_IMPORT, HF_HUB_DISABLE_PROGRESS_BARS=None)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "3"
     assert "Loading weights" not in done.stderr
 
 
 def test_a_user_who_asks_for_hub_progress_bars_gets_them():
-    done = _run({"HF_HUB_DISABLE_PROGRESS_BARS": "0"})
+    done = fresh_python(_LOAD_AFTER_HUB_IMPORT, HF_HUB_DISABLE_PROGRESS_BARS="0")
     assert done.returncode == 0, done.stderr
     assert "Loading weights" in done.stderr
