@@ -58,7 +58,7 @@ from ..types import (
     outlet_name,
 )
 
-__all__ = ["Phrase", "candidates", "vote", "short_answer",
+__all__ = ["Phrase", "candidates", "vote", "candidate_scores", "short_answer",
            "with_short_answer", "verdict", "cite_short_answer"]
 
 #: What each further occurrence of a candidate in the same article adds to its vote.
@@ -394,6 +394,20 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
     """
     if not phrases:
         return None
+    tokens, supports = _supports(phrases, hits, asked)
+    scores = {key: sum(votes.values()) for key, votes in supports.items()}
+    root = max(scores, key=lambda k: (scores[k], len(tokens[k]), k))
+    longer = [k for k in scores if tokens[root] <= tokens[k]
+              and len(supports[k]) >= len(supports[root]) * share_for_longer]
+    shown = max(longer, key=lambda k: (len(tokens[k]), scores[k], k))
+    return shown, scores[root]
+
+
+def _supports(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str]
+              ) -> tuple[dict[str, frozenset[str]], dict[str, dict[str, float]]]:
+    """Each candidate's words (without the question's) and its votes by article:
+    the article's best occurrence plus a little for each further one, of it or
+    of a longer name holding it."""
     tokens = {p.key: frozenset(p.key.split()) - asked or frozenset(p.key.split())
               for p in phrases}
     weights: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -410,13 +424,15 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
                     best[article] = max(best.get(article, 0.0), weight)
         return best
 
-    supports = {key: support(key) for key in by_article}
-    scores = {key: sum(votes.values()) for key, votes in supports.items()}
-    root = max(scores, key=lambda k: (scores[k], len(tokens[k]), k))
-    longer = [k for k in scores if tokens[root] <= tokens[k]
-              and len(supports[k]) >= len(supports[root]) * share_for_longer]
-    shown = max(longer, key=lambda k: (len(tokens[k]), scores[k], k))
-    return shown, scores[root]
+    return tokens, {key: support(key) for key in by_article}
+
+
+def candidate_scores(phrases: list[Phrase], hits: list[Hit],
+                     asked: frozenset[str] = frozenset()) -> dict[str, float]:
+    """Every candidate's score in :func:`vote` (its key -> the sum of its
+    articles' votes), for looking at what the vote passed over."""
+    _, supports = _supports(phrases, hits, asked)
+    return {key: sum(votes.values()) for key, votes in supports.items()}
 
 
 def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset(),
