@@ -494,15 +494,19 @@ def verdict(answer: Answer, stated: str) -> Answer:
     words), "False" when one that holds half its words gives a different
     number, date or name for the same thing (:func:`rag.text.facts.find_conflicts`);
     no short answer otherwise: a claim the sources do not state is not shown
-    false. Its span is that sentence, where the answer quotes it."""
+    false. Of such sentences the one holding most of the claim's words decides
+    (the first of equals): a sentence on something else that shares half the
+    words and gives another figure does not overrule one stating the claim.
+    Its span is that sentence, where the answer quotes it."""
     words = content_words(stated)
     best = None
     for sentence in answer.sentences:
         share = word_share(words, content_words(sentence.text))
+        if best is not None and share <= best[1]:
+            continue
         if share >= 0.5 and find_conflicts(stated, sentence.text):
             best = ("False", share, sentence)
-            break
-        if share >= STATES_CLAIM and (best is None or share > best[1]):
+        elif share >= STATES_CLAIM:
             best = ("True", share, sentence)
     if best is None:
         return answer

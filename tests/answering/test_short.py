@@ -345,3 +345,16 @@ def test_a_true_or_false_claim_no_source_states_gets_no_short_answer():
         "Twitter lifted the suspension on Donald Trump's account this week. True or false?",
         hits))
     assert reply.short is None
+
+
+def test_the_sentence_holding_most_of_a_claim_decides_its_verdict():
+    # A sentence on another planet's moons shares half the claim's words and
+    # gives another number; it does not overrule the one stating the claim.
+    stating = "Twelve new moons were discovered around Jupiter, astronomers said."
+    other = "Astronomers said 62 new moons were discovered around Saturn last year."
+    question = "Twelve new moons were discovered around Jupiter. True or false?"
+    for texts in ((stating, other), (other, stating)):
+        hits = [hit(text, f"a{n}", f"Outlet {n}") for n, text in enumerate(texts)]
+        reply = with_short_answer(_quoting(question, hits))
+        assert reply.short.text == "True"
+        assert reply.short.citations == (texts.index(stating) + 1,)
