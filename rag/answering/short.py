@@ -85,6 +85,10 @@ SHORT_ANSWER_FLOOR = 0.25
 #: its words. Chosen, not tuned: news-dev has four such questions; the best sentences
 #: of its three true claims hold 71-88% of their words, of its false one 40%.
 STATES_CLAIM = 0.6
+#: A denial: a sentence holding all of a claim's words but "not" ("not", "never"...
+#: are stop words) does not state it. ("No." before a figure is a number's.)
+_NEGATION = re.compile(r"\b(?:not|never|no(?!\.\s*\d)|neither|nor|nobody|nothing|none|cannot)\b"
+                       r"|\w(?:n['’]t)\b", re.IGNORECASE)
 #: The sentence answer that proves a short answer: words at most (two sentences).
 MAX_PROOF_WORDS = 60
 _MIN_PROOF_WORDS = 12
@@ -497,8 +501,10 @@ def verdict(answer: Answer, stated: str) -> Answer:
     false. Of such sentences the one holding most of the claim's words decides
     (the first of equals): a sentence on something else that shares half the
     words and gives another figure does not overrule one stating the claim.
-    Its span is that sentence, where the answer quotes it."""
-    words = content_words(stated)
+    A sentence denying what the claim asserts (or asserting what it denies:
+    "not", "never", "didn't") does not state it. Its span is that sentence,
+    where the answer quotes it."""
+    words, denies = content_words(stated), bool(_NEGATION.search(stated))
     best = None
     for sentence in answer.sentences:
         share = word_share(words, content_words(sentence.text))
@@ -506,7 +512,7 @@ def verdict(answer: Answer, stated: str) -> Answer:
             continue
         if share >= 0.5 and find_conflicts(stated, sentence.text):
             best = ("False", share, sentence)
-        elif share >= STATES_CLAIM:
+        elif share >= STATES_CLAIM and bool(_NEGATION.search(sentence.text)) == denies:
             best = ("True", share, sentence)
     if best is None:
         return answer

@@ -358,3 +358,16 @@ def test_the_sentence_holding_most_of_a_claim_decides_its_verdict():
         reply = with_short_answer(_quoting(question, hits))
         assert reply.short.text == "True"
         assert reply.short.citations == (texts.index(stating) + 1,)
+
+
+def test_a_sentence_denying_a_true_or_false_claim_does_not_make_it_true():
+    # All of the claim's content words, but "not" ("not" is a stop word).
+    question = "Punxsutawney Phil saw his shadow on Groundhog Day this year. True or false?"
+    for text in ("Punxsutawney Phil did not see his shadow on Groundhog Day this year.",
+                 "Punxsutawney Phil never saw his shadow on Groundhog Day this year.",
+                 "Punxsutawney Phil didn’t see his shadow on Groundhog Day this year."):
+        reply = with_short_answer(_quoting(question, [hit(text, "a", "Outlet A")]))
+        assert reply.short is None or reply.short.text != "True", text
+    denied = "Phil did not see his shadow on Groundhog Day. True or false?"
+    hits = [hit("Phil did not see his shadow on Groundhog Day, handlers said.", "a", "A")]
+    assert with_short_answer(_quoting(denied, hits)).short.text == "True"
