@@ -170,16 +170,22 @@ def question_target(question: str) -> Target:
     return Target("thing", noun=words[min(len(words), 2) - 1]) if words else Target(None)
 
 
-_TRUE_OR_FALSE = re.compile(r"\s*\btrue or false\b\s*[?:.!]?\s*", re.IGNORECASE)
+#: "True or false" opening or closing the question (not "Who said it was true or false?").
+_TRUE_OR_FALSE = re.compile(r"^\s*true or false\b\s*[?:.!,;—–-]*\s*"
+                            r"|[\s,;:—–-]*\btrue or false\s*[?:.!]*\s*$", re.IGNORECASE)
+_ASKING = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.IGNORECASE)
 
 
 def claim(question: str) -> str | None:
     """The claim a true-or-false question asks about ("Punxsutawney Phil saw his
     shadow this year. True or false?" -> "Punxsutawney Phil saw his shadow this
-    year."), or ``None`` for any other question."""
+    year."), or ``None`` for any other question: one that neither opens nor
+    closes with "true or false", or whose rest asks something ("Which outlet
+    rated the rumour true or false?")."""
     if not _TRUE_OR_FALSE.search(question):
         return None
-    return " ".join(_TRUE_OR_FALSE.sub(" ", question).split()) or None
+    stated = " ".join(_TRUE_OR_FALSE.sub(" ", question).split())
+    return stated if stated and not _ASKING.match(stated) else None
 
 
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"

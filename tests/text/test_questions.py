@@ -86,3 +86,12 @@ def test_a_true_or_false_question_asks_about_its_claim():
     assert claim("Phil saw his shadow this year. True or False?") == \
         "Phil saw his shadow this year."
     assert claim("Who saw his shadow?") is None
+
+
+def test_only_a_leading_or_closing_true_or_false_makes_a_claim():
+    assert claim("True or false? Phil saw his shadow.") == "Phil saw his shadow."
+    assert claim("Phil saw his shadow — true or false") == "Phil saw his shadow"
+    # A question about something else that mentions the words is not a claim.
+    assert claim("Who said the story was true or false in court?") is None
+    assert claim("Which outlet rated the rumour true or false?") is None
+    assert claim("True or false?") is None
