@@ -221,7 +221,9 @@ def _date_phrases(sentence: str, target: Target, asked_values: set
     return out
 
 
-_WORD_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+#: A whole word starting with a letter: "crème" is one word (which WordNet's
+#: ASCII lemmas do not hold), not "cr" and an "e" (vitamin E, a food); "5g" no word.
+_WORD_TOKEN = re.compile(r"(?<![\w'’-])[^\W\d_][\w'’-]*")
 
 
 def _kinds(sentence: str, noun: str, asked: set[str]) -> list[tuple[int, int, str, str, float]]:

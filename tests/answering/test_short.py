@@ -371,3 +371,14 @@ def test_a_sentence_denying_a_true_or_false_claim_does_not_make_it_true():
     denied = "Phil did not see his shadow on Groundhog Day. True or false?"
     hits = [hit("Phil did not see his shadow on Groundhog Day, handlers said.", "a", "A")]
     assert with_short_answer(_quoting(denied, hits)).short.text == "True"
+
+
+def test_a_kind_is_a_whole_word_not_the_ascii_letters_of_one():
+    # "crème brûlée" holds an "e" (vitamin E, a food to WordNet), "São Paulo"
+    # an "o" (oxygen), "5g" a "g" (gram): pieces of words, never candidates.
+    food = candidates("Diners in São Paulo ate which food?",
+                      [hit("Diners ate crème brûlée and eggs by 5g phones.", "a", "Outlet A")])
+    assert [p.text for p in food] == ["eggs"]
+    element = candidates("The water in São Paulo held which element?",
+                         [hit("Water in São Paulo held sodium.", "a", "Outlet A")])
+    assert [p.text for p in element if p.key.startswith("kind:")] == ["sodium"]
