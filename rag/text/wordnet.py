@@ -71,12 +71,17 @@ class _Nouns:
             found |= self.ancestors(parent)
         return frozenset(found)
 
-    def lemma(self, phrase: str) -> str | None:
-        """The WordNet noun ``phrase`` is a form of (its singular), if any."""
+    def forms(self, phrase: str) -> list[str]:
+        """The WordNet nouns ``phrase`` can be: its singulars, then itself
+        ("physics": "physic", a medicine, and "physics", the science)."""
         word = "_".join(phrase.lower().split())
         forms = [self.irregular[word]] if word in self.irregular else []
         forms += [word[:-len(end)] + new for end, new in _PLURALS if word.endswith(end)]
-        return next((f for f in (*forms, word) if f in self.meanings), None)
+        return [f for f in dict.fromkeys((*forms, word)) if f in self.meanings]
+
+    def lemma(self, phrase: str) -> str | None:
+        """The WordNet noun ``phrase`` is a form of (its singular), if any."""
+        return next(iter(self.forms(phrase)), None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -116,8 +121,8 @@ def is_kind_of(phrase: str, noun: str) -> bool:
 @functools.lru_cache(maxsize=100_000)
 def _kind_of(phrase: str, noun: str) -> bool:
     nouns = _nouns()
-    word, asked = nouns.lemma(phrase), nouns.lemma(noun)
-    if not word or not asked or word == asked:
+    words, asked = nouns.forms(phrase), nouns.forms(noun)
+    if not words or not asked or set(words) & set(asked):
         return False
-    kinds = set(nouns.meanings[asked])
-    return any(nouns.ancestors(m) & kinds for m in nouns.meanings[word])
+    kinds = {m for form in asked for m in nouns.meanings[form]}
+    return any(nouns.ancestors(m) & kinds for form in words for m in nouns.meanings[form])

@@ -29,3 +29,12 @@ def test_a_noun_is_not_a_kind_of_itself_and_odd_text_is_nothing():
     assert not is_kind_of("foods", "food")
     assert not is_kind_of("$4", "food")
     assert not is_kind_of("", "food")
+
+
+def test_a_noun_written_in_the_plural_keeps_its_own_meanings():
+    # "physics" is not only the plural of "physic" (a medicine), nor "shorts" of
+    # "short": the word's own meanings count too.
+    assert is_kind_of("physics", "science")
+    assert is_kind_of("shorts", "clothing")
+    assert is_kind_of("species", "taxon")
+    assert is_kind_of("eggs", "food") and not is_kind_of("foods", "food")
