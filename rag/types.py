@@ -95,7 +95,8 @@ class AnswerSentence:
 @dataclass(frozen=True)
 class ShortAnswerSpan:
     """Where a short answer occurs: ``article.text[start:end]`` of the article
-    behind citation ``citation`` (a number of :attr:`Answer.citations`)."""
+    behind citation ``citation`` (a number of :attr:`Answer.citations`). A
+    verdict's ("True", "False") is the sentence deciding it, not its text."""
 
     citation: int
     article_id: str
