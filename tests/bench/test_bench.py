@@ -212,3 +212,41 @@ def test_interleaved_timing_takes_turns_item_by_item_and_rotates_who_goes_first(
     calls.clear()
     time_interleaved(runs, [1, 2, 3], rotate=True)
     assert [name for name, _ in calls] == list("abc" "bca" "cab")
+
+
+def test_perf_latency_times_each_run_on_an_engine_of_its_own_warmed_on_other_questions(
+        monkeypatch):
+    """No timed question finds its vector cached: retrieve, answer without
+    corroboration and answer each run on a new engine (a new vector cache),
+    warmed up on questions of no data set, and the warm-up is not timed."""
+    from rag_bench import perf
+
+    import rag.engine
+
+    engines = []
+
+    class Recording:
+        def __init__(self, settings, embedder=None):
+            self.settings, self.calls = settings, []
+            engines.append(self)
+
+        def warm_up(self):
+            self.calls.append(("warm_up", None))
+
+        def retrieve(self, question, k=5):
+            self.calls.append(("retrieve", question))
+
+        def answer(self, question, k=5):
+            self.calls.append(("answer", question))
+
+    monkeypatch.setattr(rag.engine, "Engine", Recording)
+    questions = ["Who vetoed the resolution?", "How many nations backed it?"]
+    out = perf._latency(Settings(corroborate=True), None, questions, lambda _: None)
+
+    assert len(engines) == 3
+    assert [e.settings.corroborate for e in engines] == [True, False, True]
+    warm = [("warm_up", None)] + [("answer", q) for q in perf.WARM_UP_QUESTIONS]
+    assert not set(perf.WARM_UP_QUESTIONS) & set(questions)
+    for engine, timed in zip(engines, ("retrieve", "answer", "answer")):
+        assert engine.calls == warm + [(timed, q) for q in questions]
+    assert {f"{run}_ms_p50" for run in ("retrieve", "answer_nocorr", "answer")} <= set(out)
