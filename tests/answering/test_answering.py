@@ -189,3 +189,18 @@ def test_follow_up_question_is_answered_with_the_previous_turn(engine):
 def test_unknown_mode_is_refused(engine):
     with pytest.raises(ValueError, match="extractive"):
         engine.answer("anything", mode="magic")
+
+
+def test_loading_the_model_ahead_reads_wordnet_too_only_with_short_answers_on(
+        engine, monkeypatch):
+    """The chat reads WordNet with the model at start-up (half a second not
+    spent on the first "which food?"), only when short answers are on."""
+    from rag.engine import Engine
+    from rag.text import wordnet
+
+    read = []
+    monkeypatch.setattr(wordnet, "load", lambda: read.append(True) or True)
+    for short_answer in (False, True):
+        Engine(engine.settings.replace(short_answer=short_answer),
+               vectors=engine.vectors).start_loading_model().join()
+        assert read == [True] * short_answer
