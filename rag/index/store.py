@@ -40,6 +40,7 @@ import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -49,8 +50,11 @@ from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
 from .searchable import FORMAT as SEARCHABLE_FORMAT
 from .vectors import (
+    QUANTISED_SEARCH_FROM,
+    QuantisedSearch,
     VectorIndexPolicy,
     build_vector_index,
+    index_type,
     new_vector_index,
     search_vectors,
 )
@@ -298,11 +302,24 @@ class StoredIndex:
                            [self.chunk_ids[i] for i in keep] + new_ids, index,
                            next_id=self.next_id + len(chunks), base_extras=dict(self.extras))
 
+    def _quantised(self) -> QuantisedSearch | None:
+        """The 8-bit search of a large flat index, built on its first search (and
+        again if ``faiss_index`` is replaced)."""
+        index = self.faiss_index
+        built = self.__dict__.get("_quantised_search")
+        if built is None or built[0] is not index:
+            large_flat = index_type(index) == "flat" and index.ntotal >= QUANTISED_SEARCH_FROM
+            built = (index, QuantisedSearch(index) if large_flat else None)
+            self.__dict__["_quantised_search"] = built
+        return built[1]
+
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """For each query vector, up to ``k`` ``(chunk position, score)`` pairs."""
         if not self.chunks:
             return [[] for _ in range(len(vectors))]
-        scores, ids = search_vectors(self.faiss_index, vectors, min(k, len(self.chunks)))
+        quantised = self._quantised()
+        search = quantised.search if quantised else partial(search_vectors, self.faiss_index)
+        scores, ids = search(vectors, min(k, len(self.chunks)))
         return [[(self.position[i], float(s)) for i, s in zip(row_ids, row_scores) if i >= 0]
                 for row_ids, row_scores in zip(ids, scores)]
 

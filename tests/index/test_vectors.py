@@ -6,7 +6,9 @@ import numpy as np
 from rag_bench.scale import synthetic_queries, synthetic_vectors
 
 from rag.engine import Engine
+from rag.index import store
 from rag.index.vectors import (
+    QuantisedSearch,
     VectorIndexPolicy,
     build_vector_index,
     index_type,
@@ -62,6 +64,37 @@ def test_rebuild_is_needed_when_the_collection_crosses_the_threshold_or_outgrows
     assert not needs_rebuild(ivf, 2500, SMALL)
     assert needs_rebuild(ivf, 400, SMALL)
     assert needs_rebuild(ivf, 100_000, SMALL)
+
+
+def test_the_8_bit_search_of_a_flat_index_returns_the_exact_ids_scores_and_order():
+    vectors = synthetic_vectors(6000, 64, seed=7)
+    queries = synthetic_queries(vectors, 40)
+    ids = np.arange(6000) * 3 + 11
+    index = build_vector_index(vectors, ids, VectorIndexPolicy(flat_max=10_000))
+    exact_scores, exact_ids = search_vectors(index, queries, 20)
+    scores, found = QuantisedSearch(index).search(queries, 20)
+    np.testing.assert_array_equal(found, exact_ids)
+    np.testing.assert_allclose(scores, exact_scores, rtol=1e-5, atol=1e-6)
+    # Much of the index, or more than it holds (a filtered search): the flat search's own.
+    for k in (1000, 7000):
+        np.testing.assert_array_equal(QuantisedSearch(index).search(queries[:2], k)[1],
+                                      search_vectors(index, queries[:2], k)[1])
+
+
+def test_a_large_flat_index_is_searched_through_its_8_bit_copy_and_a_replaced_one_anew(
+        tmp_path, fake_embedder, write_articles, monkeypatch):
+    folder = write_articles({f"s{i}.txt": f"Story {i}\n\nThe mayor of town{i} spoke."
+                             for i in range(12)})
+    engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "i"),
+                    fake_embedder)
+    engine.build(progress=False)
+    stored = engine.retriever.index
+    before = [h.article_id for h in engine.retrieve("mayor of town3", k=5)]
+    assert stored._quantised() is None      # small: the flat index itself
+    monkeypatch.setattr(store, "QUANTISED_SEARCH_FROM", 5)
+    stored.faiss_index = faiss.clone_index(stored.faiss_index)
+    assert isinstance(stored._quantised(), QuantisedSearch)
+    assert [h.article_id for h in engine.retrieve("mayor of town3", k=5)] == before
 
 
 def test_build_picks_ivf_above_the_configured_threshold_and_search_still_finds_articles(
