@@ -251,12 +251,15 @@ def _kinds(sentence: str, noun: str, asked: set[str]) -> list[tuple[int, int, st
 def _noun_phrases(sentence: str, noun: str, asked: set[str]
                   ) -> list[tuple[int, int, str, str, float]]:
     """"<word> <noun>" ("sesame seeds" for "which seed"), and the words that
-    name a kind of ``noun`` (:func:`_kinds`)."""
+    name a kind of ``noun`` (:func:`_kinds`); a phrase that is both votes once,
+    as the kind ("oak trees" for "which tree")."""
     out = _kinds(sentence, noun, asked)
+    kinds = [(a, b) for a, b, *_ in out]
     for m in re.finditer(rf"\b([A-Za-z][\w'’-]+)\s+{re.escape(noun)}(?:e?s)?\b", sentence,
                          re.IGNORECASE):
         modifier = m.group(1).lower()
-        if modifier in STOP_WORDS or content_words(modifier) <= asked:
+        if modifier in STOP_WORDS or content_words(modifier) <= asked or \
+                any(a < m.end() and m.start() < b for a, b in kinds):
             continue
         out.append((m.start(), m.end(), m.group(), normalize_answer_text(m.group()), 1.0))
     return out

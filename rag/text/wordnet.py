@@ -73,11 +73,15 @@ class _Nouns:
 
     def forms(self, phrase: str) -> list[str]:
         """The WordNet nouns ``phrase`` can be: its singulars, then itself
-        ("physics": "physic", a medicine, and "physics", the science)."""
-        word = "_".join(phrase.lower().split())
-        forms = [self.irregular[word]] if word in self.irregular else []
-        forms += [word[:-len(end)] + new for end, new in _PLURALS if word.endswith(end)]
-        return [f for f in dict.fromkeys((*forms, word)) if f in self.meanings]
+        ("physics": "physic", a medicine, and "physics", the science); a
+        hyphen may be WordNet's space ("ice-cream": "ice_cream")."""
+        forms = []
+        for spelling in (phrase, phrase.replace("-", " ")):
+            word = "_".join(spelling.lower().split())
+            forms += [self.irregular[word]] if word in self.irregular else []
+            forms += [word[:-len(end)] + new for end, new in _PLURALS if word.endswith(end)]
+            forms.append(word)
+        return [f for f in dict.fromkeys(forms) if f in self.meanings]
 
     def lemma(self, phrase: str) -> str | None:
         """The WordNet noun ``phrase`` is a form of (its singular), if any."""

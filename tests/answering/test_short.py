@@ -382,3 +382,9 @@ def test_a_kind_is_a_whole_word_not_the_ascii_letters_of_one():
     element = candidates("The water in São Paulo held which element?",
                          [hit("Water in São Paulo held sodium.", "a", "Outlet A")])
     assert [p.text for p in element if p.key.startswith("kind:")] == ["sodium"]
+
+
+def test_a_phrase_both_a_kind_and_a_word_before_the_noun_votes_once():
+    hits = [hit("The storm felled dozens of oak trees in the park on Monday.", "a", "Outlet A")]
+    found = candidates("The storm felled which trees in the park?", hits)
+    assert [(p.text, p.key) for p in found] == [("oak trees", "kind:oak_tree")]

@@ -38,3 +38,9 @@ def test_a_noun_written_in_the_plural_keeps_its_own_meanings():
     assert is_kind_of("shorts", "clothing")
     assert is_kind_of("species", "taxon")
     assert is_kind_of("eggs", "food") and not is_kind_of("foods", "food")
+
+
+def test_a_hyphen_can_be_wordnets_space():
+    assert lemma("ice-creams") == "ice_cream"
+    assert is_kind_of("ice-cream", "food")
+    assert lemma("well-being") == "well-being"      # WordNet's own hyphen first
