@@ -93,6 +93,7 @@ _NEGATION = re.compile(r"\b(?:not|never|no(?!\.\s*\d)|neither|nor|nobody|nothing
 MAX_PROOF_WORDS = 60
 _MIN_PROOF_WORDS = 12
 
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
 _NUMBER_WORD = re.compile(r"^[^\s-]+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
                           re.IGNORECASE)
 
@@ -182,6 +183,8 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
             bonus_money = 1.5 if target.noun == "much" else 1.0
         else:       # the number, and its unit when it follows: "14", "600 years", "12%"
             number = _NUMBER_WORD.match(text).group()
+            if target.noun in ("many", "much"):     # "his 22nd title": how many? 22
+                number = _ORDINAL.sub(r"\1", number)
             rest = text[len(number):].split()
             unit = rest[0] if rest and (rest[0] == "%" or term(rest[0]) == m.unit
                                         or rest[0].lower() in TIME_UNITS) else ""

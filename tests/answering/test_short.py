@@ -388,3 +388,10 @@ def test_a_phrase_both_a_kind_and_a_word_before_the_noun_votes_once():
     hits = [hit("The storm felled dozens of oak trees in the park on Monday.", "a", "Outlet A")]
     found = candidates("The storm felled which trees in the park?", hits)
     assert [(p.text, p.key) for p in found] == [("oak trees", "kind:oak_tree")]
+
+
+def test_an_ordinal_answers_how_many_as_its_number():
+    hits = [hit("Djokovic won his 22nd Grand Slam title in Melbourne.", "a", "Outlet A")]
+    found = candidates("Djokovic's Grand Slam titles now number how many?", hits)
+    assert [p.text for p in found] == ["22"]
+    assert hits[0].text[found[0].start:found[0].end] == "22"
