@@ -304,10 +304,10 @@ class StoredIndex:
 
     def _quantised(self) -> QuantisedSearch | None:
         """The 8-bit search of a large flat index, built on its first search (and
-        again if ``faiss_index`` is replaced)."""
+        again if ``faiss_index`` is replaced, or changed in place)."""
         index = self.faiss_index
         built = self.__dict__.get("_quantised_search")
-        if built is None or built[0] is not index:
+        if built is None or built[0] is not index or built[1] and not built[1].current:
             large_flat = index_type(index) == "flat" and index.ntotal >= QUANTISED_SEARCH_FROM
             built = (index, QuantisedSearch(index) if large_flat else None)
             self.__dict__["_quantised_search"] = built

@@ -213,13 +213,21 @@ class QuantisedSearch:
         self.copy.train(vectors.reshape(self._flat.ntotal, self._flat.d))
         self.copy.add(vectors.reshape(self._flat.ntotal, self._flat.d))
 
+    @property
+    def current(self) -> bool:
+        """Whether the index still holds the vectors the copy was made of (as far
+        as its size tells: rag never changes a searched index in place,
+        :meth:`~rag.index.store.StoredIndex.updated` changes a clone)."""
+        return self._flat.ntotal == len(self.ids)
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """``(scores, ids)`` as :func:`search_vectors` gives them."""
         import faiss
 
-        if k * _RESCORE_FACTOR * 4 > len(self.ids):
+        if k * _RESCORE_FACTOR * 4 > len(self.ids) or not self.current:
             # Most of the index wanted (a filtered search takes all of it): reading
-            # the copy too would only add work.
+            # the copy too would only add work. Or the index changed in place since
+            # the copy was made: its rows would name the wrong vectors, or none.
             return search_vectors(self._index, queries, k)
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if len(queries) < 20:

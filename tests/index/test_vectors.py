@@ -112,6 +112,18 @@ def test_the_8_bit_search_orders_equal_scores_as_the_flat_index_does():
                                       search_vectors(index, vectors[7:8], k)[1])
 
 
+def test_the_8_bit_search_of_an_index_changed_in_place_is_the_exact_search():
+    vectors = synthetic_vectors(6000, 64, seed=7)
+    queries = synthetic_queries(vectors, 5)
+    index = build_vector_index(vectors, np.arange(6000), VectorIndexPolicy(flat_max=10_000))
+    quantised = QuantisedSearch(index)
+    index.remove_ids(np.asarray(search_vectors(index, queries, 3)[1]).ravel())
+    assert not quantised.current
+    for query in queries:
+        np.testing.assert_array_equal(quantised.search(query[None], 10)[1],
+                                      search_vectors(index, query[None], 10)[1])
+
+
 def test_a_large_flat_index_is_searched_through_its_8_bit_copy_and_a_replaced_one_anew(
         tmp_path, fake_embedder, write_articles, monkeypatch):
     folder = write_articles({f"s{i}.txt": f"Story {i}\n\nThe mayor of town{i} spoke."
