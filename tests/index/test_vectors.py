@@ -140,6 +140,32 @@ def test_a_large_flat_index_is_searched_through_its_8_bit_copy_and_a_replaced_on
     assert [h.article_id for h in engine.retrieve("mayor of town3", k=5)] == before
 
 
+def test_a_large_flat_index_gets_its_8_bit_copy_when_opened_and_a_question_searches_it(
+        tmp_path, fake_embedder, write_articles, monkeypatch):
+    folder = write_articles({f"s{i}.txt": f"Story {i}\n\nThe mayor of town{i} spoke."
+                             for i in range(12)})
+    engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "i"),
+                    fake_embedder)
+    engine.build(progress=False)
+    monkeypatch.setattr(store, "QUANTISED_SEARCH_FROM", 5)
+    engine.retriever.reload()
+    stored = engine.retriever.index
+    quantised = stored.__dict__["_quantised_search"][1]   # made before any search
+    assert isinstance(quantised, QuantisedSearch)
+    asked = []
+
+    class Spy:                                  # the copy, noting each search
+        def search(self, queries, k):
+            asked.append(k)
+            return copy.search(queries, k)
+
+    copy, quantised.copy = quantised.copy, Spy()
+    query = fake_embedder.encode(["The mayor of town3 spoke."])
+    scores, ids = search_vectors(stored.faiss_index, query, 1)
+    assert stored.search(query, 1) == [[(stored.position[ids[0][0]], float(scores[0][0]))]]
+    assert asked == [2]                          # twice the one asked for
+
+
 def test_build_picks_ivf_above_the_configured_threshold_and_search_still_finds_articles(
         tmp_path, fake_embedder, write_articles):
     stories = {f"story{i:03d}.txt": f"Story {i}\n\nThe mayor of town{i} opened bridge{i} "
