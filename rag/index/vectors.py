@@ -8,8 +8,8 @@ The index type follows the collection's size (:class:`VectorIndexPolicy`):
 * up to ``flat_max`` vectors: exact search (``IndexFlatIP``): 1.5 KB per
   vector, and on 2 cores still a few milliseconds a query at 100k; from
   :data:`QUANTISED_SEARCH_FROM` vectors searched on an 8-bit copy, then
-  rescored exactly (:class:`QuantisedSearch`: the same results, a quarter of
-  the bytes read);
+  rescored exactly (:class:`QuantisedSearch`: a quarter of the bytes read, the
+  same results unless the copy's rounding loses one);
 * above it: an inverted file with 8-bit scalar quantisation (``IVF<nlist>,SQ8``):
   a quarter of the memory (384 bytes per 384-d vector), and a query scans only
   ``nprobe`` of the ``nlist`` clusters. It must be trained (k-means), which
