@@ -141,6 +141,7 @@ class EmbeddedSearchable:
         lexical = index.extras.get(BM25_FILE.name)
         if lexical is None:  # an index saved before BM25 was kept with it
             lexical = LexicalIndexes.build(index.articles.values(), index.chunks)
+        index.prepare_search()
         return cls(index, lexical)
 
     def sentence_vectors(self, texts: Sequence[str]) -> dict:

@@ -302,12 +302,18 @@ class StoredIndex:
                            [self.chunk_ids[i] for i in keep] + new_ids, index,
                            next_id=self.next_id + len(chunks), base_extras=dict(self.extras))
 
+    def prepare_search(self) -> None:
+        """Make what :meth:`search` reads besides the vectors (the 8-bit copy of
+        a large flat index) now: once, while the index is opened, rather than in
+        whichever questions search it first, each making its own."""
+        self._quantised()
+
     def _quantised(self) -> QuantisedSearch | None:
-        """The 8-bit search of a large flat index, built on its first search (and
-        again if ``faiss_index`` is replaced)."""
+        """The 8-bit search of a large flat index, built by :meth:`prepare_search`
+        or the first search (and again if ``faiss_index`` is replaced, or changed in place)."""
         index = self.faiss_index
         built = self.__dict__.get("_quantised_search")
-        if built is None or built[0] is not index:
+        if built is None or built[0] is not index or built[1] and not built[1].current:
             large_flat = index_type(index) == "flat" and index.ntotal >= QUANTISED_SEARCH_FROM
             built = (index, QuantisedSearch(index) if large_flat else None)
             self.__dict__["_quantised_search"] = built

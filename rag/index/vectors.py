@@ -8,8 +8,8 @@ The index type follows the collection's size (:class:`VectorIndexPolicy`):
 * up to ``flat_max`` vectors: exact search (``IndexFlatIP``): 1.5 KB per
   vector, and on 2 cores still a few milliseconds a query at 100k; from
   :data:`QUANTISED_SEARCH_FROM` vectors searched on an 8-bit copy, then
-  rescored exactly (:class:`QuantisedSearch`: the same results, a quarter of
-  the bytes read);
+  rescored exactly (:class:`QuantisedSearch`: a quarter of the bytes read, the
+  same results unless the copy's rounding loses one);
 * above it: an inverted file with 8-bit scalar quantisation (``IVF<nlist>,SQ8``):
   a quarter of the memory (384 bytes per 384-d vector), and a query scans only
   ``nprobe`` of the ``nlist`` clusters. It must be trained (k-means), which
@@ -187,45 +187,63 @@ class QuantisedSearch:
     A question's search reads every stored vector: 1.5 KB each in float32,
     a quarter of that in 8 bits, so the copy is read faster and leaves more of
     the CPU's cache to the question model. The copy finds twice the
-    candidates asked for; their exact inner products (read from the flat
-    index's own vectors, not copied) choose and score the ``k`` returned, so
-    scores are exact and the order is the flat index's unless the copy's
-    rounding pushed one of the true ``k`` out of twice ``k`` (on news-dev,
-    retrieval's top 5 was identical for all 180 questions; docs/performance.md).
-    A search for much of the index (a filtered one asks for all of it) is the
-    flat index's own. Costs 1 byte per dimension per vector (5.5 MB for
-    news-dev's 14,483)."""
+    candidates asked for; the flat index itself scores them
+    (``compute_distance_subset``: FAISS's own inner product over its own
+    vectors, nothing copied) and the best ``k`` are returned in the flat
+    search's order, equal scores by descending position as FAISS orders
+    them. For fewer than 20 queries at once (every search a question makes)
+    the scores are the flat search's to the bit, and the results are the flat
+    search's unless the copy's rounding pushed one of the true ``k`` out of
+    twice ``k``, or several vectors score exactly alike at the ``k``-th place
+    and the two keep different ones (on news-dev, retrieval's top 5 was
+    identical for all 180 questions; docs/performance.md). From 20 queries FAISS's flat search
+    multiplies matrices, whose sums may differ in the last bit. A search for
+    much of the index (a filtered one asks for all of it) is the flat index's
+    own. Costs 1 byte per dimension per vector (5.5 MB for news-dev's 14,483)."""
 
     def __init__(self, index):
         import faiss
 
-        flat = faiss.downcast_index(index.index)
-        self._index = index        # keeps the vectors' memory alive
-        self.vectors = faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d).reshape(
-            flat.ntotal, flat.d)
+        self._index = index        # owns the flat index (and its vectors)
+        self._flat = faiss.downcast_index(index.index)
         self.ids = faiss.vector_to_array(index.id_map).astype(np.int64)
-        self.copy = faiss.IndexScalarQuantizer(flat.d, faiss.ScalarQuantizer.QT_8bit,
+        vectors = faiss.rev_swig_ptr(self._flat.get_xb(), self._flat.ntotal * self._flat.d)
+        self.copy = faiss.IndexScalarQuantizer(self._flat.d, faiss.ScalarQuantizer.QT_8bit,
                                                faiss.METRIC_INNER_PRODUCT)
-        self.copy.train(self.vectors)
-        self.copy.add(self.vectors)
+        self.copy.train(vectors.reshape(self._flat.ntotal, self._flat.d))
+        self.copy.add(vectors.reshape(self._flat.ntotal, self._flat.d))
+
+    @property
+    def current(self) -> bool:
+        """Whether the index still holds the vectors the copy was made of (as far
+        as its size tells: rag never changes a searched index in place,
+        :meth:`~rag.index.store.StoredIndex.updated` changes a clone)."""
+        return self._flat.ntotal == len(self.ids)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """``(scores, ids)`` as :func:`search_vectors` gives them."""
         import faiss
 
-        if k * _RESCORE_FACTOR * 4 > len(self.ids):
+        if k * _RESCORE_FACTOR * 4 > len(self.ids) or not self.current:
             # Most of the index wanted (a filtered search takes all of it): reading
-            # the copy too would only add work.
+            # the copy too would only add work. Or the index changed in place since
+            # the copy was made: its rows would name the wrong vectors, or none.
             return search_vectors(self._index, queries, k)
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if len(queries) < 20:
             faiss.omp_set_num_threads(1)
-        _, rows = self.copy.search(queries, min(k * _RESCORE_FACTOR, len(self.ids)))
-        scores = np.full((len(queries), k), -np.inf, np.float32)
-        ids = np.full((len(queries), k), -1, np.int64)
-        for n, (query, found) in enumerate(zip(queries, rows)):
-            found = found[found >= 0]
-            exact = self.vectors[found] @ query
-            best = np.argsort(-exact, kind="stable")[:k]
-            scores[n, :len(best)], ids[n, :len(best)] = exact[best], self.ids[found[best]]
-        return scores, ids
+        wanted = min(k * _RESCORE_FACTOR, len(self.ids))
+        _, rows = self.copy.search(queries, wanted)
+        exact = np.empty(rows.shape, np.float32)
+        self._flat.compute_distance_subset(len(queries), faiss.swig_ptr(queries), wanted,
+                                           faiss.swig_ptr(exact), faiss.swig_ptr(rows))
+        exact[rows < 0] = -np.inf
+        # Ties as the flat search breaks them: the k kept come best first, equal
+        # scores by descending position. (Which of several equal scores at the k-th
+        # place the flat search keeps depends on its scan; here the first stored.)
+        kept = np.lexsort((rows, -exact), axis=-1)[:, :k]
+        rows, exact = np.take_along_axis(rows, kept, 1), np.take_along_axis(exact, kept, 1)
+        order = np.lexsort((-rows, -exact), axis=-1)
+        rows, exact = np.take_along_axis(rows, order, 1), np.take_along_axis(exact, order, 1)
+        ids = np.where(rows >= 0, self.ids[np.maximum(rows, 0)], -1)
+        return exact, ids

@@ -81,6 +81,49 @@ def test_the_8_bit_search_of_a_flat_index_returns_the_exact_ids_scores_and_order
                                       search_vectors(index, queries[:2], k)[1])
 
 
+def test_the_8_bit_search_scores_a_question_as_the_flat_index_does_to_the_bit():
+    vectors = synthetic_vectors(6000, 384, seed=5)
+    index = build_vector_index(vectors, np.arange(6000), VectorIndexPolicy(flat_max=10_000))
+    quantised = QuantisedSearch(index)
+    for query in synthetic_queries(vectors, 10):      # one at a time, as a question searches
+        exact_scores, exact_ids = search_vectors(index, query[None], 50)
+        scores, found = quantised.search(query[None], 50)
+        np.testing.assert_array_equal(scores, exact_scores)
+        np.testing.assert_array_equal(found, exact_ids)
+
+
+def test_the_8_bit_search_orders_equal_scores_as_the_flat_index_does():
+    # Eighths: every inner product is exact, so many passages score exactly alike.
+    rng = np.random.default_rng(0)
+    vectors = (rng.integers(-4, 5, (6000, 64)) / 8).astype(np.float32)
+    vectors[[10, 900, 3000, 4500, 5990]] = vectors[7]          # duplicated passages
+    queries = np.vstack([vectors[7], rng.integers(-4, 5, (30, 64)) / 8]).astype(np.float32)
+    index = build_vector_index(vectors, np.arange(6000) * 3 + 11,
+                               VectorIndexPolicy(flat_max=10_000))
+    quantised = QuantisedSearch(index)
+    for query in queries:
+        exact_scores, exact_ids = search_vectors(index, query[None], 21)
+        scores, found = quantised.search(query[None], 20)
+        np.testing.assert_array_equal(scores, exact_scores[:, :20])
+        if exact_scores[0, 19] > exact_scores[0, 20]:      # the 20 kept are not a choice
+            np.testing.assert_array_equal(found, exact_ids[:, :20])
+    for k in (2, 3, 6):                         # the duplicates at the k-th place too
+        np.testing.assert_array_equal(quantised.search(vectors[7:8], k)[1],
+                                      search_vectors(index, vectors[7:8], k)[1])
+
+
+def test_the_8_bit_search_of_an_index_changed_in_place_is_the_exact_search():
+    vectors = synthetic_vectors(6000, 64, seed=7)
+    queries = synthetic_queries(vectors, 5)
+    index = build_vector_index(vectors, np.arange(6000), VectorIndexPolicy(flat_max=10_000))
+    quantised = QuantisedSearch(index)
+    index.remove_ids(np.asarray(search_vectors(index, queries, 3)[1]).ravel())
+    assert not quantised.current
+    for query in queries:
+        np.testing.assert_array_equal(quantised.search(query[None], 10)[1],
+                                      search_vectors(index, query[None], 10)[1])
+
+
 def test_a_large_flat_index_is_searched_through_its_8_bit_copy_and_a_replaced_one_anew(
         tmp_path, fake_embedder, write_articles, monkeypatch):
     folder = write_articles({f"s{i}.txt": f"Story {i}\n\nThe mayor of town{i} spoke."
@@ -95,6 +138,32 @@ def test_a_large_flat_index_is_searched_through_its_8_bit_copy_and_a_replaced_on
     stored.faiss_index = faiss.clone_index(stored.faiss_index)
     assert isinstance(stored._quantised(), QuantisedSearch)
     assert [h.article_id for h in engine.retrieve("mayor of town3", k=5)] == before
+
+
+def test_a_large_flat_index_gets_its_8_bit_copy_when_opened_and_a_question_searches_it(
+        tmp_path, fake_embedder, write_articles, monkeypatch):
+    folder = write_articles({f"s{i}.txt": f"Story {i}\n\nThe mayor of town{i} spoke."
+                             for i in range(12)})
+    engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "i"),
+                    fake_embedder)
+    engine.build(progress=False)
+    monkeypatch.setattr(store, "QUANTISED_SEARCH_FROM", 5)
+    engine.retriever.reload()
+    stored = engine.retriever.index
+    quantised = stored.__dict__["_quantised_search"][1]   # made before any search
+    assert isinstance(quantised, QuantisedSearch)
+    asked = []
+
+    class Spy:                                  # the copy, noting each search
+        def search(self, queries, k):
+            asked.append(k)
+            return copy.search(queries, k)
+
+    copy, quantised.copy = quantised.copy, Spy()
+    query = fake_embedder.encode(["The mayor of town3 spoke."])
+    scores, ids = search_vectors(stored.faiss_index, query, 1)
+    assert stored.search(query, 1) == [[(stored.position[ids[0][0]], float(scores[0][0]))]]
+    assert asked == [2]                          # twice the one asked for
 
 
 def test_build_picks_ivf_above_the_configured_threshold_and_search_still_finds_articles(
