@@ -173,7 +173,6 @@ def question_target(question: str) -> Target:
 #: "True or false" opening or closing the question (not "Who said it was true or false?").
 _TRUE_OR_FALSE = re.compile(r"^\s*true or false\b\s*[?:.!,;—–-]*\s*"
                             r"|[\s,;:—–-]*\btrue or false\s*[?:.!]*\s*$", re.IGNORECASE)
-_ASKING = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.IGNORECASE)
 
 
 def claim(question: str) -> str | None:
@@ -185,7 +184,7 @@ def claim(question: str) -> str | None:
     if not _TRUE_OR_FALSE.search(question):
         return None
     stated = " ".join(_TRUE_OR_FALSE.sub(" ", question).split())
-    return stated if stated and not _ASKING.match(stated) else None
+    return stated if stated and not _WH.match(stated.lower()) else None
 
 
 _NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
