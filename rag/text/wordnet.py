@@ -20,7 +20,7 @@ import threading
 from importlib.util import find_spec
 from pathlib import Path
 
-__all__ = ["is_kind_of", "lemma", "load", "available"]
+__all__ = ["is_kind_of", "lemma", "load"]
 
 #: Regular plural endings and what each becomes in the singular ("ies" -> "y").
 _PLURALS = (("ies", "y"), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"),
@@ -99,10 +99,6 @@ def load() -> bool:
     whether it is there."""
     with _lock:
         return _nouns() is not None
-
-
-def available() -> bool:
-    return _data_dir() is not None
 
 
 _WORD = re.compile(r"^[A-Za-z][A-Za-z' -]*$")

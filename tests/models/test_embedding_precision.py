@@ -4,7 +4,6 @@ in fp32; bfloat16 vectors never stand in for fp32 ones in the on-disk vector
 cache. (No model is loaded: the
 sentence-transformers model is a fake that records torch's autocast state.)"""
 
-
 import numpy as np
 import pytest
 import torch

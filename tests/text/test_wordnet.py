@@ -1,10 +1,10 @@
 """WordNet's nouns: which words name a kind of what a question asks for."""
 
-from rag.text.wordnet import available, is_kind_of, lemma
+from rag.text.wordnet import is_kind_of, lemma, load
 
 
 def test_wordnet_ships_with_the_project():
-    assert available()
+    assert load()
 
 
 def test_plurals_and_irregular_plurals_find_their_noun():
