@@ -24,7 +24,6 @@ from rag_bench.measure import percentiles_ms, time_interleaved
 from rag_bench.perf import load_questions
 
 from rag.engine import Engine
-from rag.index import store
 from rag.index.vectors import QuantisedSearch
 from rag.settings import Settings
 
@@ -55,29 +54,16 @@ def model(index: str, questions: str) -> None:
            "back to back: ")
 
 
-def _stored(engine: Engine) -> store.StoredIndex:
-    engine.retrieve("warm", 5)
-    seen, todo = set(), [engine]
-    while todo:
-        obj = todo.pop()
-        if isinstance(obj, store.StoredIndex):
-            return obj
-        if id(obj) not in seen and hasattr(obj, "__dict__"):
-            seen.add(id(obj))
-            todo += list(vars(obj).values())
-    raise SystemExit("no embedded FAISS index behind this engine (a Milvus backend?)")
-
-
 def sq8(index: str, questions: str) -> None:
     asked = load_questions(Path(questions))
     engine = warm_engine(index, asked)
-    stored = _stored(engine)
+    stored = engine.retriever.index     # the embedded index's loaded version
     flat = stored.faiss_index
     quantised = QuantisedSearch(flat)
 
     def searching(search):
         def run(q):
-            stored.__dict__["_quantised_search"] = (flat, search)   # as StoredIndex caches it
+            stored.quantised_search = (flat, search)     # as StoredIndex keeps it
             return [(h.article_id, h.start) for h in engine.retrieve(q, 5)]
         return run
 

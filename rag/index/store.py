@@ -138,6 +138,10 @@ class StoredIndex:
     #: so a version-file writer can update its data instead of recomputing it
     #: for every chunk (BM25 does). Empty for a fresh index.
     base_extras: dict = field(default_factory=dict, repr=False)
+    #: ``(the FAISS index it was made for, its QuantisedSearch or None)``: see
+    #: :meth:`_quantised`.
+    quantised_search: tuple | None = field(default=None, init=False, repr=False,
+                                           compare=False)
 
     def __post_init__(self):
         #: FAISS id -> position in ``chunks``.
@@ -311,12 +315,10 @@ class StoredIndex:
     def _quantised(self) -> QuantisedSearch | None:
         """The 8-bit search of a large flat index, built by :meth:`prepare_search`
         or the first search (and again if ``faiss_index`` is replaced, or changed in place)."""
-        index = self.faiss_index
-        built = self.__dict__.get("_quantised_search")
+        index, built = self.faiss_index, self.quantised_search
         if built is None or built[0] is not index or built[1] and not built[1].current:
             large_flat = index_type(index) == "flat" and index.ntotal >= QUANTISED_SEARCH_FROM
-            built = (index, QuantisedSearch(index) if large_flat else None)
-            self.__dict__["_quantised_search"] = built
+            built = self.quantised_search = (index, QuantisedSearch(index) if large_flat else None)
         return built[1]
 
     def search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:

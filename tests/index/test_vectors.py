@@ -124,13 +124,19 @@ def test_the_8_bit_search_of_an_index_changed_in_place_is_the_exact_search():
                                       search_vectors(index, query[None], 10)[1])
 
 
-def test_a_large_flat_index_is_searched_through_its_8_bit_copy_and_a_replaced_one_anew(
-        tmp_path, fake_embedder, write_articles, monkeypatch):
+def _mayors(tmp_path, fake_embedder, write_articles) -> Engine:
+    """An engine over twelve one-sentence stories, built."""
     folder = write_articles({f"s{i}.txt": f"Story {i}\n\nThe mayor of town{i} spoke."
                              for i in range(12)})
     engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "i"),
                     fake_embedder)
     engine.build(progress=False)
+    return engine
+
+
+def test_a_large_flat_index_is_searched_through_its_8_bit_copy_and_a_replaced_one_anew(
+        tmp_path, fake_embedder, write_articles, monkeypatch):
+    engine = _mayors(tmp_path, fake_embedder, write_articles)
     stored = engine.retriever.index
     before = [h.article_id for h in engine.retrieve("mayor of town3", k=5)]
     assert stored._quantised() is None      # small: the flat index itself
@@ -142,15 +148,11 @@ def test_a_large_flat_index_is_searched_through_its_8_bit_copy_and_a_replaced_on
 
 def test_a_large_flat_index_gets_its_8_bit_copy_when_opened_and_a_question_searches_it(
         tmp_path, fake_embedder, write_articles, monkeypatch):
-    folder = write_articles({f"s{i}.txt": f"Story {i}\n\nThe mayor of town{i} spoke."
-                             for i in range(12)})
-    engine = Engine(Settings().replace(articles_dir=folder, index_dir=tmp_path / "i"),
-                    fake_embedder)
-    engine.build(progress=False)
+    engine = _mayors(tmp_path, fake_embedder, write_articles)
     monkeypatch.setattr(store, "QUANTISED_SEARCH_FROM", 5)
     engine.retriever.reload()
     stored = engine.retriever.index
-    quantised = stored.__dict__["_quantised_search"][1]   # made before any search
+    quantised = stored.quantised_search[1]      # made before any search
     assert isinstance(quantised, QuantisedSearch)
     asked = []
 
