@@ -59,7 +59,7 @@ from ..types import (
 )
 
 __all__ = ["Phrase", "candidates", "vote", "candidate_scores", "short_answer",
-           "with_short_answer", "verdict", "cite_short_answer"]
+           "with_short_answer", "quoted_sentences", "verdict", "cite_short_answer"]
 
 #: What each further occurrence of a candidate in the same article adds to its vote.
 _REPEAT_SHARE = 0.3
@@ -482,13 +482,7 @@ def with_short_answer(answer: Answer) -> Answer:
     target = question_target(answer.question)
     if not target.phrase:
         return answer
-    position_of = {number: pos for pos, number in _numbers(answer).items()}
-    quoted = set()
-    for c in answer.citations:
-        for q_start, _ in c.quotes:
-            if sentence := sentence_at(c.hit.text, q_start, c.hit.start):
-                quoted.add((position_of.get(c.number), sentence[0]))
-    found = short_answer(answer.question, answer.hits, quoted, target)
+    found = short_answer(answer.question, answer.hits, quoted_sentences(answer), target)
     if found is None or found[1] < SHORT_ANSWER_FLOOR:
         return answer
     text, score, occurrences = found
@@ -498,6 +492,18 @@ def with_short_answer(answer: Answer) -> Answer:
                                occurrences)
     cited = _numbers(answer)
     return proven(answer, next(p for p in occurrences if p.hit_pos in cited))
+
+
+def quoted_sentences(answer: Answer) -> set[tuple[int, int]]:
+    """The sentences ``answer`` quotes, as :func:`candidates` takes them:
+    ``(hit position, sentence start)``."""
+    position_of = {number: pos for pos, number in _numbers(answer).items()}
+    quoted = set()
+    for c in answer.citations:
+        for q_start, _ in c.quotes:
+            if sentence := sentence_at(c.hit.text, q_start, c.hit.start):
+                quoted.add((position_of.get(c.number), sentence[0]))
+    return quoted
 
 
 def verdict(answer: Answer, stated: str) -> Answer:
