@@ -156,7 +156,7 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
                         counts["failed"] += 1
                         errors.append(f"{question}: {type(exc).__name__}: {exc}")
                     continue
-                elapsed = (time.perf_counter() - began) * 1000
+                elapsed = time.perf_counter() - began
                 ok = expect.lower() in reply.lower() and reply == reference[question]
                 with lock:
                     latencies.append(elapsed)
@@ -168,9 +168,9 @@ def run_load(url: str, questions=None, *, clients: int = 20, total: int = 100,
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(one_client, shares))
     seconds = time.perf_counter() - began
-    p50, p95 = percentiles_ms([ms / 1000 for ms in latencies] or [0.0])
+    p50, p95 = percentiles_ms(latencies or [0.0])
     return LoadResult(url=url, clients=clients, requests=total, seconds=seconds,
-                      p50_ms=p50, p95_ms=p95, max_ms=max(latencies, default=0.0),
+                      p50_ms=p50, p95_ms=p95, max_ms=max(latencies, default=0.0) * 1000,
                       throughput_per_s=total / seconds,
                       errors=errors[:20], **counts)
 
