@@ -56,9 +56,16 @@ class Citation:
     @property
     def excerpt(self) -> str:
         """What the answer took from the passage (its quoted sentences, joined
-        by " … "), or the passage itself when it quotes nothing."""
+        by " … "; overlapping quotes shown once), or the passage itself when it
+        quotes nothing."""
+        merged: list[list[int]] = []
+        for a, b in sorted(self.quotes):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
         quoted = [self.hit.text[max(a - self.hit.start, 0):b - self.hit.start].strip()
-                  for a, b in sorted(self.quotes)]
+                  for a, b in merged]
         return " … ".join(q for q in quoted if q) or self.hit.text
 
 

@@ -574,31 +574,41 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     """The sentence answer cut to what proves the short answer: the best
     sentence, and when it does not state the short answer, the sentence that
     does (``best``, the strongest occurrence), clipped to the clauses around it
-    when long: at most two sentences and :data:`MAX_PROOF_WORDS` words.
-    Citations no longer quoted are dropped and the rest renumbered."""
+    when long ("…" shows a cut): at most two sentences and
+    :data:`MAX_PROOF_WORDS` words. Citations no longer quoted are dropped and
+    the rest renumbered; each keeps the quotes of the sentences still shown
+    (one cited only for the short answer quotes the sentences holding it)."""
     short, first = answer.short, answer.sentences[:1]
     if short is None or not first:
         return answer
-    hit = answer.hits[best.hit_pos]
+    by_number = {c.number: c for c in answer.citations}
+    quotes = {n: [_quote_of(by_number[n], first[0])] for n in first[0].citations
+              if n in by_number}
     sentences = list(first)
     if short.text.lower() not in first[0].text.lower():
-        number = _numbers(answer)[best.hit_pos]
+        hit, number = answer.hits[best.hit_pos], _numbers(answer)[best.hit_pos]
         start, end = _clip(hit, best, MAX_PROOF_WORDS - len(first[0].text.split()))
         proof = hit.text[start - hit.start:end - hit.start].strip()
-        sentences.append(AnswerSentence(proof[:1].upper() + proof[1:], (number,)))
-        answer = replace(answer, citations=[
-            replace(c, quotes=tuple(dict.fromkeys((*c.quotes, (start, end)))))
-            if c.number == number else c for c in answer.citations])
+        shown = (f"…{proof}" if start > best.sentence[0] else proof[:1].upper() + proof[1:]) \
+            + (" …" if end < best.sentence[1] else "")
+        sentences.append(AnswerSentence(shown, (number,)))
+        quotes.setdefault(number, []).append((start, end))
     # Renumber: the citations still quoted, in order of first mention.
     keep = list(dict.fromkeys([n for s in sentences for n in s.citations] +
                               [sp.citation for sp in short.spans]))
+    for n in keep:
+        if n not in quotes:     # cited for the short answer only: the sentences holding it
+            hit = by_number[n].hit
+            quotes[n] = [sentence_at(hit.text, sp.start, hit.start) or (sp.start, sp.end)
+                         for sp in short.spans if sp.citation == n]
     new = {old: i + 1 for i, old in enumerate(keep)}
-    by_number = {c.number: c for c in answer.citations}
     sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
     short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])
                                        for sp in short.spans))
     return replace(answer, sentences=sentences, text=cited_text(sentences), short=short,
-                   citations=[replace(by_number[n], number=new[n]) for n in keep])
+                   citations=[replace(by_number[n], number=new[n],
+                                      quotes=tuple(dict.fromkeys(quotes[n])))
+                              for n in keep])
 
 
 def _numbers(answer: Answer) -> dict[int, int]:

@@ -295,8 +295,49 @@ def test_a_long_proving_sentence_is_clipped_to_the_clauses_around_the_short_answ
     reply = with_short_answer(answer)
     proof = reply.sentences[1].text
     assert "14 nations" in proof and len(proof.split()) < len(long.split())
-    assert sum(len(s.text.split()) for s in reply.sentences) <= 60
-    assert proof.lower() in long.lower()
+    assert sum(len(s.text.replace("…", "").split()) for s in reply.sentences) <= 60
+    # Cut at both ends, and shown so: "…the resolution was ... month …".
+    assert proof.startswith("…") and proof.endswith(" …")
+    assert proof.strip("… ") in long
+
+
+def test_citations_quote_only_the_sentences_the_answer_still_shows():
+    # Outlet B's passage was quoted for a sentence the short answer's proof
+    # replaces: the chat must highlight the proof there, not the dropped sentence.
+    b_text = "Protesters gathered outside the council building. The resolution was backed by 14 nations."
+    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
+            hit(b_text, "b", "Outlet B", start=100)]
+    protest = (100, 100 + b_text.index(" The"))
+    sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(b_text[:protest[1] - 100], (2,))]
+    citations = [Citation(1, "a", hits[0], ((hits[0].start, hits[0].end),)),
+                 Citation(2, "b", hits[1], (protest,))]
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text(sentences), citations, hits, sentences=sentences))
+    assert reply.short.text == "14"
+    assert reply.sentences[1].text == "The resolution was backed by 14 nations."
+    assert reply.citations[1].excerpt == "The resolution was backed by 14 nations."
+
+
+def test_a_passage_cited_only_for_the_short_answer_quotes_the_sentence_stating_it():
+    b_text = "Protesters gathered outside the council. Diplomats said 14 nations backed it."
+    hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
+            hit(b_text, "b", "Outlet B", start=100)]
+    protest = (100, 100 + b_text.index(" Diplomats"))
+    sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(b_text[:protest[1] - 100], (2,))]
+    citations = [Citation(1, "a", hits[0], ((hits[0].start, hits[0].end),)),
+                 Citation(2, "b", hits[1], (protest,))]
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text(sentences), citations, hits, sentences=sentences))
+    assert [s.text for s in reply.sentences] == [hits[0].text]
+    assert reply.short.citations == (1, 2)
+    assert reply.citations[1].excerpt == "Diplomats said 14 nations backed it."
+
+
+def test_overlapping_quotes_of_a_passage_are_shown_once():
+    passage = hit("The council met on Monday. The resolution was backed by 14 nations.", "a",
+                  "Outlet A", start=10)
+    both = Citation(1, "a", passage, ((10, 77), (37, 77), (37, 60)))
+    assert both.excerpt == passage.text
 
 
 def test_a_weakly_voted_short_answer_is_not_shown():
