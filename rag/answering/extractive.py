@@ -29,6 +29,7 @@ from ..settings import Settings
 from ..text import facts
 from ..text.questions import Target, holds_answer_kind, question_target
 from ..text.sentences import clause_spans, passage_sentences
+from ..text.speakers import Speaker, speakers
 from ..text.words import content_words, looks_like_instruction, word_share
 from ..types import Answer, AnswerSentence, Citation, Hit, cited_text
 from .conversation import History, contextual_query, normalize_history
@@ -50,6 +51,10 @@ _INDEPENDENT = re.compile(r"[;—–]")
 _SIDE_CLAUSE = re.compile(r"(?:adding|saying|noting|which|where|even as|as well as|while|"
                           r"although|though)\b")
 _LONG_SENTENCE_WORDS = 30
+# What the question's words in the sentence naming a speaker count for the next
+# sentence, whose speaker is a pronoun ("“…,” he said following a meeting with X"
+# after "Mr Netanyahu said the operation ..."), beside its own (docs/answers.md).
+_SPEAKER_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -117,18 +122,23 @@ class Answerer:
         asked = content_words(query or question)
         target = question_target(question)
         candidates = [_trim(c, asked, target, question) for c in candidates]
+        # "“…,” he said following a meeting with …" is read as the sentence
+        # before names its speaker ("Mr Netanyahu said …"): with the name in
+        # place of "he", and (at a discount) the question's words of that sentence.
+        pronouns = _speaker_pronouns(hits)
+        readable = {id(c): _with_speaker(c, pronouns) for c in candidates}
         # Embed only the most promising candidates: word overlap with the
         # question plus the passage's retrieval score.
         if len(candidates) > self.settings.max_candidates:
-            candidates.sort(key=lambda c: -(word_share(asked, content_words(c.text))
+            candidates.sort(key=lambda c: -(word_share(asked, content_words(readable[id(c)][0]))
                                             + hits[c.hit_pos].score))
             candidates = candidates[: self.settings.max_candidates]
         # A sentence is as close to the question as its closer reading: whole,
         # or just the clauses around the question's words ("spokesman John
         # Kirby told reporters" answers "Who is John Kirby?" even when a long
         # quote follows it in the same sentence).
-        readings = [c.text for c in candidates]
-        readings += [_focus(c.text, asked) or c.text for c in candidates]
+        readings = [readable[id(c)][0] for c in candidates]
+        readings += [_focus(text, asked) or text for text in readings]
         asks = [question] if query is None else [question, query]
         vectors = self.embedder.encode(asks + readings)
         # whichever reading of a follow-up the sentence answers better
@@ -136,8 +146,10 @@ class Answerer:
         similarity = np.maximum(similarity[:len(candidates)], similarity[len(candidates):])
         scored = []
         for cand, sim in zip(candidates, similarity):
-            words = content_words(cand.text)
+            text, before = readable[id(cand)]
+            words = content_words(text)
             score = float(sim) + 0.15 * word_share(asked, words)
+            score += 0.15 * _SPEAKER_SHARE * word_share(asked, content_words(before) - words)
             if target.kind:   # holds the kind of thing asked for (a number for "how many")?
                 score += 0.05 if holds_answer_kind(cand.text, target, question) else -0.05
             if len(words - asked) < 2:      # only repeats the question
@@ -208,6 +220,28 @@ def compose(question: str, hits: list[Hit], leads: list[Candidate], *,
                  for pos, number in numbers.items()]
     return Answer(question, cited_text(sentences), citations, hits, mode=mode,
                   notes=list(notes or []), sentences=sentences, support=support)
+
+
+def _speaker_pronouns(hits: list[Hit]) -> dict[int, list[tuple[int, Speaker]]]:
+    """Hit position -> ``(article offset of the pronoun, speaker)`` for each
+    pronoun of the passage that speaks for a speaker the sentence before names
+    (:func:`rag.text.speakers.speakers`: "he said")."""
+    return {pos: [(start + sp.start, sp) for start, sp in found.items()]
+            for pos, hit in enumerate(hits) if (found := speakers(hit.text, hit.start))}
+
+
+def _with_speaker(cand: Candidate, pronouns: dict[int, list[tuple[int, Speaker]]]
+                  ) -> tuple[str, str]:
+    """``cand``'s text with its speaking pronoun replaced by the speaker's
+    name, and the sentence naming the speaker; as it is and ``""`` when it
+    holds no such pronoun (or a cut left it out)."""
+    shift = 1 if cand.text.startswith("…") else 0      # a cut's mark
+    for at, sp in pronouns.get(cand.hit_pos, ()):
+        i = at - cand.start + shift
+        if cand.start <= at < cand.end and \
+                cand.text[i:i + sp.end - sp.start].lower() in ("he", "she"):
+            return sp.resolve(cand.text, i), sp.before
+    return cand.text, ""
 
 
 def _candidate_sentences(hits: list[Hit]) -> list[Candidate]:

@@ -33,6 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from ..text.facts import (
+    capitalised_inside,
     dates,
     find_conflicts,
     name_spans,
@@ -117,7 +118,6 @@ _WORDS = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
 
 # -------------------------------------------------------------- candidates
-_MID_SENTENCE_CAPS = re.compile(r"(?<=[a-z,] )[A-Z][\w'’&-]*")
 _PLACE_BEFORE = re.compile(r"\b(?:in|from|to|across|near|at|into|of|throughout)\s+(?:the\s+)?$",
                            re.IGNORECASE)
 
@@ -334,7 +334,7 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     asked_values = {m.value for m in numbers(question)} | {m.value for m in dates(question)}
     asked_names = {token for a, b in name_spans(question)
                    for token in normalize_answer_text(question[a:b], drop_articles=True).split()}
-    known = frozenset(w.rstrip(".") for h in hits for w in _MID_SENTENCE_CAPS.findall(h.text))
+    known = frozenset().union(*(capitalised_inside(h.text) for h in hits))
     sentences, seen = [], set()
     for pos, hit in enumerate(hits):
         for s_start, s_end in split_sentences(hit.text, offset=hit.start):

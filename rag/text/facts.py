@@ -21,7 +21,8 @@ from functools import lru_cache
 
 from .words import STOP_WORDS, content_words, stem
 
-__all__ = ["Mention", "Conflict", "numbers", "dates", "names", "name_spans", "people",
+__all__ = ["Mention", "Conflict", "numbers", "dates", "names", "name_spans", "capitalised_inside",
+           "people",
            "not_a_person", "term", "names_match", "values_agree", "same_slot", "parse_number",
            "disagree", "find_conflicts"]
 
@@ -353,6 +354,16 @@ def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
             last_end = match.end()
     close()
     return runs
+
+
+_MID_SENTENCE_CAPS = re.compile(r"(?<=[a-z,] )[A-Z][\w'’&-]*")
+
+
+def capitalised_inside(text: str) -> frozenset[str]:
+    """Words ``text`` writes capitalised inside a sentence (after a lower-case
+    word or a comma): names, which :func:`name_spans` may take as ``known``
+    when one starts a sentence alone."""
+    return frozenset(w.rstrip(".") for w in _MID_SENTENCE_CAPS.findall(text))
 
 
 def _name_runs(sentence: str) -> list[list[str]]:

@@ -204,3 +204,28 @@ def test_loading_the_model_ahead_reads_wordnet_too_only_with_short_answers_on(
         Engine(engine.settings.replace(short_answer=short_answer),
                vectors=engine.vectors).start_loading_model().join()
         assert read == [True] * short_answer
+
+
+
+RAFAH = ("Rafah story\n\n{} “We will do it alone,” he said following a meeting with Antony "
+         "Blinken. Aid trucks waited at the border before dawn.")
+MEET = "Who did Netanyahu meet before saying the Rafah operation would go ahead?"
+
+
+def test_a_quote_said_by_he_is_read_as_said_by_the_speaker_the_sentence_before_names(
+        make_engine):
+    # "he" is Netanyahu, named in the sentence before: the quote is read as
+    # his ("Netanyahu said following a meeting ..."), with that sentence's
+    # words of the question ("operation", "go", "ahead") at a discount.
+    engine = make_engine({"a.txt": RAFAH.format("Mr Netanyahu said the operation would go "
+                                                "ahead.")})
+    ranked = engine.answerer.rank(MEET, engine.answerer.retrieve(MEET))
+    assert [c.text[:9] for c in ranked] == ["Mr Netany", "“We will ", "Aid truck"]
+    assert "alone,” he said following" in ranked[1].text      # shown as written
+
+
+def test_a_quote_said_by_he_borrows_nothing_when_no_speaker_is_named_before(make_engine):
+    engine = make_engine({"a.txt": RAFAH.format("The operation would go ahead, officials "
+                                                "told Netanyahu.")})
+    ranked = engine.answerer.rank(MEET, engine.answerer.retrieve(MEET))
+    assert [c.text[:9] for c in ranked][1:] == ["Aid truck", "“We will "]
