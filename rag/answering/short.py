@@ -582,8 +582,9 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     if short is None or not first:
         return answer
     by_number = {c.number: c for c in answer.citations}
-    quotes = {n: [_quote_of(by_number[n], first[0])] for n in first[0].citations
-              if n in by_number}
+    # (A citation that quotes nothing, an unsupported sentence's, still quotes nothing.)
+    quotes = {n: [_quote_of(by_number[n], first[0])] if by_number[n].quotes else []
+              for n in first[0].citations if n in by_number}
     sentences = list(first)
     if short.text.lower() not in first[0].text.lower():
         hit, number = answer.hits[best.hit_pos], _numbers(answer)[best.hit_pos]

@@ -333,6 +333,22 @@ def test_a_passage_cited_only_for_the_short_answer_quotes_the_sentence_stating_i
     assert reply.citations[1].excerpt == "Diplomats said 14 nations backed it."
 
 
+def test_a_citation_quoting_nothing_still_quotes_nothing_once_the_answer_is_cut():
+    # A local answer's unsupported sentence cites a passage it quotes nothing
+    # of: the chat must not highlight that whole passage as quoted.
+    hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
+            hit("The council met on Monday. Diplomats praised the vote.", "b", "Outlet B",
+                start=100)]
+    sentences = [AnswerSentence("The vote was unanimous.", (2,), supported=False),
+                 AnswerSentence(hits[0].text, (1,))]
+    citations = [Citation(1, "a", hits[0], ((0, hits[0].end),)), Citation(2, "b", hits[1], ())]
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text(sentences), citations, hits, sentences=sentences,
+                                     mode="local"))
+    assert reply.short.text == "14"
+    assert [(c.article_id, c.quotes) for c in reply.citations] == [("b", ()), ("a", ((0, 40),))]
+
+
 def test_overlapping_quotes_of_a_passage_are_shown_once():
     passage = hit("The council met on Monday. The resolution was backed by 14 nations.", "a",
                   "Outlet A", start=10)
