@@ -576,8 +576,9 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     does (``best``, the strongest occurrence), clipped to the clauses around it
     when long ("…" shows a cut): at most two sentences and
     :data:`MAX_PROOF_WORDS` words. Citations no longer quoted are dropped and
-    the rest renumbered; each keeps the quotes of the sentences still shown
-    (one cited only for the short answer quotes the sentences holding it)."""
+    the rest renumbered; each keeps the quotes of the sentences still shown, and
+    one cited for the short answer where none of those holds it quotes the
+    sentences that do (so its excerpt shows what it is cited for)."""
     short, first = answer.short, answer.sentences[:1]
     if short is None or not first:
         return answer
@@ -598,10 +599,13 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     keep = list(dict.fromkeys([n for s in sentences for n in s.citations] +
                               [sp.citation for sp in short.spans]))
     for n in keep:
-        if n not in quotes:     # cited for the short answer only: the sentences holding it
+        # Cited for the short answer, but nothing quoted of it holds the short
+        # answer (or it was cited for the short answer only): the sentences holding it.
+        held, spans = quotes.setdefault(n, []), [sp for sp in short.spans if sp.citation == n]
+        if not any(a <= sp.start and sp.end <= b for sp in spans for a, b in held):
             hit = by_number[n].hit
-            quotes[n] = [sentence_at(hit.text, sp.start, hit.start) or (sp.start, sp.end)
-                         for sp in short.spans if sp.citation == n]
+            held += [sentence_at(hit.text, sp.start, hit.start) or (sp.start, sp.end)
+                     for sp in spans]
     new = {old: i + 1 for i, old in enumerate(keep)}
     sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
     short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])

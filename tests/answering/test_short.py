@@ -333,6 +333,22 @@ def test_a_passage_cited_only_for_the_short_answer_quotes_the_sentence_stating_i
     assert reply.citations[1].excerpt == "Diplomats said 14 nations backed it."
 
 
+def test_a_passage_cited_for_the_short_answer_quotes_it_even_when_a_shown_sentence_quotes_it():
+    # Both passages back the first sentence; the short answer's proof comes from
+    # A, but it cites B too: B's excerpt must show the sentence saying 14.
+    a_text = "The council met on Monday to vote on the resolution. The resolution was backed by 14 nations."
+    b_text = "The council met on Monday to vote on the resolution. Diplomats said 14 nations backed it."
+    hits = [hit(a_text, "a", "Outlet A"), hit(b_text, "b", "Outlet B", start=100)]
+    met_a, met_b = (0, a_text.index(" The resolution")), (100, 100 + b_text.index(" Diplomats"))
+    sentences = [AnswerSentence(a_text[:met_a[1]], (1, 2))]
+    citations = [Citation(1, "a", hits[0], (met_a,)), Citation(2, "b", hits[1], (met_b,))]
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text(sentences), citations, hits, sentences=sentences))
+    assert reply.short.text == "14" and reply.short.citations == (1, 2)
+    assert reply.citations[0].excerpt == a_text.replace(" The", " … The")
+    assert reply.citations[1].excerpt == b_text.replace(" Diplomats", " … Diplomats")
+
+
 def test_a_citation_quoting_nothing_still_quotes_nothing_once_the_answer_is_cut():
     # A local answer's unsupported sentence cites a passage it quotes nothing
     # of: the chat must not highlight that whole passage as quoted.
