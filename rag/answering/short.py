@@ -591,8 +591,11 @@ def proven(answer: Answer, best: Phrase) -> Answer:
         hit, number = answer.hits[best.hit_pos], _numbers(answer)[best.hit_pos]
         start, end = _clip(hit, best, MAX_PROOF_WORDS - len(first[0].text.split()))
         proof = hit.text[start - hit.start:end - hit.start].strip()
-        shown = (f"…{proof}" if start > best.sentence[0] else proof[:1].upper() + proof[1:]) \
-            + (" …" if end < best.sentence[1] else "")
+        # Words cut off show as "…" (a quotation mark alone is no cut).
+        before, after = (hit.text[a - hit.start:b - hit.start] for a, b in (
+            (best.sentence[0], start), (end, best.sentence[1])))
+        shown = (f"…{proof}" if _has_word(before) else proof[:1].upper() + proof[1:]) \
+            + (" …" if _has_word(after) else "")
         sentences.append(AnswerSentence(shown, (number,)))
         quotes.setdefault(number, []).append((start, end))
     # Renumber: the citations still quoted, in order of first mention.
@@ -614,6 +617,10 @@ def proven(answer: Answer, best: Phrase) -> Answer:
                    citations=[replace(by_number[n], number=new[n],
                                       quotes=tuple(dict.fromkeys(quotes[n])))
                               for n in keep])
+
+
+def _has_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 def _numbers(answer: Answer) -> dict[int, int]:

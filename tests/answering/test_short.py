@@ -301,6 +301,21 @@ def test_a_long_proving_sentence_is_clipped_to_the_clauses_around_the_short_answ
     assert proof.strip("… ") in long
 
 
+def test_a_proof_clipped_only_of_a_quotation_mark_shows_no_cut_there():
+    long = ("Diplomats from many of the delegations, who had argued late into the night in "
+            "New York over the wording of the text, the timing of the vote and the aid "
+            "convoys still waiting at the border, told reporters on Monday morning that "
+            "after weeks of talks, criticism and delays, “the resolution was finally backed "
+            "by 14 nations.”")
+    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
+            hit(long, "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,))]
+    answer = replace(_answer("How many nations backed the resolution?", hits),
+                     sentences=sentences, text=cited_text(sentences))
+    proof = with_short_answer(answer).sentences[1].text
+    assert proof.startswith("…") and proof.endswith("by 14 nations.")    # no " …" after it
+
+
 def test_citations_quote_only_the_sentences_the_answer_still_shows():
     # Outlet B's passage was quoted for a sentence the short answer's proof
     # replaces: the chat must highlight the proof there, not the dropped sentence.
