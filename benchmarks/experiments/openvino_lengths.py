@@ -4,6 +4,7 @@ bf16 against fp32, beside ONNX Runtime's fp32, and what each compiled model cost
     python benchmarks/experiments/openvino_lengths.py time NEWS_DEV_DIR
     python benchmarks/experiments/openvino_lengths.py memory CONFIG
     python benchmarks/experiments/openvino_lengths.py threads NEWS_DEV_DIR
+    python benchmarks/experiments/openvino_lengths.py streams NEWS_DEV_DIR INDEX [ROUNDS=4]
 
 ``time``: p50 milliseconds (and CPU p50) of one news-dev question on one thread, the
 variants interleaved question by question so a busy machine slows them alike, over the
@@ -26,9 +27,18 @@ once (the chat's default of four workers): ``OnnxEmbedder``, ``OpenVinoEmbedder`
 it is (a stream per core), and the same with one stream (the machine made to look
 like one core to it).
 
+``streams``: ``retrieve(q, 5)`` over INDEX (a ``rag build`` of news-dev) for every news-dev
+question on two engines in one process, taking turns question by question (each round
+starting with the other): the product's ``OpenVinoEmbedder`` (its fixed-length models on one
+unpinned stream: a single question runs on the calling thread) against the same with them
+compiled as before 2026-11-27 10:00 (a stream per core, pinned threads: each single
+question handed to a stream's own thread); wall and CPU p50 in ms per round. The vector
+cache is off.
+
 Needs ``pip install openvino`` (the ``openvino`` extra).
 """
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -110,7 +120,6 @@ def time_variants(news_dev: Path) -> None:
 
 
 def threads(news_dev: Path) -> None:
-    import os
     import threading
 
     from rag.models.embedding import OpenVinoEmbedder
@@ -144,6 +153,52 @@ def threads(news_dev: Path) -> None:
         print(f"{name:28s} one caller {rates[0]:.0f} questions/s, four callers {rates[1]:.0f}")
 
 
+def streams(news_dev: Path, index: str, rounds: str = "4") -> None:
+    from rag_bench.measure import percentiles_ms
+
+    from rag.engine import Engine
+    from rag.models.embedding import OpenVinoEmbedder, QueryEmbedder, make_embedder
+    from rag.settings import Settings
+
+    class HandedOver(OpenVinoEmbedder):
+        """The fixed-length models as before 2026-11-27 10:00: a stream per core on
+        pinned threads, so a single text is handed to a stream's own thread."""
+
+        def _session(self):
+            compiled = super()._session()
+            core = ov.Core()
+            model = core.read_model(str(self.model_file()))
+            streams = max(1, (os.cpu_count() or 1) // (self.threads or 1))
+            config = {"INFERENCE_PRECISION_HINT": self.precision.replace("fp32", "f32"),
+                      "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": streams,
+                      "INFERENCE_NUM_THREADS": streams * (self.threads or 1)}
+            for length in self.LENGTHS:
+                fixed = model.clone()
+                fixed.reshape({name: [1, length] for name in self._inputs})
+                self._fixed[length] = core.compile_model(fixed, "CPU", config)
+            return compiled
+
+    questions = [json.loads(line)["question"]
+                 for line in (news_dev / "questions.jsonl").read_text().splitlines() if line]
+    settings = Settings.from_env().replace(index_dir=Path(index))
+    index_model = make_embedder(settings)
+    runs = {}
+    for name, kind in (("handed to a pinned stream", HandedOver),
+                       ("caller's thread (product)", OpenVinoEmbedder)):
+        engine = Engine(settings, QueryEmbedder(index_model, kind(
+            settings.model_name, settings.model_path, threads=settings.embed_query_threads)))
+        engine.vectors.size = 0             # every question's vector is computed
+        engine.warm_up()
+        for q in questions[:5]:
+            engine.retrieve(q, 5)
+        runs[name] = lambda q, engine=engine: engine.retrieve(q, 5)
+    for n in range(int(rounds)):
+        wall, cpu = time_interleaved(runs, questions, rotate=True)
+        print(f"round {n + 1}: " + " | ".join(
+            f"{name} p50 {percentiles_ms(wall[name])[0]:.2f} ms (CPU "
+            f"{percentiles_ms(cpu[name])[0]:.2f})" for name in runs), flush=True)
+
+
 def memory(config: str) -> None:
     before = rss_mb()
     embedder = OnnxEmbedder(threads=1)
@@ -168,6 +223,8 @@ if __name__ == "__main__":
         time_variants(Path(sys.argv[2]))
     elif sys.argv[1:2] == ["threads"]:
         threads(Path(sys.argv[2]))
+    elif sys.argv[1:2] == ["streams"]:
+        streams(Path(sys.argv[2]), *sys.argv[3:])
     elif sys.argv[1:2] == ["memory"]:
         memory(sys.argv[2])
     else:

@@ -485,24 +485,31 @@ class OpenVinoEmbedder(OnnxEmbedder):
                              "onnx") from None
         core = ov.Core()
         source = self.model_file()
-        config = {"INFERENCE_PRECISION_HINT": "bf16" if self.precision == "bf16" else "f32",
-                  "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1,
+        # Threads are not pinned to cores: on shared cores a pinned thread waits for its
+        # own core while the other is free.
+        single = {"INFERENCE_PRECISION_HINT": "bf16" if self.precision == "bf16" else "f32",
+                  "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1, "ENABLE_CPU_PINNING": False,
                   "CACHE_DIR": str(source.parent / "openvino")}
+        batches = dict(single)
         if self.threads:
-            # A stream per core, each on ``threads`` threads: the chat's concurrent
-            # questions run side by side, as on ONNX Runtime. One stream made them
-            # queue for it (4 threads asking: 158 questions/s, ONNX Runtime 264,
-            # two streams 365; benchmarks/experiments/openvino_lengths.py threads).
+            # A single text runs on one stream, which works on the calling thread:
+            # handed to a stream's own thread it waited for that thread's core
+            # whenever other work held it (retrieve p50 1.5-5 ms slower on a busy
+            # machine; benchmarks/experiments/openvino_lengths.py streams). Concurrent
+            # single texts take turns (~2-3 ms each). Batches get a stream per core,
+            # each on ``threads`` threads, so the chat's concurrent batches run side by
+            # side (one stream made them queue; openvino_lengths.py threads).
+            single["INFERENCE_NUM_THREADS"] = self.threads
             streams = max(1, (os.cpu_count() or 1) // self.threads)
-            config.update(NUM_STREAMS=streams, INFERENCE_NUM_THREADS=streams * self.threads)
+            batches.update(NUM_STREAMS=streams, INFERENCE_NUM_THREADS=streams * self.threads)
         model = core.read_model(str(source))        # read once, a copy per fixed length
-        compiled = core.compile_model(model, "CPU", config)
+        compiled = core.compile_model(model, "CPU", batches)
         self._inputs = {name for port in compiled.inputs for name in port.get_names()}
         self._fixed = {}
         for length in self.LENGTHS:
             fixed = model.clone()
             fixed.reshape({name: [1, length] for name in self._inputs})
-            self._fixed[length] = core.compile_model(fixed, "CPU", config)
+            self._fixed[length] = core.compile_model(fixed, "CPU", single)
         self._requests = threading.local()      # a request serves one call at a time
         return compiled
 

@@ -122,3 +122,24 @@ def test_openvino_questions_are_the_onnx_vectors_to_bf16_precision_from_any_thre
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda t: bf16.encode([t])[0], texts * 4))
     assert np.allclose(np.vstack(together), np.vstack([alone] * 4), atol=1e-6)
+
+
+@pytest.mark.e2e
+@NEEDS_OPENVINO
+def test_openvino_single_questions_run_on_one_unpinned_stream_and_batches_on_one_per_core(
+        tmp_path_factory):
+    """A single question's model has one stream, so OpenVINO runs it on the
+    asking thread instead of handing it to a stream's thread pinned to a core
+    that other work may hold (docs/performance.md); batches keep a stream per
+    core so concurrent ones run side by side."""
+    import os
+
+    settings = Settings().replace(model_cache_dir=tmp_path_factory.mktemp("models"),
+                                  embed_query_threads=1)
+    embedder = make_embedder(settings, "openvino", questions=True)
+    embedder.warm_up()
+    for compiled in embedder._fixed.values():
+        assert int(compiled.get_property("NUM_STREAMS")) == 1
+        assert compiled.get_property("ENABLE_CPU_PINNING") is False
+    assert int(embedder._model.get_property("NUM_STREAMS")) == (os.cpu_count() or 1)
+    assert embedder._model.get_property("ENABLE_CPU_PINNING") is False
