@@ -280,6 +280,16 @@ def test_the_sentence_answer_becomes_the_best_sentence_and_the_one_proving_the_s
     assert reply.text == f"{hits[0].text} [1] {hits[2].text} [2]"
 
 
+def _proved_by(long: str) -> Answer:
+    """The short answer "14" to an answer whose only sentence does not state
+    it, proved by ``long``, another outlet's passage."""
+    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
+            hit(long, "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,))]
+    return with_short_answer(replace(_answer("How many nations backed the resolution?", hits),
+                                     sentences=sentences, text=cited_text(sentences)))
+
+
 def test_a_long_proving_sentence_is_clipped_to_the_clauses_around_the_short_answer():
     long = ("After weeks of talks that stretched late into the night in New York and drew "
             "criticism from many of the delegations present, the resolution was finally "
@@ -287,12 +297,7 @@ def test_a_long_proving_sentence_is_clipped_to_the_clauses_around_the_short_answ
             "diplomats described as a turning point for the region and its people, though "
             "few of them expected the fighting to stop before the end of the month, or the "
             "aid convoys waiting at the border to move any time soon.")
-    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
-            hit(long, "b", "Outlet B")]
-    sentences = [AnswerSentence(hits[0].text, (1,))]
-    answer = replace(_answer("How many nations backed the resolution?", hits),
-                     sentences=sentences, text=cited_text(sentences))
-    reply = with_short_answer(answer)
+    reply = _proved_by(long)
     proof = reply.sentences[1].text
     assert "14 nations" in proof and len(proof.split()) < len(long.split())
     assert sum(len(s.text.replace("…", "").split()) for s in reply.sentences) <= 60
@@ -307,12 +312,7 @@ def test_a_proof_clipped_only_of_a_quotation_mark_shows_no_cut_there():
             "convoys still waiting at the border, told reporters on Monday morning that "
             "after weeks of talks, criticism and delays, “the resolution was finally backed "
             "by 14 nations.”")
-    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
-            hit(long, "b", "Outlet B")]
-    sentences = [AnswerSentence(hits[0].text, (1,))]
-    answer = replace(_answer("How many nations backed the resolution?", hits),
-                     sentences=sentences, text=cited_text(sentences))
-    proof = with_short_answer(answer).sentences[1].text
+    proof = _proved_by(long).sentences[1].text
     assert proof.startswith("…") and proof.endswith("by 14 nations.")    # no " …" after it
 
 
