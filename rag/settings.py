@@ -426,6 +426,11 @@ class Settings:
                                + (f"; did you mean {near[0]}?" if near else ""))
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes, as the article readers take it."""
+        return int(self.max_file_mb * 1_000_000)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Defaults overridden by environment variables (``RAG_TOP_K``, ``RAG_INDEX``...)."""

@@ -76,7 +76,9 @@ def breakdown(news_dev: Path, index: str) -> None:
     settings = engine.settings
     spent: dict[str, float] = collections.defaultdict(float)
 
-    def timed_calls(owner, name: str, label: str) -> None:
+    def timed_calls(owner, name: str, label) -> None:
+        """Time ``owner.name`` under ``label``: a text, or a function of the
+        call's first argument (the model, named by its own class)."""
         function = getattr(owner, name)
 
         def wrapper(*args, **kwargs):
@@ -84,12 +86,16 @@ def breakdown(news_dev: Path, index: str) -> None:
             try:
                 return function(*args, **kwargs)
             finally:
-                spent[label] += time.perf_counter() - started
+                spent[label(args[0]) if callable(label) else label] += \
+                    time.perf_counter() - started
         setattr(owner, name, wrapper)
 
+    def model(self) -> str:     # OpenVinoEmbedder runs OnnxEmbedder's encode
+        return f"question model ({type(self).__name__} encode)"
+
     for owner, name, label in (
-            (embedding.OnnxEmbedder, "encode", "question model (ONNX encode)"),
-            (embedding.SentenceEmbedder, "encode", "question model (torch encode)"),
+            (embedding.OnnxEmbedder, "encode", model),
+            (embedding.SentenceEmbedder, "encode", model),
             (backend.EmbeddedSearchable, "dense", "FAISS"),
             (backend.EmbeddedSearchable, "bm25", "BM25 passages"),
             (backend.EmbeddedSearchable, "bm25_articles", "BM25 articles"),
@@ -98,7 +104,7 @@ def breakdown(news_dev: Path, index: str) -> None:
         timed_calls(owner, name, label)
     walls = time_each(lambda q: engine.retrieve(q, 5), asked)
     for label, seconds in spent.items():
-        print(f"{label:34s} {seconds / len(asked) * 1000:6.2f} ms a question")
+        print(f"{label:42s} {seconds / len(asked) * 1000:6.2f} ms a question")
     print(f"retrieve p50 / p95 {' / '.join(f'{ms:.2f}' for ms in percentiles_ms(walls))} ms "
           f"(query backend {settings.query_backend})")
 

@@ -121,7 +121,8 @@ def run_bench(settings: Settings, *, questions: Sequence[str] | None = None,
 
         # Raw model throughput: the model alone on exactly the texts a build
         # embeds (passages and their sentences), batched as a build batches them.
-        passages, sentences = build_texts(load_articles(settings.articles_dir), settings)
+        passages, sentences = build_texts(
+            load_articles(settings.articles_dir, max_bytes=settings.max_file_bytes), settings)
         log(f"raw model: encoding {len(passages)} chunks and {len(sentences)} sentences")
         raw_work = raw_encode(embedder, passages, sentences, settings)
 

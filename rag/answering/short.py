@@ -576,31 +576,39 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     does (``best``, the strongest occurrence), clipped to the clauses around it
     when long ("…" shows a cut): at most two sentences and
     :data:`MAX_PROOF_WORDS` words. Citations no longer quoted are dropped and
-    the rest renumbered; each keeps the quotes of the sentences still shown
-    (one cited only for the short answer quotes the sentences holding it)."""
+    the rest renumbered; each keeps the quotes of the sentences still shown, and
+    one cited for the short answer where none of those holds it quotes the
+    sentences that do (so its excerpt shows what it is cited for)."""
     short, first = answer.short, answer.sentences[:1]
     if short is None or not first:
         return answer
     by_number = {c.number: c for c in answer.citations}
-    quotes = {n: [_quote_of(by_number[n], first[0])] for n in first[0].citations
-              if n in by_number}
+    # (A citation that quotes nothing, an unsupported sentence's, still quotes nothing.)
+    quotes = {n: [_quote_of(by_number[n], first[0])] if by_number[n].quotes else []
+              for n in first[0].citations if n in by_number}
     sentences = list(first)
     if short.text.lower() not in first[0].text.lower():
         hit, number = answer.hits[best.hit_pos], _numbers(answer)[best.hit_pos]
         start, end = _clip(hit, best, MAX_PROOF_WORDS - len(first[0].text.split()))
         proof = hit.text[start - hit.start:end - hit.start].strip()
-        shown = (f"…{proof}" if start > best.sentence[0] else proof[:1].upper() + proof[1:]) \
-            + (" …" if end < best.sentence[1] else "")
+        # Words cut off show as "…" (a quotation mark alone is no cut).
+        before, after = (hit.text[a - hit.start:b - hit.start] for a, b in (
+            (best.sentence[0], start), (end, best.sentence[1])))
+        shown = (f"…{proof}" if _has_word(before) else proof[:1].upper() + proof[1:]) \
+            + (" …" if _has_word(after) else "")
         sentences.append(AnswerSentence(shown, (number,)))
         quotes.setdefault(number, []).append((start, end))
     # Renumber: the citations still quoted, in order of first mention.
     keep = list(dict.fromkeys([n for s in sentences for n in s.citations] +
                               [sp.citation for sp in short.spans]))
     for n in keep:
-        if n not in quotes:     # cited for the short answer only: the sentences holding it
+        # Cited for the short answer, but nothing quoted of it holds the short
+        # answer (or it was cited for the short answer only): the sentences holding it.
+        held, spans = quotes.setdefault(n, []), [sp for sp in short.spans if sp.citation == n]
+        if not any(a <= sp.start and sp.end <= b for sp in spans for a, b in held):
             hit = by_number[n].hit
-            quotes[n] = [sentence_at(hit.text, sp.start, hit.start) or (sp.start, sp.end)
-                         for sp in short.spans if sp.citation == n]
+            held += [sentence_at(hit.text, sp.start, hit.start) or (sp.start, sp.end)
+                     for sp in spans]
     new = {old: i + 1 for i, old in enumerate(keep)}
     sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
     short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])
@@ -609,6 +617,10 @@ def proven(answer: Answer, best: Phrase) -> Answer:
                    citations=[replace(by_number[n], number=new[n],
                                       quotes=tuple(dict.fromkeys(quotes[n])))
                               for n in keep])
+
+
+def _has_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
 
 
 def _numbers(answer: Answer) -> dict[int, int]:

@@ -237,10 +237,6 @@ class Index:
         """Where the index is, for messages."""
         return str(self.settings.index_dir)
 
-    @property
-    def _max_bytes(self) -> int:
-        return int(self.settings.max_file_mb * 1_000_000)
-
     # -------------------------------------------------------------- changes
     def build(self, *, full: bool = False, progress: bool = True,
               articles: list[Article] | None = None) -> BuildSummary:
@@ -251,7 +247,7 @@ class Index:
         """
         def plan(previous: StoredIndex | None) -> tuple[_Plan, Collection]:
             found = Collection(list(articles)) if articles is not None else \
-                scan_directory(self.settings.articles_dir, max_bytes=self._max_bytes)
+                scan_directory(self.settings.articles_dir, max_bytes=self.settings.max_file_bytes)
             wanted = list(found.articles)
             if previous is not None and articles is None:
                 # Articles added from elsewhere stay until removed explicitly.
@@ -272,7 +268,7 @@ class Index:
         paths = [Path(p).expanduser().resolve() for p in paths]
 
         def plan(previous: StoredIndex | None) -> tuple[_Plan, Collection]:
-            found = read_files(paths, max_bytes=self._max_bytes,
+            found = read_files(paths, max_bytes=self.settings.max_file_bytes,
                                root=self.settings.articles_dir)
             known = previous.articles if previous else {}
             by_path = {a.path: a.id for a in known.values()
@@ -337,7 +333,7 @@ class Index:
             "tokenizer": manifest.get("tokenizer"), "chunking": manifest.get("chunking"),
             "built_at": manifest.get("built_at"), "size_bytes": size, "differs": differs})
         try:
-            found = scan_directory(s.articles_dir, max_bytes=self._max_bytes)
+            found = scan_directory(s.articles_dir, max_bytes=self.settings.max_file_bytes)
         except FileNotFoundError as exc:
             return {**out, "stale": bool(differs), "pending": None, "reason": str(exc)}
         indexed = self._indexed(manifest)

@@ -25,7 +25,7 @@ __all__ = ["is_kind_of", "lemma", "load"]
 #: Regular plural endings and what each becomes in the singular ("ies" -> "y").
 _PLURALS = (("ies", "y"), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"),
             ("shes", "sh"), ("men", "man"), ("s", ""))
-_lock = threading.Lock()
+_lock = threading.Lock()     # taken only to read the data, once
 
 
 def _data_dir() -> Path | None:
@@ -88,17 +88,21 @@ class _Nouns:
         return next(iter(self.forms(phrase)), None)
 
 
-@functools.lru_cache(maxsize=1)
-def _nouns() -> _Nouns | None:
-    folder = _data_dir()
-    return _Nouns(folder) if folder else None
+_read = False                   # whether the data has been looked for (and read if there)
+_nouns: _Nouns | None = None    # set, under the lock, before _read
 
 
 def load() -> bool:
-    """Read WordNet now rather than at the first question (thread-safe);
-    whether it is there."""
-    with _lock:
-        return _nouns() is not None
+    """Read WordNet now rather than at the first question (thread-safe: it is
+    read once); whether it is there. Once read, a call only checks a flag."""
+    global _read, _nouns
+    if not _read:
+        with _lock:
+            if not _read:
+                folder = _data_dir()
+                _nouns = _Nouns(folder) if folder else None
+                _read = True
+    return _nouns is not None
 
 
 _WORD = re.compile(r"^[A-Za-z][A-Za-z' -]*$")
@@ -106,8 +110,7 @@ _WORD = re.compile(r"^[A-Za-z][A-Za-z' -]*$")
 
 def lemma(phrase: str) -> str | None:
     """The WordNet noun ``phrase`` is a form of ("eggs" -> "egg"), or ``None``."""
-    nouns = load() and _nouns()
-    return nouns.lemma(phrase) if nouns and _WORD.match(phrase) else None
+    return _nouns.lemma(phrase) if _WORD.match(phrase) and load() else None
 
 
 def is_kind_of(phrase: str, noun: str) -> bool:
@@ -120,7 +123,7 @@ def is_kind_of(phrase: str, noun: str) -> bool:
 
 @functools.lru_cache(maxsize=100_000)
 def _kind_of(phrase: str, noun: str) -> bool:
-    nouns = _nouns()
+    nouns = _nouns
     words, asked = nouns.forms(phrase), nouns.forms(noun)
     if not words or not asked or set(words) & set(asked):
         return False

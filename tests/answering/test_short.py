@@ -280,6 +280,16 @@ def test_the_sentence_answer_becomes_the_best_sentence_and_the_one_proving_the_s
     assert reply.text == f"{hits[0].text} [1] {hits[2].text} [2]"
 
 
+def _proved_by(long: str) -> Answer:
+    """The short answer "14" to an answer whose only sentence does not state
+    it, proved by ``long``, another outlet's passage."""
+    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
+            hit(long, "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,))]
+    return with_short_answer(replace(_answer("How many nations backed the resolution?", hits),
+                                     sentences=sentences, text=cited_text(sentences)))
+
+
 def test_a_long_proving_sentence_is_clipped_to_the_clauses_around_the_short_answer():
     long = ("After weeks of talks that stretched late into the night in New York and drew "
             "criticism from many of the delegations present, the resolution was finally "
@@ -287,18 +297,23 @@ def test_a_long_proving_sentence_is_clipped_to_the_clauses_around_the_short_answ
             "diplomats described as a turning point for the region and its people, though "
             "few of them expected the fighting to stop before the end of the month, or the "
             "aid convoys waiting at the border to move any time soon.")
-    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
-            hit(long, "b", "Outlet B")]
-    sentences = [AnswerSentence(hits[0].text, (1,))]
-    answer = replace(_answer("How many nations backed the resolution?", hits),
-                     sentences=sentences, text=cited_text(sentences))
-    reply = with_short_answer(answer)
+    reply = _proved_by(long)
     proof = reply.sentences[1].text
     assert "14 nations" in proof and len(proof.split()) < len(long.split())
     assert sum(len(s.text.replace("…", "").split()) for s in reply.sentences) <= 60
     # Cut at both ends, and shown so: "…the resolution was ... month …".
     assert proof.startswith("…") and proof.endswith(" …")
     assert proof.strip("… ") in long
+
+
+def test_a_proof_clipped_only_of_a_quotation_mark_shows_no_cut_there():
+    long = ("Diplomats from many of the delegations, who had argued late into the night in "
+            "New York over the wording of the text, the timing of the vote and the aid "
+            "convoys still waiting at the border, told reporters on Monday morning that "
+            "after weeks of talks, criticism and delays, “the resolution was finally backed "
+            "by 14 nations.”")
+    proof = _proved_by(long).sentences[1].text
+    assert proof.startswith("…") and proof.endswith("by 14 nations.")    # no " …" after it
 
 
 def test_citations_quote_only_the_sentences_the_answer_still_shows():
@@ -331,6 +346,38 @@ def test_a_passage_cited_only_for_the_short_answer_quotes_the_sentence_stating_i
     assert [s.text for s in reply.sentences] == [hits[0].text]
     assert reply.short.citations == (1, 2)
     assert reply.citations[1].excerpt == "Diplomats said 14 nations backed it."
+
+
+def test_a_passage_cited_for_the_short_answer_quotes_it_even_when_a_shown_sentence_quotes_it():
+    # Both passages back the first sentence; the short answer's proof comes from
+    # A, but it cites B too: B's excerpt must show the sentence saying 14.
+    a_text = "The council met on Monday to vote on the resolution. The resolution was backed by 14 nations."
+    b_text = "The council met on Monday to vote on the resolution. Diplomats said 14 nations backed it."
+    hits = [hit(a_text, "a", "Outlet A"), hit(b_text, "b", "Outlet B", start=100)]
+    met_a, met_b = (0, a_text.index(" The resolution")), (100, 100 + b_text.index(" Diplomats"))
+    sentences = [AnswerSentence(a_text[:met_a[1]], (1, 2))]
+    citations = [Citation(1, "a", hits[0], (met_a,)), Citation(2, "b", hits[1], (met_b,))]
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text(sentences), citations, hits, sentences=sentences))
+    assert reply.short.text == "14" and reply.short.citations == (1, 2)
+    assert reply.citations[0].excerpt == a_text.replace(" The", " … The")
+    assert reply.citations[1].excerpt == b_text.replace(" Diplomats", " … Diplomats")
+
+
+def test_a_citation_quoting_nothing_still_quotes_nothing_once_the_answer_is_cut():
+    # A local answer's unsupported sentence cites a passage it quotes nothing
+    # of: the chat must not highlight that whole passage as quoted.
+    hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
+            hit("The council met on Monday. Diplomats praised the vote.", "b", "Outlet B",
+                start=100)]
+    sentences = [AnswerSentence("The vote was unanimous.", (2,), supported=False),
+                 AnswerSentence(hits[0].text, (1,))]
+    citations = [Citation(1, "a", hits[0], ((0, hits[0].end),)), Citation(2, "b", hits[1], ())]
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text(sentences), citations, hits, sentences=sentences,
+                                     mode="local"))
+    assert reply.short.text == "14"
+    assert [(c.article_id, c.quotes) for c in reply.citations] == [("b", ()), ("a", ((0, 40),))]
 
 
 def test_overlapping_quotes_of_a_passage_are_shown_once():

@@ -103,6 +103,24 @@ def test_perf_raw_model_work_encodes_exactly_the_texts_a_build_embeds(tmp_path, 
     assert work.seconds == work.passage_seconds + work.sentence_seconds
 
 
+def test_perf_raw_model_work_reads_the_articles_with_the_settings_file_limit(monkeypatch):
+    # The seeds are 2.3 and 3.3 KB: with a 3 KB limit the build reads one of them,
+    # and so must the raw model work (not the readers' default 20 MB limit).
+    from rag_bench import perf
+
+    encoded = []
+    monkeypatch.setattr(perf, "raw_encode", lambda embedder, passages, sentences, settings:
+                        encoded.append(passages) or perf.RawWork(0, "fp32", 1, 1, 1, 1))
+    monkeypatch.setattr(perf, "_latency", lambda *args: dict.fromkeys(BENCH_KEYS[3:7], 1.0))
+    monkeypatch.setattr(perf, "_measure_serving_process", lambda *args: {
+        "rss_mb": 1.0, "cold_start_s": 1.0})
+    monkeypatch.setattr(perf, "_index_mb", lambda settings: 1.0)
+    result = perf.run_bench(Settings().replace(articles_dir=SEEDS, max_file_mb=0.003),
+                            embedder=FakeEmbedder())
+    assert 0 < len(encoded[0]) == result["chunks"]
+    assert len(encoded[0]) < len(build_texts(load_articles(SEEDS), Settings())[0])
+
+
 def test_perf_table_of_a_run_on_a_built_index_has_no_build_rows_and_both_answer_timings():
     result = {key: 1.0 for key in BENCH_KEYS}
     result.update(raw_chunks_per_s=None, build_chunks_per_s=None, build_ratio=None,

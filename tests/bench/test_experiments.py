@@ -52,3 +52,38 @@ def test_build_cost_build_times_a_build_from_scratch_of_the_callers_paths_in_any
     assert where / command[command.index("--articles") + 1] == tmp_path / "SAMPLE"
     assert where / command[command.index("--index") + 1] == tmp_path / "I"
     assert not (tmp_path / "I").exists()
+
+
+def test_retrieve_cost_breakdown_names_the_question_model_actually_used(
+        tmp_path, monkeypatch, capsys):
+    """The OpenVINO question model runs the ONNX model's ``encode``: its time
+    is labelled by its own class, not as ONNX's."""
+    from importlib.util import module_from_spec, spec_from_file_location
+    from types import SimpleNamespace
+
+    import rag.index.backend as backend
+    import rag.models.embedding as embedding
+    import rag.search.retriever as retriever
+
+    spec = spec_from_file_location("retrieve_cost",
+                                   ROOT / "benchmarks/experiments/retrieve_cost.py")
+    retrieve_cost = module_from_spec(spec)
+    spec.loader.exec_module(retrieve_cost)
+    for owner, names in ((embedding.OnnxEmbedder, ["encode"]),
+                         (embedding.SentenceEmbedder, ["encode"]),
+                         (backend.EmbeddedSearchable, ["dense", "bm25", "bm25_articles",
+                                                       "passages"]),
+                         (retriever, ["diversify"])):
+        for name in names:      # the breakdown wraps them: unwrapped after the test
+            monkeypatch.setattr(owner, name, getattr(owner, name))
+    model = object.__new__(embedding.OpenVinoEmbedder)
+    model.warm_up = lambda: None
+    engine = SimpleNamespace(settings=SimpleNamespace(query_backend="openvino"),
+                             retrieve=lambda question, k: model.encode([]))
+    monkeypatch.setattr(retrieve_cost, "warm_engine", lambda news_dev, index: engine)
+    (tmp_path / "questions.jsonl").write_text('{"question": "Who won?"}\n')
+
+    retrieve_cost.breakdown(tmp_path, "INDEX")
+
+    out = capsys.readouterr().out
+    assert "question model (OpenVinoEmbedder encode)" in out and "ONNX" not in out

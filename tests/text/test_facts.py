@@ -89,6 +89,14 @@ def test_names_use_aliases_and_skip_the_sentence_start():
     assert facts.names_match(frozenset({"benjamin", "netanyahu"}), frozenset({"netanyahu"}))
 
 
+def test_a_sentence_shown_cut_does_not_name_its_first_word():
+    # A short answer's proof clipped at the start: "Diplomats" is no name, so
+    # it cannot disagree with another outlet's "UN".
+    clipped = "…Diplomats said the resolution was backed by 14 nations …"
+    assert facts.names(clipped) == []
+    assert facts.find_conflicts(clipped, "The resolution was backed by 14 nations at the UN.") == []
+
+
 def test_one_name_splitter_keeps_full_names_links_and_hyphens():
     assert facts.people("Matthew Miller said so.") == [frozenset({"matthew", "miller"})]
     assert facts.people("So said Karine Jean-Pierre on Monday.") \

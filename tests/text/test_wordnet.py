@@ -44,3 +44,40 @@ def test_a_hyphen_can_be_wordnets_space():
     assert lemma("ice-creams") == "ice_cream"
     assert is_kind_of("ice-cream", "food")
     assert lemma("well-being") == "well-being"      # WordNet's own hyphen first
+
+
+class _CountingLock:
+    def __init__(self):
+        self.taken = 0
+
+    def __enter__(self):
+        self.taken += 1
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_once_read_a_question_takes_no_lock(monkeypatch):
+    from rag.text import wordnet
+    assert load()
+    lock = _CountingLock()
+    monkeypatch.setattr(wordnet, "_lock", lock)
+    assert is_kind_of("eggs", "food") and lemma("eggs") == "egg" and load()
+    assert lock.taken == 0
+
+
+def test_threads_asking_at_once_read_wordnet_once(monkeypatch):
+    import threading
+
+    from rag.text import wordnet
+    reads = []
+    real = wordnet._Nouns
+    monkeypatch.setattr(wordnet, "_Nouns", lambda folder: reads.append(folder) or real(folder))
+    monkeypatch.setattr(wordnet, "_read", False)
+    monkeypatch.setattr(wordnet, "_nouns", None)
+    threads = [threading.Thread(target=is_kind_of, args=("eggs", "food")) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reads) == 1 and load()
