@@ -21,19 +21,19 @@ OpenVINO bf16 models in a fresh process (run it once per configuration): ``free`
 (one free-length model), ``fixed16,32,64`` (one per fixed length), ``free+fixed16,32,64``
 (what ``OpenVinoEmbedder`` compiles).
 
-``threads``: questions per second through the product's question models (one thread
-per call), the news-dev questions (five times over) asked by one Python thread and then by four at
-once (the chat's default of four workers): ``OnnxEmbedder``, ``OpenVinoEmbedder`` as
-it is (a stream per core), and the same with one stream (the machine made to look
-like one core to it).
+``threads``: questions per second through the question models (one thread per call),
+the news-dev questions (five times over) asked by one Python thread and then by four at
+once (the chat's default of four workers): ``OnnxEmbedder``, ``OpenVinoEmbedder`` as it
+is (a single question on one stream, on the calling thread), ``HandedOver`` (as
+before 2026-11-27 10:00: a stream per core on pinned threads) and the same unpinned.
 
 ``streams``: ``retrieve(q, 5)`` over INDEX (a ``rag build`` of news-dev) for every news-dev
-question on two engines in one process, taking turns question by question (each round
-starting with the other): the product's ``OpenVinoEmbedder`` (its fixed-length models on one
+question on three engines in one process, taking turns question by question (each round
+starting with the next): the product's ``OpenVinoEmbedder`` (its fixed-length models on one
 unpinned stream: a single question runs on the calling thread) against the same with them
 compiled as before 2026-11-27 10:00 (a stream per core, pinned threads: each single
-question handed to a stream's own thread); wall and CPU p50 in ms per round. The vector
-cache is off.
+question handed to a stream's own thread), and with unpinned stream threads; wall and CPU
+p50 in ms per round. The vector cache is off.
 
 Needs ``pip install openvino`` (the ``openvino`` extra).
 """
@@ -47,7 +47,7 @@ import numpy as np
 import openvino as ov
 from rag_bench.measure import time_interleaved
 
-from rag.models.embedding import OnnxEmbedder
+from rag.models.embedding import OnnxEmbedder, OpenVinoEmbedder
 
 
 def rss_mb() -> float:
@@ -82,6 +82,39 @@ def feeds(embedder: OnnxEmbedder, text: str, length: int | None = None):
 def pooled(hidden, mask):
     vector = (hidden[:, :mask.shape[1]] * mask[:, :, None]).sum(1)[0] / mask.sum()
     return vector / np.linalg.norm(vector)
+
+
+class HandedOver(OpenVinoEmbedder):
+    """The fixed-length models as before 2026-11-27 10:00: a stream per core on
+    pinned threads, so a single text is handed to a stream's own thread."""
+
+    PINNED = True
+
+    def _session(self):
+        compiled = super()._session()
+        core = ov.Core()
+        model = core.read_model(str(self.model_file()))
+        streams = max(1, (os.cpu_count() or 1) // (self.threads or 1))
+        config = {"INFERENCE_PRECISION_HINT": self.precision.replace("fp32", "f32"),
+                  "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": streams,
+                  "INFERENCE_NUM_THREADS": streams * (self.threads or 1),
+                  "ENABLE_CPU_PINNING": self.PINNED}
+        for length in self.LENGTHS:
+            fixed = model.clone()
+            fixed.reshape({name: [1, length] for name in self._inputs})
+            self._fixed[length] = core.compile_model(fixed, "CPU", config)
+        return compiled
+
+
+class HandedOverUnpinned(HandedOver):
+    """The same, its stream threads free to run on any core."""
+
+    PINNED = False
+
+
+VARIANTS = (("handed to a pinned stream (before)", HandedOver),
+            ("handed to an unpinned stream", HandedOverUnpinned),
+            ("calling thread (product)", OpenVinoEmbedder))
 
 
 def time_variants(news_dev: Path) -> None:
@@ -122,18 +155,10 @@ def time_variants(news_dev: Path) -> None:
 def threads(news_dev: Path) -> None:
     import threading
 
-    from rag.models.embedding import OpenVinoEmbedder
-
     questions = [json.loads(line)["question"]
                  for line in (news_dev / "questions.jsonl").read_text().splitlines() if line]
-    one_core = OpenVinoEmbedder(threads=1)
-    cores = os.cpu_count
-    os.cpu_count = lambda: 1                # one stream
-    one_core.warm_up()
-    os.cpu_count = cores
     for name, embedder in (("onnx", OnnxEmbedder(threads=1)),
-                           ("openvino, a stream per core", OpenVinoEmbedder(threads=1)),
-                           ("openvino, one stream", one_core)):
+                           *((f"openvino, {label}", kind(threads=1)) for label, kind in VARIANTS)):
         embedder.warm_up()
         for q in questions[:20]:
             embedder.encode([q])
@@ -150,41 +175,22 @@ def threads(news_dev: Path) -> None:
             for worker in workers:
                 worker.join()
             rates.append(len(asked) / (time.perf_counter() - started))
-        print(f"{name:28s} one caller {rates[0]:.0f} questions/s, four callers {rates[1]:.0f}")
+        print(f"{name:45s} one caller {rates[0]:.0f} questions/s, four callers {rates[1]:.0f}")
 
 
 def streams(news_dev: Path, index: str, rounds: str = "4") -> None:
     from rag_bench.measure import percentiles_ms
 
     from rag.engine import Engine
-    from rag.models.embedding import OpenVinoEmbedder, QueryEmbedder, make_embedder
+    from rag.models.embedding import QueryEmbedder, make_embedder
     from rag.settings import Settings
-
-    class HandedOver(OpenVinoEmbedder):
-        """The fixed-length models as before 2026-11-27 10:00: a stream per core on
-        pinned threads, so a single text is handed to a stream's own thread."""
-
-        def _session(self):
-            compiled = super()._session()
-            core = ov.Core()
-            model = core.read_model(str(self.model_file()))
-            streams = max(1, (os.cpu_count() or 1) // (self.threads or 1))
-            config = {"INFERENCE_PRECISION_HINT": self.precision.replace("fp32", "f32"),
-                      "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": streams,
-                      "INFERENCE_NUM_THREADS": streams * (self.threads or 1)}
-            for length in self.LENGTHS:
-                fixed = model.clone()
-                fixed.reshape({name: [1, length] for name in self._inputs})
-                self._fixed[length] = core.compile_model(fixed, "CPU", config)
-            return compiled
 
     questions = [json.loads(line)["question"]
                  for line in (news_dev / "questions.jsonl").read_text().splitlines() if line]
     settings = Settings.from_env().replace(index_dir=Path(index))
     index_model = make_embedder(settings)
     runs = {}
-    for name, kind in (("handed to a pinned stream", HandedOver),
-                       ("caller's thread (product)", OpenVinoEmbedder)):
+    for name, kind in VARIANTS:
         engine = Engine(settings, QueryEmbedder(index_model, kind(
             settings.model_name, settings.model_path, threads=settings.embed_query_threads)))
         engine.vectors.size = 0             # every question's vector is computed
