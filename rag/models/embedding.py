@@ -494,8 +494,8 @@ class OpenVinoEmbedder(OnnxEmbedder):
         if self.threads:
             # A single text runs on one stream, which works on the calling thread:
             # handed to a stream's own thread it waited for that thread's core
-            # whenever other work held it (retrieve p50 1.5-5 ms slower on a busy
-            # machine; benchmarks/experiments/openvino_lengths.py streams). Concurrent
+            # whenever other work held it (retrieve p50 1.7-5.5 ms slower at load 2.7;
+            # docs/performance.md; openvino_lengths.py streams). Concurrent
             # single texts take turns (~2-3 ms each). Batches get a stream per core,
             # each on ``threads`` threads, so the chat's concurrent batches run side by
             # side (one stream made them queue; openvino_lengths.py threads).

@@ -325,8 +325,10 @@ def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
                            or len(current) > 1 and _ING_OR_LY.search(current[0][2])):
             current.pop(0)
         # A lone capitalised first word is usually just the start of the sentence
-        # (also after the "…" of a sentence shown cut: "…Diplomats said").
-        lone_first = len(current) == 1 and not sentence[:current[0][0]].strip("… ") \
+        # (also after the "…" of a sentence shown cut, or a quotation mark:
+        # "…Diplomats said", "“Diplomats said").
+        lone_first = len(current) == 1 \
+            and not any(ch.isalnum() for ch in sentence[:current[0][0]]) \
             and not current[0][2].isupper() and current[0][2] not in known
         if current and not lone_first \
                 and not all(t[2].lower() in _MONTHS_AND_DAYS for t in current):

@@ -177,3 +177,13 @@ def test_percentages_of_different_things_do_not_conflict():
     assert facts.find_conflicts(
         "Turnout rose to 54% of voters in the city election, officials said.",
         "Support for the mayor rose to 61% in the city, a poll said.") == []
+
+
+def test_a_sentence_opening_with_a_quotation_mark_does_not_name_its_first_word():
+    # '“Diplomats said …”' starts with "Diplomats" as much as 'Diplomats said …'
+    # does: no name, so no disagreement with another outlet's "UN".
+    quoted = "“Diplomats said the resolution was backed by 14 nations.”"
+    assert facts.names(quoted) == facts.names(quoted.strip("“”")) == []
+    assert facts.find_conflicts(quoted, "The resolution was backed by 14 nations at the UN.") == []
+    assert facts.names("“Diplomats met Kirby,” Smith said.") == [frozenset({"kirby"}),
+                                                                   frozenset({"smith"})]
