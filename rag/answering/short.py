@@ -613,10 +613,16 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
     short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])
                                        for sp in short.spans))
+    # A note naming a citation ("Citation [3] was corrected for ...") follows its new number.
+    notes = [_MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", note)
+             for note in answer.notes]
     return replace(answer, sentences=sentences, text=cited_text(sentences), short=short,
-                   citations=[replace(by_number[n], number=new[n],
-                                      quotes=tuple(dict.fromkeys(quotes[n])))
-                              for n in keep])
+                   notes=notes, citations=[replace(by_number[n], number=new[n],
+                                                   quotes=tuple(dict.fromkeys(quotes[n])))
+                                           for n in keep])
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
 
 
 def _has_word(text: str) -> bool:

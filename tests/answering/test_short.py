@@ -227,7 +227,7 @@ def test_short_answer_cites_where_it_occurs_with_article_offsets():
     assert set(short.outlets) == {"Outlet A", "Outlet B"}
 
 
-def test_short_answer_citations_stay_consistent_when_numbers_do_not_start_at_one():
+def test_short_answer_citations_and_notes_stay_consistent_when_numbers_do_not_start_at_one():
     # A local answer keeps its prompt's passage numbers: "[3][2]".
     hits = [hit("Officials met in New York on Monday about the vote.", "x", "Outlet X"),
             hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
@@ -237,11 +237,15 @@ def test_short_answer_citations_stay_consistent_when_numbers_do_not_start_at_one
     citations = [Citation(number, hits[pos].article_id, hits[pos], ((hits[pos].start,
                                                                    hits[pos].end),))
                  for number, pos in ((2, 1), (3, 2))]
+    note = f"Citation [3] was corrected for: {sentence.text!r}."
     reply = with_short_answer(Answer("How many nations backed the resolution?",
                                      cited_text([sentence]), citations, hits,
-                                     sentences=[sentence]))
+                                     sentences=[sentence], notes=[note]))
     by_number = {c.number: c.article_id for c in reply.citations}
     assert len(by_number) == len(reply.citations)           # no number given twice
+    # The note names the passage by its new number, as the answer's text does.
+    new = next(c.number for c in reply.citations if c.article_id == "b")
+    assert reply.notes == [note.replace("[3]", f"[{new}]")] and f"[{new}]" in reply.text
     assert {"a", "b"} <= set(by_number.values())             # both still cited
     for span in reply.short.spans:
         assert by_number[span.citation] == span.article_id
