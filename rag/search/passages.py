@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..text.sentences import split_sentences
+from ..text.sentences import iter_sentences
 from ..text.words import looks_like_instruction
 
 __all__ = ["only_instructions"]
@@ -20,4 +20,4 @@ def only_instructions(passage: str) -> bool:
     (such a passage is never returned, quoted or cited). Remembered per text:
     every search asks it of its candidates, and the same passages come back
     (the cache holds the index's own strings and a bool each)."""
-    return all(looks_like_instruction(passage[a:b]) for a, b in split_sentences(passage))
+    return all(looks_like_instruction(passage[a:b]) for a, b in iter_sentences(passage))

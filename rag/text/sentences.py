@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..types import Hit
 
-__all__ = ["split_sentences", "sentence_at", "clause_spans", "clauses", "PassageSentence",
+__all__ = ["split_sentences", "iter_sentences", "sentence_at", "clause_spans", "clauses", "PassageSentence",
            "passage_sentences"]
 
 
@@ -36,7 +36,14 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
     Spans exclude surrounding whitespace; ``offset`` is added to every span.
     """
-    spans, start = [], 0
+    return list(iter_sentences(text, offset))
+
+
+def iter_sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
+    """:func:`split_sentences` one sentence at a time, for a reader that may stop
+    early (the first sentence that is not an instruction; the one holding a
+    position)."""
+    start = 0
     for match in _BOUNDARY.finditer(text):
         if match.group(1):
             word = text[start:match.start(1)].rsplit(None, 1)[-1:] or [""]
@@ -46,24 +53,25 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
             end = match.end(1)
         else:
             end = match.start()
-        _add_span(text, start, end, offset, spans)
+        yield from _span(text, start, end, offset)
         start = match.end()
-    _add_span(text, start, len(text), offset, spans)
-    return spans
+    yield from _span(text, start, len(text), offset)
 
 
 def sentence_at(text: str, at: int, offset: int = 0) -> tuple[int, int] | None:
     """The span of the sentence of ``text`` holding position ``at`` (both with
     ``offset`` added, as :func:`split_sentences`), ``None`` if none does."""
-    return next(((a, b) for a, b in split_sentences(text, offset) if a <= at < b), None)
+    return next(((a, b) for a, b in iter_sentences(text, offset) if a <= at < b), None)
 
 
-def _add_span(text: str, start: int, end: int, offset: int, spans: list) -> None:
+def _span(text: str, start: int, end: int, offset: int) -> Iterator[tuple[int, int]]:
+    """``text[start:end]`` without its surrounding whitespace, as a span plus
+    ``offset`` (none when it is only whitespace)."""
     piece = text[start:end]
     stripped = piece.strip()
     if stripped:
         lead = len(piece) - len(piece.lstrip())
-        spans.append((offset + start + lead, offset + start + lead + len(stripped)))
+        yield offset + start + lead, offset + start + lead + len(stripped)
 
 
 # Where a clause ends: a comma, semicolon or colon, a dash, a quotation mark;
