@@ -55,8 +55,9 @@ def check_size(size: int, limit_bytes: int) -> str | None:
     if size == 0:
         return "empty file"
     if size > limit_bytes:
-        return (f"too large ({size / 1e6:.1f} MB; the limit is {limit_bytes / 1e6:g} MB, "
-                "setting max_file_mb / RAG_MAX_FILE_MB)")
+        mb = size / 1e6
+        return (f"too large ({mb:.1f} MB" if mb >= 0.1 else f"too large ({mb:.2g} MB") + (
+            f"; the limit is {limit_bytes / 1e6:g} MB, setting max_file_mb / RAG_MAX_FILE_MB)")
     return None
 
 

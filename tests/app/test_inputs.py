@@ -160,3 +160,9 @@ def test_build_over_messy_folder_indexes_the_good_files_and_lists_every_skip(
         assert name in caplog.text  # ... and warned about as it happened
     assert "latin1.txt" in text and "not valid UTF-8" in text
     assert engine.retrieve("harbour bridge cables repairs")[0].article_id == "bridge"
+
+
+def test_a_small_file_over_a_small_limit_says_its_size_not_zero():
+    from rag.ingest.reading import check_size
+
+    assert check_size(5_120, 3_000).startswith("too large (0.0051 MB; the limit is 0.003 MB")
