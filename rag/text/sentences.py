@@ -15,8 +15,8 @@ from typing import Iterator, Sequence
 
 from ..types import Hit
 
-__all__ = ["split_sentences", "iter_sentences", "sentence_at", "clause_spans", "clauses", "PassageSentence",
-           "passage_sentences"]
+__all__ = ["split_sentences", "iter_sentences", "sentence_at", "clause_spans", "clauses",
+           "PassageSentence", "passage_sentences"]
 
 
 # Words whose trailing period does not end a sentence.

@@ -320,33 +320,34 @@ def test_a_proof_clipped_only_of_a_quotation_mark_shows_no_cut_there():
     assert proof.startswith("…") and proof.endswith("by 14 nations.")    # no " …" after it
 
 
+def _quoting_then_first_of(a_text: str, b_text: str) -> tuple[list[Hit], Answer]:
+    """The passages of outlets A and B (B's at article offset 100), and the
+    short-answer treatment of an answer quoting A whole, then B's first sentence."""
+    hits = [hit(a_text, "a", "Outlet A"), hit(b_text, "b", "Outlet B", start=100)]
+    first_b = (100, 100 + b_text.index(". ") + 1)
+    sentences = [AnswerSentence(a_text, (1,)), AnswerSentence(b_text[:first_b[1] - 100], (2,))]
+    citations = [Citation(1, "a", hits[0], ((hits[0].start, hits[0].end),)),
+                 Citation(2, "b", hits[1], (first_b,))]
+    return hits, with_short_answer(Answer("How many nations backed the resolution?",
+                                          cited_text(sentences), citations, hits,
+                                          sentences=sentences))
+
+
 def test_citations_quote_only_the_sentences_the_answer_still_shows():
     # Outlet B's passage was quoted for a sentence the short answer's proof
     # replaces: the chat must highlight the proof there, not the dropped sentence.
-    b_text = "Protesters gathered outside the council building. The resolution was backed by 14 nations."
-    hits = [hit("The council met on Monday to vote on the resolution.", "a", "Outlet A"),
-            hit(b_text, "b", "Outlet B", start=100)]
-    protest = (100, 100 + b_text.index(" The"))
-    sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(b_text[:protest[1] - 100], (2,))]
-    citations = [Citation(1, "a", hits[0], ((hits[0].start, hits[0].end),)),
-                 Citation(2, "b", hits[1], (protest,))]
-    reply = with_short_answer(Answer("How many nations backed the resolution?",
-                                     cited_text(sentences), citations, hits, sentences=sentences))
+    _, reply = _quoting_then_first_of(
+        "The council met on Monday to vote on the resolution.",
+        "Protesters gathered outside the council building. The resolution was backed by 14 nations.")
     assert reply.short.text == "14"
     assert reply.sentences[1].text == "The resolution was backed by 14 nations."
     assert reply.citations[1].excerpt == "The resolution was backed by 14 nations."
 
 
 def test_a_passage_cited_only_for_the_short_answer_quotes_the_sentence_stating_it():
-    b_text = "Protesters gathered outside the council. Diplomats said 14 nations backed it."
-    hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
-            hit(b_text, "b", "Outlet B", start=100)]
-    protest = (100, 100 + b_text.index(" Diplomats"))
-    sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(b_text[:protest[1] - 100], (2,))]
-    citations = [Citation(1, "a", hits[0], ((hits[0].start, hits[0].end),)),
-                 Citation(2, "b", hits[1], (protest,))]
-    reply = with_short_answer(Answer("How many nations backed the resolution?",
-                                     cited_text(sentences), citations, hits, sentences=sentences))
+    hits, reply = _quoting_then_first_of(
+        "The resolution was backed by 14 nations.",
+        "Protesters gathered outside the council. Diplomats said 14 nations backed it.")
     assert [s.text for s in reply.sentences] == [hits[0].text]
     assert reply.short.citations == (1, 2)
     assert reply.citations[1].excerpt == "Diplomats said 14 nations backed it."
