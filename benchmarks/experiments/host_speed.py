@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 
 from rag_bench.measure import percentiles_ms, time_each
-from rag_bench.perf import load_questions
+from rag_bench.perf import load_questions, uncached_engine
 
-from rag.engine import Engine
 from rag.settings import Settings
 
 
@@ -34,11 +33,7 @@ def spin_ms() -> float:
 
 def main(index: str, questions: str, rounds: str = "6") -> None:
     asked = load_questions(Path(questions))
-    engine = Engine(Settings.from_env().replace(index_dir=Path(index)))
-    engine.vectors.size = 0         # every question's vector is computed
-    engine.warm_up()
-    for q in asked[:5]:
-        engine.retrieve(q, 5)
+    engine = uncached_engine(Settings.from_env().replace(index_dir=Path(index)))
     cpus = sorted(os.sched_getaffinity(0))
     try:
         for n in range(int(rounds)):

@@ -180,8 +180,8 @@ def threads(news_dev: Path) -> None:
 
 def streams(news_dev: Path, index: str, rounds: str = "4") -> None:
     from rag_bench.measure import percentiles_ms
+    from rag_bench.perf import uncached_engine
 
-    from rag.engine import Engine
     from rag.models.embedding import QueryEmbedder, make_embedder
     from rag.settings import Settings
 
@@ -191,12 +191,8 @@ def streams(news_dev: Path, index: str, rounds: str = "4") -> None:
     index_model = make_embedder(settings)
     runs = {}
     for name, kind in VARIANTS:
-        engine = Engine(settings, QueryEmbedder(index_model, kind(
+        engine = uncached_engine(settings, QueryEmbedder(index_model, kind(
             settings.model_name, settings.model_path, threads=settings.embed_query_threads)))
-        engine.vectors.size = 0             # every question's vector is computed
-        engine.warm_up()
-        for q in questions[:5]:
-            engine.retrieve(q, 5)
         runs[name] = lambda q, engine=engine: engine.retrieve(q, 5)
     for n in range(int(rounds)):
         wall, cpu = time_interleaved(runs, questions, rotate=True)

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from rag_bench.measure import percentiles_ms, time_each
-from rag_bench.perf import load_questions
+from rag_bench.perf import load_questions, uncached_engine
 
 from rag.engine import Engine
 from rag.models.embedding import OnnxEmbedder
@@ -40,15 +40,9 @@ def questions(news_dev: Path) -> list[str]:
 
 
 def warm_engine(news_dev: Path, index: str) -> Engine:
-    """An engine over INDEX (settings from the environment) with the vector cache
-    off, so every question's vector is computed, as when it is first asked;
-    warmed by five questions."""
-    engine = Engine(Settings.from_env().replace(index_dir=Path(index), articles_dir=news_dev))
-    engine.vectors.size = 0
-    engine.warm_up()
-    for q in questions(news_dev)[:5]:
-        engine.retrieve(q, 5)
-    return engine
+    """An engine over INDEX (settings from the environment) with the vector cache off."""
+    return uncached_engine(Settings.from_env().replace(index_dir=Path(index),
+                                                       articles_dir=news_dev))
 
 
 def profile(news_dev: Path, index: str, top: str = "14") -> None:

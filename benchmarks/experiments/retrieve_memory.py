@@ -21,20 +21,10 @@ import sys
 from pathlib import Path
 
 from rag_bench.measure import percentiles_ms, time_interleaved
-from rag_bench.perf import load_questions
+from rag_bench.perf import load_questions, uncached_engine
 
-from rag.engine import Engine
 from rag.index.vectors import QuantisedSearch
 from rag.settings import Settings
-
-
-def warm_engine(index: str, asked: list[str]) -> Engine:
-    engine = Engine(Settings.from_env().replace(index_dir=Path(index)))
-    engine.vectors.size = 0         # every question's vector is computed
-    engine.warm_up()
-    for q in asked[:5]:
-        engine.retrieve(q, 5)
-    return engine
 
 
 def report(wall: dict, cpu: dict, label: str = "") -> None:
@@ -46,7 +36,7 @@ def report(wall: dict, cpu: dict, label: str = "") -> None:
 
 def model(index: str, questions: str) -> None:
     asked = load_questions(Path(questions))
-    engine = warm_engine(index, asked)
+    engine = uncached_engine(Settings.from_env().replace(index_dir=Path(index)))
     runs = {"question model alone": lambda q: engine.vectors.encode([q]),
             "retrieve": lambda q: engine.retrieve(q, 5)}
     report(*time_interleaved(runs, asked, rotate=True), "taking turns: ")
@@ -56,7 +46,7 @@ def model(index: str, questions: str) -> None:
 
 def sq8(index: str, questions: str) -> None:
     asked = load_questions(Path(questions))
-    engine = warm_engine(index, asked)
+    engine = uncached_engine(Settings.from_env().replace(index_dir=Path(index)))
     stored = engine.retriever.index     # the embedded index's loaded version
     flat = stored.faiss_index
     quantised = QuantisedSearch(flat)

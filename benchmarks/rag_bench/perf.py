@@ -243,6 +243,20 @@ WARM_UP_QUESTIONS = ("Who announced the plan on Monday?", "How many people were 
                      "When will the new rules take effect?")
 
 
+def uncached_engine(settings: Settings, embedder=None):
+    """An engine over ``settings``' index with its vector cache off, so every
+    question's vector is computed, as when it is first asked; loaded and warmed
+    up by retrieving :data:`WARM_UP_QUESTIONS` (the experiments' engine)."""
+    from rag.engine import Engine
+
+    engine = Engine(settings, embedder)
+    engine.vectors.size = 0
+    engine.warm_up()
+    for q in WARM_UP_QUESTIONS:
+        engine.retrieve(q, 5)
+    return engine
+
+
 def _latency(settings: Settings, embedder, questions: Sequence[str], log) -> dict:
     """``retrieve(k=5)`` and the extractive ``answer`` one question at a time
     after warm-up, the answer with corroboration (as configured) and without.

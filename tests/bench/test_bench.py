@@ -268,3 +268,31 @@ def test_perf_latency_times_each_run_on_an_engine_of_its_own_warmed_on_other_que
     for engine, timed in zip(engines, ("retrieve", "answer", "answer")):
         assert engine.calls == warm + [(timed, q) for q in questions]
     assert {f"{run}_ms_p50" for run in ("retrieve", "answer_nocorr", "answer")} <= set(out)
+
+
+def test_the_experiments_engine_computes_every_vector_and_is_warmed_on_other_questions(
+        monkeypatch):
+    """``uncached_engine``: its vector cache is off (a question's vector is
+    computed each time it is asked) and it is warmed up by retrieving questions
+    of no data set, so an experiment's first timed question is not the cold one."""
+    from types import SimpleNamespace
+
+    from rag_bench import perf
+
+    import rag.engine
+
+    class Recording:
+        def __init__(self, settings, embedder=None):
+            self.embedder, self.calls = embedder, []
+            self.vectors = SimpleNamespace(size=20_000)
+
+        def warm_up(self):
+            self.calls.append(("warm_up", None))
+
+        def retrieve(self, question, k=5):
+            self.calls.append(("retrieve", question))
+
+    monkeypatch.setattr(rag.engine, "Engine", Recording)
+    engine = perf.uncached_engine(Settings(), embedder="the query model")
+    assert engine.vectors.size == 0 and engine.embedder == "the query model"
+    assert engine.calls == [("warm_up", None)] + [("retrieve", q) for q in perf.WARM_UP_QUESTIONS]
