@@ -17,7 +17,10 @@ RAG_CORROBORATE=0``):
 With ``--statements``, also a re-scorer tried and left out: each of the vote's five best
 candidates put in the place of the question's asking words ("Which athlete became ..." ->
 "LeBron James became ..."), embedded with the product's model, and scored by the log of
-its vote plus w times the cosine of that statement with the best of its own sentences.
+its vote plus w times the cosine of that statement with the best of its own sentences; and
+the statement searched for (as of the question's date, 10 passages), scored by the log of
+its vote plus w times log(1 + the articles among those passages that state the candidate,
+each by 1/sqrt(1 + its rank)).
 
 Reads the ``answers`` of QUESTIONS only to score.
 """
@@ -77,6 +80,17 @@ def ranked_candidates(engine: Engine, question: dict, answer) -> list[dict]:
     return out
 
 
+def _stated_in(candidate: dict, hits) -> float:
+    """How many articles of ``hits`` state ``candidate``, each by its best rank."""
+    forms = {normalize_answer_text(t, drop_articles=True) for t in candidate["texts"]}
+    articles: dict[str, float] = {}
+    for rank, hit in enumerate(hits):
+        text = f" {normalize_answer_text(hit.text, drop_articles=True)} "
+        if any(form and f" {form} " in text for form in forms):
+            articles.setdefault(hit.article_id, 1 / math.sqrt(1 + rank))
+    return sum(articles.values())
+
+
 def _right(candidate: dict, gold: list[str]) -> bool:
     return any(exact_match(t, gold) for t in candidate["texts"]) if candidate["texts"] else False
 
@@ -90,6 +104,7 @@ def main(index: str, questions_path: str, statements: bool = False) -> None:
     shown_em = shown_f1 = 0.0
     within = defaultdict(int)
     rescored: dict[float, int] = defaultdict(int)
+    searched: dict[float, int] = defaultdict(int)
     weights = (0.25, 0.5, 1.0, 2.0, 4.0)
     for q in questions:
         answer = engine.answer(q["question"], **asked_on(q, settings))
@@ -114,9 +129,13 @@ def main(index: str, questions_path: str, statements: bool = False) -> None:
                 own = vectors[at:at + len(c["sentences"])]
                 at += len(c["sentences"])
                 c["cosine"] = float(max(own @ vectors[i])) if len(own) else 0.0
+            for c, said in zip(top, texts):
+                c["found"] = _stated_in(c, engine.retrieve(said, k=10, **asked_on(q, settings)))
             for w in weights:
                 best = max(top, key=lambda c: math.log(c["score"]) + w * c["cosine"])
                 rescored[w] += _right(best, q["answers"])
+                best = max(top, key=lambda c: math.log(c["score"]) + w * math.log(1 + c["found"]))
+                searched[w] += _right(best, q["answers"])
     print(f"questions {n}")
     print(f"the vote as shown: EM {shown_em / n:.3f} F1 {shown_f1 / n:.3f} "
           f"({shown_em:.0f} exact)")
@@ -128,6 +147,9 @@ def main(index: str, questions_path: str, statements: bool = False) -> None:
         print("statements re-scored (the five best; right as any passage writes them):")
         for w in weights:
             print(f"  w={w}: {rescored[w]} against {within[1]} for the vote's first")
+        print("statements searched for (the five best; the articles of 10 passages stating them):")
+        for w in weights:
+            print(f"  w={w}: {searched[w]} against {within[1]} for the vote's first")
     print("a perfect chooser over every candidate of the top k passages (typed questions):")
     for k in (5, 10, 20):
         em = f1 = 0.0
