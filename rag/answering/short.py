@@ -406,8 +406,7 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
     """
     if not phrases:
         return None
-    tokens, supports = _supports(phrases, hits, asked)
-    scores = {key: sum(votes.values()) for key, votes in supports.items()}
+    tokens, supports, scores = _supports(phrases, hits, asked)
     root = max(scores, key=lambda k: (scores[k], len(tokens[k]), k))
     longer = [k for k in scores if tokens[root] <= tokens[k]
               and len(supports[k]) >= len(supports[root]) * share_for_longer]
@@ -416,10 +415,11 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
 
 
 def _supports(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str]
-              ) -> tuple[dict[str, frozenset[str]], dict[str, dict[str, float]]]:
-    """Each candidate's words (without the question's) and its votes by article:
-    the article's best occurrence plus a little for each further one, of it or
-    of a longer name holding it."""
+              ) -> tuple[dict[str, frozenset[str]], dict[str, dict[str, float]],
+                         dict[str, float]]:
+    """Each candidate's words (without the question's), its votes by article
+    (the article's best occurrence plus a little for each further one, of it or
+    of a longer name holding it), and its score: the sum of those votes."""
     tokens = {p.key: frozenset(p.key.split()) - asked or frozenset(p.key.split())
               for p in phrases}
     weights: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -436,15 +436,15 @@ def _supports(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str]
                     best[article] = max(best.get(article, 0.0), weight)
         return best
 
-    return tokens, {key: support(key) for key in by_article}
+    supports = {key: support(key) for key in by_article}
+    return tokens, supports, {key: sum(votes.values()) for key, votes in supports.items()}
 
 
 def candidate_scores(phrases: list[Phrase], hits: list[Hit],
                      asked: frozenset[str] = frozenset()) -> dict[str, float]:
     """Every candidate's score in :func:`vote` (its key -> the sum of its
     articles' votes), for looking at what the vote passed over."""
-    _, supports = _supports(phrases, hits, asked)
-    return {key: sum(votes.values()) for key, votes in supports.items()}
+    return _supports(phrases, hits, asked)[2]
 
 
 def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset(),

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from rag.answering.short import (
     SHORT_ANSWER_FLOOR,
+    candidate_scores,
     candidates,
     short_answer,
     vote,
@@ -194,6 +195,19 @@ def test_a_short_name_lends_its_votes_to_the_full_name_stated_about_as_often():
             hit("Kevin McCarthy lost the vote once more.", "c", "Outlet C"),
             hit("Matt Gaetz said nothing of the vote.", "d", "Outlet D")]
     assert winner("Which Republican lost the vote?", hits) == "kevin mccarthy"
+
+
+def test_candidate_scores_are_the_scores_the_vote_compares():
+    hits = [hit("Speaker Kevin McCarthy lost the vote.", "a", "Outlet A"),
+            hit("McCarthy lost the vote again.", "b", "Outlet B"),
+            hit("Matt Gaetz said nothing of the vote.", "c", "Outlet C")]
+    phrases = candidates("Which Republican lost the vote?", hits)
+    scores = candidate_scores(phrases, hits)
+    shown, score = vote(phrases, hits)
+    # The winner is scored as its root (the short name holds every article's votes),
+    # and shown in its longest form stated by half as many articles.
+    assert score == scores["mccarthy"] == max(scores.values())
+    assert shown == "speaker kevin mccarthy" and scores[shown] < score
 
 
 def _answer(question, hits, cited=(0,), abstained=False):
