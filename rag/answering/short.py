@@ -591,11 +591,12 @@ def proven(answer: Answer, best: Phrase) -> Answer:
         hit, number = answer.hits[best.hit_pos], _numbers(answer)[best.hit_pos]
         start, end = _clip(hit, best, MAX_PROOF_WORDS - len(first[0].text.split()))
         proof = hit.text[start - hit.start:end - hit.start].strip()
-        # Words cut off show as "…" (a quotation mark alone is no cut).
+        # Words cut off show as "…" (a quotation mark alone is no cut), inside a
+        # quotation they cut: “… a clear majority …”.
         before, after = (hit.text[a - hit.start:b - hit.start] for a, b in (
             (best.sentence[0], start), (end, best.sentence[1])))
         shown = (f"…{proof}" if _has_word(before) else proof[:1].upper() + proof[1:]) \
-            + (" …" if _has_word(after) else "")
+            + (f" …{_unclosed_quote(proof)}" if _has_word(after) else "")
         sentences.append(AnswerSentence(shown, (number,)))
         quotes.setdefault(number, []).append((start, end))
     # Renumber: the citations still quoted, in order of first mention.
@@ -623,6 +624,17 @@ def proven(answer: Answer, best: Phrase) -> Answer:
 
 
 _MARKER = re.compile(r"\[(\d+)\]")
+
+
+#: The last quotation mark of a text, when it opens a quotation (“ or a straight ").
+_OPENING_QUOTE = re.compile(r'(“|(?<!\S)")[^“”"]*$')
+
+
+def _unclosed_quote(text: str) -> str:
+    """The mark that closes the quotation ``text`` opens and leaves open; ``""``
+    when it leaves none open."""
+    m = _OPENING_QUOTE.search(text)
+    return ("”" if m.group(1) == "“" else '"') if m else ""
 
 
 def _has_word(text: str) -> bool:
@@ -654,4 +666,9 @@ def _clip(hit: Hit, phrase: Phrase, words: int) -> tuple[int, int]:
                 break
         if not grown:
             break
-    return start + spans[lo][0], start + spans[hi][1]
+    a, b = spans[lo][0], spans[hi][1]
+    # Quotation marks end clauses: a quotation the clip opens ends with its
+    # closing mark when that comes right after ("“a clear majority”").
+    if (mark := _unclosed_quote(text[a:b])) and (close := re.match(rf"[,;:]?{mark}", text[b:])):
+        b += close.end()
+    return start + a, start + b

@@ -331,7 +331,38 @@ def test_a_proof_clipped_only_of_a_quotation_mark_shows_no_cut_there():
             "after weeks of talks, criticism and delays, “the resolution was finally backed "
             "by 14 nations.”")
     proof = _proved_by(long).sentences[1].text
-    assert proof.startswith("…") and proof.endswith("by 14 nations.")    # no " …" after it
+    assert proof.startswith("…") and proof.endswith("by 14 nations.”")   # no " …" after it
+
+
+#: An answer's best sentence long enough to leave the proof some 20 words.
+_LONG_FIRST = ("The council met on Monday in New York to vote on the resolution, which had been "
+               "drafted over weeks of talks between the delegations of many countries and which "
+               "diplomats described as a turning point for the region and its people.")
+
+
+def _proof_after_a_long_first_sentence(long: str) -> str:
+    hits = [hit(_LONG_FIRST, "a", "Outlet A"), hit(long, "b", "Outlet B")]
+    sentences = [AnswerSentence(_LONG_FIRST, (1,))]
+    reply = with_short_answer(replace(_answer("How many nations backed the resolution?", hits),
+                                      sentences=sentences, text=cited_text(sentences)))
+    return reply.sentences[1].text
+
+
+def test_a_proof_clipped_right_after_a_quotation_keeps_its_closing_mark():
+    # Quotation marks end clauses: the clip stopped after "majority", before "”".
+    proof = _proof_after_a_long_first_sentence(
+        "Diplomats said the resolution was backed by 14 nations, “a clear majority” in the "
+        "words of one envoy who had argued late into the night in New York over the wording "
+        "of the text and the timing of the vote.")
+    assert proof == "Diplomats said the resolution was backed by 14 nations, “a clear majority” …"
+
+
+def test_a_proof_clipped_inside_a_quotation_closes_it_after_the_cut():
+    proof = _proof_after_a_long_first_sentence(
+        "Diplomats said the resolution was “backed by 14 nations, a clear majority, in a vote "
+        "that stretched late into the night in New York and drew criticism from many of the "
+        "delegations present.”")
+    assert proof == "Diplomats said the resolution was “backed by 14 nations, a clear majority …”"
 
 
 def _quoting_then_first_of(a_text: str, b_text: str) -> tuple[list[Hit], Answer]:
