@@ -614,9 +614,11 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
     short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])
                                        for sp in short.spans))
-    # A note naming a citation ("Citation [3] was corrected for ...") follows its new number.
+    # A note naming a citation ("Citation [3] was corrected for ...") follows its new
+    # number; one naming a citation no longer cited is about a sentence no longer shown.
     notes = [_MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", note)
-             for note in answer.notes]
+             for note in answer.notes if not any(
+                 n in by_number and n not in new for n in map(int, _MARKER.findall(note)))]
     return replace(answer, sentences=sentences, text=cited_text(sentences), short=short,
                    notes=notes, citations=[replace(by_number[n], number=new[n],
                                                    quotes=tuple(dict.fromkeys(quotes[n])))

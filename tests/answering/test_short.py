@@ -267,6 +267,25 @@ def test_short_answer_citations_and_notes_stay_consistent_when_numbers_do_not_st
         assert all(n in by_number for n in s.citations)
 
 
+def test_a_note_naming_a_citation_the_cut_answer_no_longer_cites_goes_with_it():
+    # The checker corrected [2] of the second sentence; the answer is cut to its
+    # first, and [2] becomes Outlet B's, cited for the short answer: the note
+    # must not say "[2]" of a sentence no longer shown.
+    hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
+            hit("Officials met in New York on Monday about the vote.", "x", "Outlet X"),
+            hit("Diplomats said 14 nations backed the resolution.", "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(hits[1].text, (2,))]
+    citations = [Citation(n, hits[pos].article_id, hits[pos], ((hits[pos].start, hits[pos].end),))
+                 for n, pos in ((1, 0), (2, 1))]
+    kept = "Citation [1] was added for: 'The resolution was backed by 14 nations.'."
+    gone = f"Citation [2] was corrected for: {sentences[1].text!r}."
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text(sentences), citations, hits,
+                                     sentences=sentences, notes=[kept, gone]))
+    assert [(c.number, c.article_id) for c in reply.citations] == [(1, "a"), (2, "b")]
+    assert reply.notes == [kept]
+
+
 def test_no_short_answer_when_the_answer_abstains_or_explains():
     hits = [hit("The US abstained because it wanted a ceasefire in 2024.", "a", "Outlet A")]
     assert with_short_answer(_answer("When did the US abstain?", hits,
