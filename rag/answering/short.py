@@ -95,7 +95,9 @@ MAX_PROOF_WORDS = 60
 _MIN_PROOF_WORDS = 12
 
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
-_NUMBER_WORD = re.compile(r"^[^\s-]+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
+#: A figure and the size words after it ("4.5 million"); a quotation closing right
+#: after it is not the figure's ("“all 14” of the nations").
+_NUMBER_WORD = re.compile(r"^[^\s”\"-]+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
                           re.IGNORECASE)
 
 

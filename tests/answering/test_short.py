@@ -56,6 +56,12 @@ def test_a_number_drops_a_unit_the_question_names():
     assert [p.text for p in found] == ["7.8"]
 
 
+def test_a_quoted_number_is_a_candidate_without_the_closing_quotation_mark():
+    hits = [hit("Diplomats said the resolution was backed by “all 14” of the nations.", "a",
+                "Outlet A")]
+    assert short_answer("How many nations backed the resolution?", hits)[0] == "14"
+
+
 def test_how_much_candidates_keep_the_currency():
     hits = [hit("The grant will rise by $500 next year.", "a", "Outlet A")]
     found = candidates("How much will the grant rise by?", hits)
