@@ -68,6 +68,7 @@ class Candidate:
     similarity: float = 0.0
     score: float = 0.0
     merged: list["Candidate"] = field(default_factory=list, compare=False)
+    shown_at: int = 0   # where in ``text`` the span starts (1 after a cut's "…")
 
 
 class Answerer:
@@ -156,8 +157,7 @@ class Answerer:
                 score -= 0.1
             if any(cand.text.rstrip(" …") in earlier for earlier in said):
                 score -= _REPEAT_PENALTY     # already answered in an earlier turn
-            scored.append(Candidate(cand.hit_pos, cand.start, cand.end, cand.text,
-                                    float(sim), score))
+            scored.append(replace(cand, similarity=float(sim), score=score))
         scored.sort(key=lambda c: (-c.score, c.hit_pos, c.start))
         return scored
 
@@ -235,9 +235,8 @@ def _with_speaker(cand: Candidate, pronouns: dict[int, list[tuple[int, Speaker]]
     """``cand``'s text with its speaking pronoun replaced by the speaker's
     name, and the sentence naming the speaker; as it is and ``""`` when it
     holds no such pronoun (or a cut left it out)."""
-    shift = 1 if cand.text.startswith("…") else 0      # a cut's mark
     for at, sp in pronouns.get(cand.hit_pos, ()):
-        i = at - cand.start + shift
+        i = at - cand.start + cand.shown_at
         if cand.start <= at < cand.end and \
                 cand.text[i:i + sp.end - sp.start].lower() in ("he", "she"):
             return sp.resolve(cand.text, i), sp.before
@@ -321,5 +320,6 @@ def _trim(cand: Candidate, asked: set[str], target: Target, question: str) -> Ca
         return cand
     if target.kind and not holds_answer_kind(kept, target, question):
         return cand
-    shown = ("…" if a else "") + kept + ("" if b == len(text) else " …")
-    return replace(cand, start=cand.start + a, end=cand.start + a + len(kept), text=shown)
+    cut = "…" if a else ""
+    return replace(cand, start=cand.start + a, end=cand.start + a + len(kept),
+                   text=cut + kept + ("" if b == len(text) else " …"), shown_at=len(cut))

@@ -95,7 +95,9 @@ MAX_PROOF_WORDS = 60
 _MIN_PROOF_WORDS = 12
 
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$", re.IGNORECASE)
-_NUMBER_WORD = re.compile(r"^[^\s-]+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
+#: A figure and the size words after it ("4.5 million"); a quotation closing right
+#: after it is not the figure's ("“all 14” of the nations").
+_NUMBER_WORD = re.compile(r"^[^\s”\"-]+(?:\s+(?:thousand|million|billion|trillion|hundred|bn))*",
                           re.IGNORECASE)
 
 
@@ -406,8 +408,7 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
     """
     if not phrases:
         return None
-    tokens, supports = _supports(phrases, hits, asked)
-    scores = {key: sum(votes.values()) for key, votes in supports.items()}
+    tokens, supports, scores = _supports(phrases, hits, asked)
     root = max(scores, key=lambda k: (scores[k], len(tokens[k]), k))
     longer = [k for k in scores if tokens[root] <= tokens[k]
               and len(supports[k]) >= len(supports[root]) * share_for_longer]
@@ -416,10 +417,11 @@ def vote(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str] = frozens
 
 
 def _supports(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str]
-              ) -> tuple[dict[str, frozenset[str]], dict[str, dict[str, float]]]:
-    """Each candidate's words (without the question's) and its votes by article:
-    the article's best occurrence plus a little for each further one, of it or
-    of a longer name holding it."""
+              ) -> tuple[dict[str, frozenset[str]], dict[str, dict[str, float]],
+                         dict[str, float]]:
+    """Each candidate's words (without the question's), its votes by article
+    (the article's best occurrence plus a little for each further one, of it or
+    of a longer name holding it), and its score: the sum of those votes."""
     tokens = {p.key: frozenset(p.key.split()) - asked or frozenset(p.key.split())
               for p in phrases}
     weights: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -436,15 +438,15 @@ def _supports(phrases: list[Phrase], hits: list[Hit], asked: frozenset[str]
                     best[article] = max(best.get(article, 0.0), weight)
         return best
 
-    return tokens, {key: support(key) for key in by_article}
+    supports = {key: support(key) for key in by_article}
+    return tokens, supports, {key: sum(votes.values()) for key, votes in supports.items()}
 
 
 def candidate_scores(phrases: list[Phrase], hits: list[Hit],
                      asked: frozenset[str] = frozenset()) -> dict[str, float]:
     """Every candidate's score in :func:`vote` (its key -> the sum of its
     articles' votes), for looking at what the vote passed over."""
-    _, supports = _supports(phrases, hits, asked)
-    return {key: sum(votes.values()) for key, votes in supports.items()}
+    return _supports(phrases, hits, asked)[2]
 
 
 def short_answer(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = frozenset(),
@@ -591,11 +593,12 @@ def proven(answer: Answer, best: Phrase) -> Answer:
         hit, number = answer.hits[best.hit_pos], _numbers(answer)[best.hit_pos]
         start, end = _clip(hit, best, MAX_PROOF_WORDS - len(first[0].text.split()))
         proof = hit.text[start - hit.start:end - hit.start].strip()
-        # Words cut off show as "…" (a quotation mark alone is no cut).
+        # Words cut off show as "…" (a quotation mark alone is no cut), inside a
+        # quotation they cut: “… a clear majority …”.
         before, after = (hit.text[a - hit.start:b - hit.start] for a, b in (
             (best.sentence[0], start), (end, best.sentence[1])))
         shown = (f"…{proof}" if _has_word(before) else proof[:1].upper() + proof[1:]) \
-            + (" …" if _has_word(after) else "")
+            + (f" …{_unclosed_quote(proof)}" if _has_word(after) else "")
         sentences.append(AnswerSentence(shown, (number,)))
         quotes.setdefault(number, []).append((start, end))
     # Renumber: the citations still quoted, in order of first mention.
@@ -613,9 +616,11 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
     short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])
                                        for sp in short.spans))
-    # A note naming a citation ("Citation [3] was corrected for ...") follows its new number.
+    # A note naming a citation ("Citation [3] was corrected for ...") follows its new
+    # number; one naming a citation no longer cited is about a sentence no longer shown.
     notes = [_MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", note)
-             for note in answer.notes]
+             for note in answer.notes if not any(
+                 n in by_number and n not in new for n in map(int, _MARKER.findall(note)))]
     return replace(answer, sentences=sentences, text=cited_text(sentences), short=short,
                    notes=notes, citations=[replace(by_number[n], number=new[n],
                                                    quotes=tuple(dict.fromkeys(quotes[n])))
@@ -623,6 +628,17 @@ def proven(answer: Answer, best: Phrase) -> Answer:
 
 
 _MARKER = re.compile(r"\[(\d+)\]")
+
+
+#: The last quotation mark of a text, when it opens a quotation (“ or a straight ").
+_OPENING_QUOTE = re.compile(r'(“|(?<!\S)")[^“”"]*$')
+
+
+def _unclosed_quote(text: str) -> str:
+    """The mark that closes the quotation ``text`` opens and leaves open; ``""``
+    when it leaves none open."""
+    m = _OPENING_QUOTE.search(text)
+    return ("”" if m.group(1) == "“" else '"') if m else ""
 
 
 def _has_word(text: str) -> bool:
@@ -654,4 +670,9 @@ def _clip(hit: Hit, phrase: Phrase, words: int) -> tuple[int, int]:
                 break
         if not grown:
             break
-    return start + spans[lo][0], start + spans[hi][1]
+    a, b = spans[lo][0], spans[hi][1]
+    # Quotation marks end clauses: a quotation the clip opens ends with its
+    # closing mark when that comes right after ("“a clear majority”").
+    if (mark := _unclosed_quote(text[a:b])) and (close := re.match(rf"[,;:]?{mark}", text[b:])):
+        b += close.end()
+    return start + a, start + b

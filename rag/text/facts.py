@@ -362,10 +362,13 @@ def name_spans(sentence: str, known: frozenset[str] = frozenset()) -> list[tuple
 _MID_SENTENCE_CAPS = re.compile(r"(?<=[a-z,] )[A-Z][\w'’&-]*")
 
 
+@lru_cache(maxsize=256)
 def capitalised_inside(text: str) -> frozenset[str]:
     """Words ``text`` writes capitalised inside a sentence (after a lower-case
     word or a comma): names, which :func:`name_spans` may take as ``known``
     when one starts a sentence alone."""
+    # Cached: the speaker reading (rag.text.speakers) and the short answer's
+    # candidates both read every retrieved passage (a frozenset is safe to share).
     return frozenset(w.rstrip(".") for w in _MID_SENTENCE_CAPS.findall(text))
 
 

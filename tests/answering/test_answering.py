@@ -5,7 +5,16 @@ import re
 
 import pytest
 
-from rag.answering.extractive import NO_ANSWER
+from rag.answering.extractive import (
+    NO_ANSWER,
+    _candidate_sentences,
+    _speaker_pronouns,
+    _trim,
+    _with_speaker,
+)
+from rag.text.questions import question_target
+from rag.text.words import content_words
+from rag.types import Hit
 
 VETO = "Veto story\n\nThe US decided not to use its veto power. Diplomats met in New York on Monday."
 STORM = "Storm story\n\nA storm hit the coast. Thousands lost power overnight."
@@ -229,3 +238,19 @@ def test_a_quote_said_by_he_borrows_nothing_when_no_speaker_is_named_before(make
                                                 "told Netanyahu.")})
     ranked = engine.answerer.rank(MEET, engine.answerer.retrieve(MEET))
     assert [c.text[:9] for c in ranked][1:] == ["Aid truck", "“We will "]
+
+
+def test_a_sentence_cut_before_its_speaking_pronoun_is_read_as_said_by_the_speaker():
+    # A long sentence cut to its last clause shows "…" first: "he" is still
+    # found, and read as Netanyahu, whom the sentence before names.
+    text = ("Mr Netanyahu said the operation would go ahead. After weeks of letters from the "
+            "fishermen about the noise and the dust, which kept them awake at night and "
+            "scared the birds; “we will do it alone,” he said following a meeting with "
+            "Antony Blinken in Jerusalem on Tuesday.")
+    hits = [Hit(text, 1.0, "a", "a story", "Outlet A", "2024-03-26", None, 40, 40 + len(text),
+                "a story — Outlet A")]
+    cut = _trim(_candidate_sentences(hits)[1], content_words(MEET), question_target(MEET), MEET)
+    assert cut.text.startswith("…“we will do it alone,” he said")
+    reading, before = _with_speaker(cut, _speaker_pronouns(hits))
+    assert reading == cut.text.replace(" he said", " Netanyahu said")
+    assert before == "Mr Netanyahu said the operation would go ahead."

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from rag.answering.short import (
     SHORT_ANSWER_FLOOR,
+    candidate_scores,
     candidates,
     short_answer,
     vote,
@@ -53,6 +54,12 @@ def test_a_number_drops_a_unit_the_question_names():
     hits = [hit("A 7.8 magnitude earthquake struck the region on Monday.", "a", "Outlet A")]
     found = candidates("What was the magnitude of the quake that struck the region?", hits)
     assert [p.text for p in found] == ["7.8"]
+
+
+def test_a_quoted_number_is_a_candidate_without_the_closing_quotation_mark():
+    hits = [hit("Diplomats said the resolution was backed by “all 14” of the nations.", "a",
+                "Outlet A")]
+    assert short_answer("How many nations backed the resolution?", hits)[0] == "14"
 
 
 def test_how_much_candidates_keep_the_currency():
@@ -196,6 +203,19 @@ def test_a_short_name_lends_its_votes_to_the_full_name_stated_about_as_often():
     assert winner("Which Republican lost the vote?", hits) == "kevin mccarthy"
 
 
+def test_candidate_scores_are_the_scores_the_vote_compares():
+    hits = [hit("Speaker Kevin McCarthy lost the vote.", "a", "Outlet A"),
+            hit("McCarthy lost the vote again.", "b", "Outlet B"),
+            hit("Matt Gaetz said nothing of the vote.", "c", "Outlet C")]
+    phrases = candidates("Which Republican lost the vote?", hits)
+    scores = candidate_scores(phrases, hits)
+    shown, score = vote(phrases, hits)
+    # The winner is scored as its root (the short name holds every article's votes),
+    # and shown in its longest form stated by half as many articles.
+    assert score == scores["mccarthy"] == max(scores.values())
+    assert shown == "speaker kevin mccarthy" and scores[shown] < score
+
+
 def _answer(question, hits, cited=(0,), abstained=False):
     citations = [Citation(n + 1, hits[pos].article_id, hits[pos], ((hits[pos].start,
                                                                    hits[pos].end),))
@@ -251,6 +271,25 @@ def test_short_answer_citations_and_notes_stay_consistent_when_numbers_do_not_st
         assert by_number[span.citation] == span.article_id
     for s in reply.sentences:
         assert all(n in by_number for n in s.citations)
+
+
+def test_a_note_naming_a_citation_the_cut_answer_no_longer_cites_goes_with_it():
+    # The checker corrected [2] of the second sentence; the answer is cut to its
+    # first, and [2] becomes Outlet B's, cited for the short answer: the note
+    # must not say "[2]" of a sentence no longer shown.
+    hits = [hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
+            hit("Officials met in New York on Monday about the vote.", "x", "Outlet X"),
+            hit("Diplomats said 14 nations backed the resolution.", "b", "Outlet B")]
+    sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(hits[1].text, (2,))]
+    citations = [Citation(n, hits[pos].article_id, hits[pos], ((hits[pos].start, hits[pos].end),))
+                 for n, pos in ((1, 0), (2, 1))]
+    kept = "Citation [1] was added for: 'The resolution was backed by 14 nations.'."
+    gone = f"Citation [2] was corrected for: {sentences[1].text!r}."
+    reply = with_short_answer(Answer("How many nations backed the resolution?",
+                                     cited_text(sentences), citations, hits,
+                                     sentences=sentences, notes=[kept, gone]))
+    assert [(c.number, c.article_id) for c in reply.citations] == [(1, "a"), (2, "b")]
+    assert reply.notes == [kept]
 
 
 def test_no_short_answer_when_the_answer_abstains_or_explains():
@@ -317,7 +356,38 @@ def test_a_proof_clipped_only_of_a_quotation_mark_shows_no_cut_there():
             "after weeks of talks, criticism and delays, “the resolution was finally backed "
             "by 14 nations.”")
     proof = _proved_by(long).sentences[1].text
-    assert proof.startswith("…") and proof.endswith("by 14 nations.")    # no " …" after it
+    assert proof.startswith("…") and proof.endswith("by 14 nations.”")   # no " …" after it
+
+
+#: An answer's best sentence long enough to leave the proof some 20 words.
+_LONG_FIRST = ("The council met on Monday in New York to vote on the resolution, which had been "
+               "drafted over weeks of talks between the delegations of many countries and which "
+               "diplomats described as a turning point for the region and its people.")
+
+
+def _proof_after_a_long_first_sentence(long: str) -> str:
+    hits = [hit(_LONG_FIRST, "a", "Outlet A"), hit(long, "b", "Outlet B")]
+    sentences = [AnswerSentence(_LONG_FIRST, (1,))]
+    reply = with_short_answer(replace(_answer("How many nations backed the resolution?", hits),
+                                      sentences=sentences, text=cited_text(sentences)))
+    return reply.sentences[1].text
+
+
+def test_a_proof_clipped_right_after_a_quotation_keeps_its_closing_mark():
+    # Quotation marks end clauses: the clip stopped after "majority", before "”".
+    proof = _proof_after_a_long_first_sentence(
+        "Diplomats said the resolution was backed by 14 nations, “a clear majority” in the "
+        "words of one envoy who had argued late into the night in New York over the wording "
+        "of the text and the timing of the vote.")
+    assert proof == "Diplomats said the resolution was backed by 14 nations, “a clear majority” …"
+
+
+def test_a_proof_clipped_inside_a_quotation_closes_it_after_the_cut():
+    proof = _proof_after_a_long_first_sentence(
+        "Diplomats said the resolution was “backed by 14 nations, a clear majority, in a vote "
+        "that stretched late into the night in New York and drew criticism from many of the "
+        "delegations present.”")
+    assert proof == "Diplomats said the resolution was “backed by 14 nations, a clear majority …”"
 
 
 def _quoting_then_first_of(a_text: str, b_text: str) -> tuple[list[Hit], Answer]:

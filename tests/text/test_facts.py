@@ -187,3 +187,10 @@ def test_a_sentence_opening_with_a_quotation_mark_does_not_name_its_first_word()
     assert facts.find_conflicts(quoted, "The resolution was backed by 14 nations at the UN.") == []
     assert facts.names("“Diplomats met Kirby,” Smith said.") == [frozenset({"kirby"}),
                                                                    frozenset({"smith"})]
+
+
+def test_words_capitalised_inside_a_sentence_are_known_names_not_sentence_starts():
+    text = "Officials met Kirby in Washington. Talks resumed, Blinken said."
+    assert facts.capitalised_inside(text) == {"Kirby", "Washington", "Blinken"}
+    # Read once per passage and shared by its readers: nothing can change it.
+    assert isinstance(facts.capitalised_inside(text), frozenset)
