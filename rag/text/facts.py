@@ -59,7 +59,8 @@ _ALIASES = [(re.compile(p), r) for p, r in (
 _NAME_TITLES = {"mr", "mrs", "ms", "dr", "the", "president", "prime", "minister", "secretary",
                 "sen", "rep", "gov", "gen", "st", "of", "and", "said", "says"}
 
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:[kK]\b|bn\b)?(?:-[A-Za-z]+)?"
+# A comma belongs to a number only between digits ("32,000"; "14," is 14).
+_TOKEN = re.compile(r"\d+(?:,\d+)*(?:\.\d+)?(?:[kK]\b|bn\b)?(?:-[A-Za-z]+)?"
                     r"|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|%")
 # "10K", "2bn": a scale written into the number.
 _SUFFIX_SCALES = {"k": 1e3, "bn": 1e9}

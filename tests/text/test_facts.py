@@ -117,6 +117,12 @@ def test_a_number_joined_to_a_name_is_not_a_quantity():
     assert [m.text for m in facts.numbers("More than 54% of sequenced COVID-19 cases.")] == ["54%"]
 
 
+def test_a_number_before_a_comma_is_read():
+    assert [m.value for m in facts.numbers("He said 14, not 15.")] == [14, 15]
+    assert [m.value for m in facts.numbers("“14,” he said of the nations.")] == [14]
+    assert [m.value for m in facts.numbers("It killed 1,200, officials said.")] == [1200]
+
+
 def test_scale_written_into_the_number_is_its_value():
     (ten_k,) = facts.numbers("Microsoft will lay off 10K employees.")
     (ten_thousand,) = facts.numbers("Amazon will cut 10,000 employees.")
