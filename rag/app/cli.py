@@ -378,13 +378,23 @@ def main(argv: list[str] | None = None) -> int:
             engine.build_if_missing()
             reply = engine.answer(args.question, sources=args.sources or (),
                                   date_from=args.date_from, date_to=args.date_to)
-            for note in reply.notes:
-                print(f"rag: note: {note}", file=sys.stderr)
+            if args.json:  # (the text has the notes under the answer)
+                for note in reply.notes:
+                    print(f"rag: note: {note}", file=sys.stderr)
             print(reply.to_json() if args.json else reply.to_text())
     except (IndexError_, IndexBusy, FileNotFoundError, ValueError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # A change is all or nothing (rag/index/store.py): nothing half-written stays.
+        changing = args.command in ("build", "add", "remove")
+        print("\nrag: interrupted" + (INTERRUPTED_CHANGE if changing else ""), file=sys.stderr)
+        return 130
     return 0
+
+
+INTERRUPTED_CHANGE = ("; the index still holds its last complete version (nothing half-written "
+                      "is used): run the same command again to finish")
 
 
 def _log_warnings_to_stderr() -> None:

@@ -1,0 +1,30 @@
+"""Bad input and interruptions on the command line: one clear line on stderr,
+never a traceback, and nothing lost."""
+
+import pytest
+
+from rag.app.cli import main
+from rag.engine import Engine
+
+
+@pytest.mark.parametrize("command", [["build"], ["add", "story.txt"], ["remove", "story"]])
+def test_ctrl_c_during_a_change_says_the_index_keeps_its_last_version(
+        command, tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    for method in ("build", "add", "remove"):
+        monkeypatch.setattr(Engine, method, interrupted)
+    assert main([*command, "--index", str(tmp_path / "idx"),
+                 "--articles", str(tmp_path)]) == 130
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rag: interrupted; the index still holds its last complete version")
+    assert "run the same command again" in err and len(err.splitlines()) == 1
+
+
+def test_ctrl_c_while_asking_is_one_line(engine, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Engine, "answer", interrupted)
+    assert main(["ask", "--index", str(engine.settings.index_dir), "--articles",
+                 str(engine.settings.articles_dir), "veto"]) == 130
+    assert capsys.readouterr().err.strip() == "rag: interrupted"
