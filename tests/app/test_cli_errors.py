@@ -28,3 +28,13 @@ def test_ctrl_c_while_asking_is_one_line(engine, monkeypatch, capsys):
     assert main(["ask", "--index", str(engine.settings.index_dir), "--articles",
                  str(engine.settings.articles_dir), "veto"]) == 130
     assert capsys.readouterr().err.strip() == "rag: interrupted"
+
+
+def test_ask_prints_a_note_about_the_question_once(engine, monkeypatch, capsys):
+    monkeypatch.setattr("rag.engine.Engine", lambda settings: engine)  # its fake model
+    long_question = "Who decided not to use its veto? " * 100
+    assert main(["ask", "--index", str(engine.settings.index_dir), "--articles",
+                 str(engine.settings.articles_dir), long_question]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.count("characters long; only the first") == 1
+    assert "characters long" not in captured.err
