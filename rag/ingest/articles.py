@@ -246,18 +246,28 @@ def _read_one(path: Path, max_bytes: int | None) -> Collection:
     if not body.strip():
         out.skipped.append(Skip(str(path), "no text (only whitespace or boilerplate)"))
         return out
-    meta = {**meta, **_read_sidecar(path)}
+    meta = {**meta, **_read_sidecar(path, out.notes)}
     out.articles.append(Article(id=path.stem, text=body, title=meta.get("title", title),
                                 source=meta.get("source"), date=meta.get("date", date),
                                 url=meta.get("url"), path=str(path)))
     return out
 
 
-def _read_sidecar(path: Path) -> dict:
+def _read_sidecar(path: Path, notes: list[str]) -> dict:
+    """The metadata of ``path``'s sidecar; a broken sidecar costs its metadata
+    (said in ``notes``), never the article."""
     sidecar = path.with_suffix(".json")
     if not sidecar.is_file():
         return {}
-    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(decode_bytes(sidecar.read_bytes()).text)
+    except ValueError as exc:
+        data = f"not valid JSON ({exc})"
+    if not isinstance(data, dict):
+        why = data if isinstance(data, str) else f"a JSON {_json_kind(data)}, not an object"
+        notes.append(f"{sidecar}: metadata ignored: {why}; fix it (an object with title, "
+                     "source, date, url) or remove it")
+        return {}
     return {k: str(v) for k, v in data.items() if k in _META and v}
 
 
@@ -292,10 +302,15 @@ def read_jsonl_collection(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYT
                 out.notes.append(f"{where}: {decoded.note}")
             try:
                 record = json.loads(decoded.text)
-                if not isinstance(record, dict):
-                    raise ValueError("not a JSON object")
             except ValueError as exc:
                 out.skipped.append(Skip(where, f"not a JSON object ({exc})"))
+                continue
+            if not isinstance(record, dict):
+                out.skipped.append(Skip(where, f"not a JSON object (a {_json_kind(record)})"))
+                continue
+            if "text" in record and not isinstance(record["text"], (str, type(None))):
+                out.skipped.append(Skip(where, f"'text' is a {_json_kind(record['text'])}, "
+                                               "not a string"))
                 continue
             any_text_field = any_text_field or "text" in record
             article = article_from_record(record, f"{path.stem}-{n}", str(path))
@@ -311,6 +326,12 @@ def read_jsonl_collection(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYT
         out.skipped.append(Skip(str(path), f"not an article collection (none of its "
                                            f"{len(textless)} records has a 'text' field)"))
     return out
+
+
+def _json_kind(value) -> str:
+    """What a JSON value is, in JSON's words (for skip reasons)."""
+    return {bool: "boolean", int: "number", float: "number", str: "string", list: "list",
+            dict: "object"}.get(type(value), "null")
 
 
 def read_jsonl_articles(path: Path) -> list[Article]:
