@@ -217,12 +217,16 @@ def _has_article_beside(sidecar: Path) -> bool:
 
 
 def _read_one(path: Path, max_bytes: int | None) -> Collection:
-    if path.suffix.lower() == ".jsonl":
-        return read_jsonl_collection(path, max_bytes=max_bytes)
     out = Collection()
+    if path.is_dir():
+        out.skipped.append(Skip(str(path), "a directory, not a file: name its files, or "
+                                           f"index it with `rag build --articles {path}`"))
+        return out
     if not path.is_file():
         out.skipped.append(Skip(str(path), "no such file"))
         return out
+    if path.suffix.lower() == ".jsonl":
+        return read_jsonl_collection(path, max_bytes=max_bytes)
     limit = max_bytes if max_bytes is not None else float("inf")
     if reason := check_size(path.stat().st_size, limit):
         out.skipped.append(Skip(str(path), reason))

@@ -187,3 +187,12 @@ def test_broken_metadata_sidecar_costs_its_metadata_not_the_article(tmp_path, si
     found = scan_directory(tmp_path)
     assert [a.id for a in found.articles] == ["story"] and not found.skipped
     assert len(found.notes) == 1 and "story.json: metadata ignored" in found.notes[0]
+
+
+def test_a_directory_given_as_a_file_is_skipped_with_what_to_do(tmp_path):
+    folder = tmp_path / "more.jsonl"
+    folder.mkdir()
+    found = read_files([folder, tmp_path / "gone.jsonl"])
+    assert found.skipped[0].reason.startswith("a directory, not a file: name its files, or "
+                                              "index it with `rag build --articles ")
+    assert found.skipped[1].reason == "no such file"
