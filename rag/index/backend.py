@@ -49,8 +49,14 @@ class Filters:
     date_to: dt.date | None = None
 
     def __post_init__(self):
+        # One source may be given as a plain string (not its letters).
+        sources = (self.sources,) if isinstance(self.sources, str) else self.sources
+        object.__setattr__(self, "sources", tuple(sources or ()))
         object.__setattr__(self, "date_from", given_day(self.date_from, "date_from"))
         object.__setattr__(self, "date_to", given_day(self.date_to, "date_to"))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}: "
+                             "no article can match; swap them")
 
     def __bool__(self) -> bool:
         return bool(self.sources or self.date_from or self.date_to)
