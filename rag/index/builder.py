@@ -216,7 +216,7 @@ class Index:
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
                  version_files: tuple[VersionFile, ...] | None = None):
-        self.settings = settings or Settings.from_env()
+        self.settings = Settings.given(settings, "Index")
         if embedder is None:
             from ..models.embedding import make_embedder
 
