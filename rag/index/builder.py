@@ -33,7 +33,7 @@ import numpy as np
 
 from ..ingest.articles import Article, Collection, read_files, scan_directory
 from ..ingest.chunking import Chunk, chunk_article
-from ..ingest.reading import Skip
+from ..ingest.reading import Skip, megabytes
 from ..models.embedding import Embedder, encode_longest_first
 from ..settings import Settings
 from .lexical import BM25_FILE
@@ -550,12 +550,20 @@ def index_status(settings: Settings, embedder: Embedder) -> dict:
     return Index(settings, embedder).status()
 
 
+def _build_command(status: dict) -> str:
+    """The ``rag build`` that updates the index ``status`` describes, from
+    those articles (a bare ``rag build`` would update the default index)."""
+    if status.get("backend", "embedded") != "embedded":
+        return "rag build"
+    return f"rag build --index {status['index_dir']} --articles {status['articles_dir']}"
+
+
 def format_status(status: dict) -> str:
     """``rag status`` for people."""
     if "version" not in status:
         return f"No usable index: {status.get('reason')}"
     chunking = status.get("chunking") or {}
-    size = f"{status['size_bytes'] / 1e6:.1f} MB, " if status.get("size_bytes") is not None \
+    size = f"{megabytes(status['size_bytes'])}, " if status.get("size_bytes") is not None \
         else ""
     lines = [
         f"index      {status['index_dir']} ({status['version']}, {size}"
@@ -569,13 +577,13 @@ def format_status(status: dict) -> str:
     if status["differs"]:
         lines.append("stale      built with other settings:")
         lines += [f"             - {d}" for d in status["differs"]]
-        lines.append("             run `rag build --full` to rebuild")
+        lines.append(f"             run `{_build_command(status)} --full` to rebuild")
     elif pending is None:
         lines.append(f"stale      unknown: {status.get('reason')}")
     elif status["stale"]:
         lines.append(f"stale      yes: {pending['added']} new, {pending['changed']} changed, "
                      f"{pending['removed']} removed article(s) in {status['articles_dir']}; "
-                     "run `rag build`")
+                     f"run `{_build_command(status)}`")
     else:
         lines.append(f"stale      no (up to date with {status['articles_dir']})")
     if status.get("skipped"):

@@ -172,6 +172,25 @@ def test_status_names_settings_that_differ(engine):
     assert "chunking.overlap_tokens" in status["differs"][0]
 
 
+def test_status_tells_the_build_command_for_this_index_and_its_articles(engine):
+    from rag.index.builder import format_status
+
+    s = engine.settings
+    (s.articles_dir / "quake.txt").write_text(QUAKE)
+    build = f"rag build --index {s.index_dir} --articles {s.articles_dir}"
+    assert f"run `{build}`" in format_status(engine.status())
+    other = Index(s.replace(chunk_overlap_tokens=10), engine.embedder).status()
+    assert f"run `{build} --full` to rebuild" in format_status(other)
+
+
+def test_status_of_a_small_index_shows_its_size_not_0_0_mb(engine):
+    from rag.index.builder import format_status
+
+    status = engine.status()
+    assert status["size_bytes"] < 50_000
+    assert "0.0 MB" not in format_status(status) and " MB, built" in format_status(status)
+
+
 def test_index_object_works_without_an_engine(tmp_path, fake_embedder, write_articles):
     folder = write_articles({"veto.txt": VETO})
     index = Index(Settings().replace(articles_dir=folder, index_dir=tmp_path / "i"),
