@@ -320,6 +320,18 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader stopped early (`rag status | head -1`): not an error to
+        # report; send what is still buffered nowhere, so exiting cannot fail.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141   # 128 + SIGPIPE, as for a command the pipe ended
+
+
+def _main(argv: list[str] | None) -> int:
     args = make_parser().parse_args(argv)
     _log_warnings_to_stderr()
     try:

@@ -38,3 +38,16 @@ def test_ask_prints_a_note_about_the_question_once(engine, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert captured.out.count("characters long; only the first") == 1
     assert "characters long" not in captured.err
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    # `rag config | head -1`: the reader goes away after one line.
+    run = subprocess.run(f"{sys.executable} -m rag config | head -1", shell=True,
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert run.stdout.count("\n") == 1
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
