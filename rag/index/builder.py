@@ -173,13 +173,16 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
     def produce() -> None:
         try:
             wave: list[Chunk] = []
+            total = 0
             for article in articles:
                 wave.extend(chunk_article(article, settings.chunk_tokens,
                                           settings.chunk_overlap_tokens, settings.encoding))
                 if len(wave) >= wave_size:
+                    total += len(wave)
                     waves.put(wave)
                     wave = []
             waves.put(wave)
+            waves.put(total + len(wave))   # all chunked: the bar gets its total (and ETA)
         except BaseException as exc:  # handed to the caller, raised there
             waves.put(exc)
         waves.put(None)
@@ -188,10 +191,15 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
     chunks: list[Chunk] = []
     parts = []
     threading.Thread(target=produce, name="chunking", daemon=True).start()
-    with tqdm(desc="embedding", unit="chunk", file=sys.stderr, disable=not progress) as bar:
+    with tqdm(desc="embedding", unit="chunk", file=sys.stderr,
+              disable=not (progress and articles)) as bar:
         while (wave := waves.get()) is not None:
             if isinstance(wave, BaseException):
                 raise wave
+            if isinstance(wave, int):
+                bar.total = wave
+                bar.refresh()
+                continue
             texts = [embedding_text(by_id[c.article_id], c) for c in wave]
             parts.append(encode_longest_first(embedder, texts, settings.embed_batch_size, bar))
             chunks.extend(wave)
