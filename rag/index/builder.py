@@ -170,7 +170,7 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
     waves: queue.Queue = queue.Queue()   # unbounded: the producer never blocks
     wave_size = 32 * settings.embed_batch_size
 
-    def produce() -> None:
+    def produce(bar) -> None:
         try:
             wave: list[Chunk] = []
             total = 0
@@ -182,7 +182,9 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
                     waves.put(wave)
                     wave = []
             waves.put(wave)
-            waves.put(total + len(wave))   # all chunked: the bar gets its total (and ETA)
+            # All chunked (long before all embedded): the bar shows done/total
+            # and an ETA from its next update on.
+            bar.total = total + len(wave)
         except BaseException as exc:  # handed to the caller, raised there
             waves.put(exc)
         waves.put(None)
@@ -190,16 +192,12 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
     by_id = {a.id: a for a in articles}
     chunks: list[Chunk] = []
     parts = []
-    threading.Thread(target=produce, name="chunking", daemon=True).start()
     with tqdm(desc="embedding", unit="chunk", file=sys.stderr,
               disable=not (progress and articles)) as bar:
+        threading.Thread(target=produce, args=(bar,), name="chunking", daemon=True).start()
         while (wave := waves.get()) is not None:
             if isinstance(wave, BaseException):
                 raise wave
-            if isinstance(wave, int):
-                bar.total = wave
-                bar.refresh()
-                continue
             texts = [embedding_text(by_id[c.article_id], c) for c in wave]
             parts.append(encode_longest_first(embedder, texts, settings.embed_batch_size, bar))
             chunks.extend(wave)
