@@ -373,9 +373,17 @@ def _main(argv: list[str] | None) -> int:
             if summary.not_found:
                 return 1
         elif args.command == "status":
+            import logging
+
             from ..index.builder import format_status
 
-            status = engine.status()
+            # Files that would be skipped are listed in the status itself, once.
+            logger = logging.getLogger("rag")
+            level, _ = logger.level, logger.setLevel(logging.ERROR)
+            try:
+                status = engine.status()
+            finally:
+                logger.setLevel(level)
             print(json.dumps(status, indent=2) if args.json else format_status(status))
         elif args.command == "ask":
             # A first run answers, as the chat and the API do; but an index

@@ -51,3 +51,12 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert run.stdout.count("\n") == 1
     assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
+
+
+def test_status_lists_each_file_that_would_be_skipped_once(engine, monkeypatch, capsys):
+    (engine.settings.articles_dir / "empty.txt").write_text("")
+    monkeypatch.setattr("rag.engine.Engine", lambda settings: engine)  # its fake model
+    assert main(["status", "--index", str(engine.settings.index_dir), "--articles",
+                 str(engine.settings.articles_dir)]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out + captured.err).count("empty.txt: empty file") == 1
