@@ -379,7 +379,8 @@ def _main(argv: list[str] | None) -> int:
 
             # Files that would be skipped are listed in the status itself, once.
             logger = logging.getLogger("rag")
-            level, _ = logger.level, logger.setLevel(logging.ERROR)
+            level = logger.level
+            logger.setLevel(logging.ERROR)
             try:
                 status = engine.status()
             finally:
