@@ -60,3 +60,29 @@ def test_status_lists_each_file_that_would_be_skipped_once(engine, monkeypatch, 
                  str(engine.settings.articles_dir)]) == 0
     captured = capsys.readouterr()
     assert (captured.out + captured.err).count("empty.txt: empty file") == 1
+
+
+def test_serve_on_a_port_in_use_says_so_before_loading_anything(tmp_path, monkeypatch, capsys):
+    import socket
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("the engine was created before the port was checked")
+    monkeypatch.setattr("rag.engine.Engine", must_not_load)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--index", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"rag: port {port} on 127.0.0.1 is already in use (another rag serve?); choose "
+        "another with --port N (RAG_PORT)")
+
+
+def test_serve_on_an_address_of_another_machine_says_what_to_give(tmp_path, monkeypatch,
+                                                                   capsys):
+    monkeypatch.setattr("rag.engine.Engine", lambda settings: None)
+    assert main(["serve", "--host", "192.0.2.1", "--index", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rag: cannot listen on 192.0.2.1:7860 (") and \
+        err.endswith("give --host (RAG_HOST) an address of this machine, e.g. 127.0.0.1 or "
+                     "0.0.0.0")
