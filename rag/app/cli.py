@@ -303,7 +303,11 @@ def serve(settings: Settings) -> None:
     if summary := engine.ensure_index():
         print(summary, file=sys.stderr)
     threading.Thread(target=engine.warm_up, name="warm-up", daemon=True).start()
-    build_ui(engine).launch(**kwargs)
+    # Quiet: Gradio's own lines tell a developer to call launch(share=True).
+    demo = build_ui(engine)
+    demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
+    print(f"The chat is on {demo.local_url} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    demo.block_thread()
 
 
 def check_can_listen(host: str, port: int) -> None:
