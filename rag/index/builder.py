@@ -31,7 +31,13 @@ from typing import Iterable
 
 import numpy as np
 
-from ..ingest.articles import Article, Collection, read_files, scan_directory
+from ..ingest.articles import (
+    ARTICLE_SUFFIXES,
+    Article,
+    Collection,
+    read_files,
+    scan_directory,
+)
 from ..ingest.chunking import Chunk, chunk_article
 from ..ingest.reading import Skip, megabytes
 from ..models.embedding import Embedder, encode_longest_first
@@ -94,6 +100,10 @@ class BuildSummary:
                      f"({self.index_dir}); nothing to embed"]
         lines.append(f"  added {self.added}, changed {self.changed}, removed {self.removed}, "
                      f"unchanged {self.unchanged}; embedded {self.chunks_embedded} chunks")
+        if not self.articles:
+            lines.append(f"  the index holds no articles: every question will go unanswered; "
+                         f"give --articles a directory of {', '.join(ARTICLE_SUFFIXES)} files "
+                         "(or one .jsonl collection)")
         if self.full_reason:
             lines.append(f"  full rebuild: {self.full_reason}")
         if self.not_found:

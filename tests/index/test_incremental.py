@@ -294,3 +294,15 @@ def test_a_version_written_by_another_process_is_read_before_the_next_change(eng
     Index(engine.settings, fake_embedder).remove(["storm"])        # another writer switches it
     engine.index.remove(["quake"])                                  # must not resurrect "storm"
     assert set(StoredIndex.load(engine.settings.index_dir).articles) == {"veto"}
+
+
+def test_building_from_a_folder_without_articles_says_the_index_is_empty(tmp_path,
+                                                                          fake_embedder):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "notes.pdf").write_bytes(b"%PDF-1.4")
+    index = Index(Settings().replace(articles_dir=tmp_path / "articles",
+                                     index_dir=tmp_path / "idx"), fake_embedder)
+    summary = str(index.build(progress=False))
+    assert "the index holds no articles: every question will go unanswered; give --articles " \
+           "a directory of .txt, .md, .html, .htm, .jsonl files" in summary
+    assert "notes.pdf: unsupported file type" in summary
