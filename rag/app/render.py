@@ -33,7 +33,7 @@ PLACEHOLDER_COMPARISON = ('<p class="placeholder">Ask a question to see each '
 ARTICLE_GONE = '<p class="placeholder">That article is no longer in the index.</p>'
 
 CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+.gradio-container { width: 100% !important; max-width: 1280px !important; margin: 0 auto; }
 #chat-title h2 { margin-bottom: .1rem; }
 .sources { display: flex; flex-direction: column; gap: .75rem; }
 .source { border: 1px solid var(--border-color-primary); border-radius: 10px;
