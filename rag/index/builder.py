@@ -59,6 +59,7 @@ from .store import (
     index_size_bytes,
     live_version,
     read_manifest,
+    verify_files,
 )
 from .vectors import VectorIndexPolicy, fit_vector_index
 
@@ -454,8 +455,13 @@ class Index:
         return self._live
 
     def _manifest(self) -> dict:
-        """The live manifest, for :meth:`status` (raises :class:`IndexError_`)."""
-        return read_manifest(self.settings.index_dir)
+        """The live manifest, its files checked against their checksums, for
+        :meth:`status` (raises :class:`IndexError_`): a damaged index is not
+        reported as up to date, and ``ensure_index`` rebuilds it."""
+        index_dir = self.settings.index_dir
+        manifest = read_manifest(index_dir)
+        verify_files(live_version(index_dir), manifest, index_dir)
+        return manifest
 
     def _version_and_size(self) -> tuple[str, int | None]:
         """The live version's name and its bytes on disk, for :meth:`status`."""

@@ -230,13 +230,7 @@ class StoredIndex:
 
         version = live_version(index_dir)
         manifest = _read_manifest_of(version, index_dir)
-        for f, digest in manifest.get("files", {}).items():
-            path = version / f
-            if not path.is_file() or _sha256(path) != digest:
-                raise IndexCorrupt(
-                    f"index file {path} is missing, truncated or modified (its checksum "
-                    f"does not match manifest.json); run `rag build --full --index "
-                    f"{index_dir}` to rebuild the index")
+        verify_files(version, manifest, index_dir)
         if expect is not None:
             check_config(manifest, expect, index_dir)
         try:
@@ -342,6 +336,18 @@ def live_version(index_dir: Path) -> Path:
         raise IndexCorrupt(f"{pointer} names {version.name}, which is not a complete index; "
                            f"run `rag build --index {index_dir}`")
     return version
+
+
+def verify_files(version: Path, manifest: dict, index_dir: Path) -> None:
+    """Raise :class:`IndexCorrupt` naming the first file of ``version`` that is
+    missing or does not match its checksum in ``manifest``."""
+    for f, digest in manifest.get("files", {}).items():
+        path = version / f
+        if not path.is_file() or _sha256(path) != digest:
+            raise IndexCorrupt(
+                f"index file {path} is missing, truncated or modified (its checksum "
+                f"does not match manifest.json); run `rag build --full --index "
+                f"{index_dir}` to rebuild the index")
 
 
 def read_manifest(index_dir: Path) -> dict:
