@@ -275,14 +275,15 @@ class Index:
 
         return self._change(plan, progress=progress, full=full, rebuild_if_unusable=True)
 
-    def add(self, paths: Iterable[str | Path], *, progress: bool = False) -> BuildSummary:
-        """Index these files now (``.txt``, ``.md``, ``.html``, ``.jsonl``).
+    def add(self, paths: Iterable[str | Path] | str | Path, *,
+            progress: bool = False) -> BuildSummary:
+        """Index these files (or this one file) now (``.txt``, ``.md``, ``.html``, ``.jsonl``).
 
         A file already indexed (same path, or same id from the articles
         directory) is updated if it changed; exact duplicates of indexed
         articles are skipped. Nothing else is touched.
         """
-        paths = [Path(p).expanduser().resolve() for p in paths]
+        paths = [Path(p).expanduser().resolve() for p in _one_or_many(paths)]
 
         def plan(previous: StoredIndex | None) -> tuple[_Plan, Collection]:
             found = read_files(paths, max_bytes=self.settings.max_file_bytes,
@@ -306,10 +307,10 @@ class Index:
 
         return self._change(plan, progress=progress)
 
-    def remove(self, article_ids: Iterable[str]) -> BuildSummary:
-        """Remove articles from the index by id; unknown ids are listed in
+    def remove(self, article_ids: Iterable[str] | str) -> BuildSummary:
+        """Remove articles (or one article) from the index by id; unknown ids are listed in
         the summary's ``not_found``."""
-        article_ids = list(dict.fromkeys(article_ids))
+        article_ids = list(dict.fromkeys(_one_or_many(article_ids)))
         missing: list[str] = []
 
         def plan(previous: StoredIndex | None) -> tuple[_Plan, Collection]:
@@ -570,6 +571,12 @@ def build_index(settings: Settings, embedder: Embedder, *, progress: bool = True
 def index_status(settings: Settings, embedder: Embedder) -> dict:
     """See :meth:`Index.status`."""
     return Index(settings, embedder).status()
+
+
+def _one_or_many(items) -> list:
+    """``add("story.txt")`` and ``remove("story")`` mean that one file or id,
+    not each of its letters."""
+    return [items] if isinstance(items, (str, Path)) else list(items)
 
 
 def _build_command(status: dict) -> str:

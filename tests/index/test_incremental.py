@@ -306,3 +306,12 @@ def test_building_from_a_folder_without_articles_says_the_index_is_empty(tmp_pat
     assert "the index holds no articles: every question will go unanswered; give --articles " \
            "a directory of .txt, .md, .html, .htm, .jsonl files" in summary
     assert "notes.pdf: unsupported file type" in summary
+
+
+def test_add_and_remove_take_one_file_or_id_as_a_plain_string(engine, tmp_path):
+    story = tmp_path / "quake.txt"
+    story.write_text(QUAKE)
+    added = engine.add(str(story))
+    assert added.added == 1 and not added.skipped
+    removed = engine.remove("quake")
+    assert removed.removed == 1 and removed.not_found == ()
