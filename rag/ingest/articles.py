@@ -16,6 +16,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -193,7 +194,12 @@ def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES
         raise FileNotFoundError(f"articles directory not found: {directory}")
     files, others = [], []
     for p in sorted(directory.rglob("*")):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(directory).parts):
+        if any(part.startswith(".") for part in p.relative_to(directory).parts):
+            continue
+        if p.is_symlink() and not p.exists():
+            others.append(Skip(str(p), f"broken link (its target {os.readlink(p)} is gone)"))
+            continue
+        if not p.is_file():
             continue
         if p.suffix.lower() in ARTICLE_SUFFIXES:
             files.append(p)

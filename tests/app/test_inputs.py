@@ -196,3 +196,12 @@ def test_a_directory_given_as_a_file_is_skipped_with_what_to_do(tmp_path):
     assert found.skipped[0].reason.startswith("a directory, not a file: name its files, or "
                                               "index it with `rag build --articles ")
     assert found.skipped[1].reason == "no such file"
+
+
+def test_a_broken_link_in_the_articles_folder_is_listed_not_dropped_silently(tmp_path):
+    (tmp_path / "good.txt").write_text(GOOD)
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "elsewhere" / "gone.txt")
+    found = scan_directory(tmp_path)
+    assert [a.id for a in found.articles] == ["good"]
+    assert skip_reason(found, "gone.txt") == \
+        f"broken link (its target {tmp_path / 'elsewhere' / 'gone.txt'} is gone)"
