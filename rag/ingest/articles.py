@@ -204,8 +204,7 @@ def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES
         if p.suffix.lower() in ARTICLE_SUFFIXES:
             files.append(p)
         elif not (p.suffix.lower() == ".json" and _has_article_beside(p)):
-            others.append(Skip(str(p), f"unsupported file type {p.suffix or '(none)'!r} "
-                                       f"(read: {', '.join(ARTICLE_SUFFIXES)})"))
+            others.append(_unsupported(p))
     found = read_files(files, max_bytes=max_bytes, root=directory)
     for skip in others:
         logger.warning("skipped %s", skip)
@@ -216,6 +215,11 @@ def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES
 def load_articles(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[Article]:
     """The articles of :func:`scan_directory`, without the report."""
     return scan_directory(directory, max_bytes=max_bytes).articles
+
+
+def _unsupported(path: Path) -> Skip:
+    return Skip(str(path), f"unsupported file type {path.suffix or '(none)'!r} "
+                           f"(read: {', '.join(ARTICLE_SUFFIXES)})")
 
 
 def _has_article_beside(sidecar: Path) -> bool:
@@ -230,6 +234,9 @@ def _read_one(path: Path, max_bytes: int | None) -> Collection:
         return out
     if not path.is_file():
         out.skipped.append(Skip(str(path), "no such file"))
+        return out
+    if path.suffix.lower() not in ARTICLE_SUFFIXES:   # as when scanning a folder
+        out.skipped.append(_unsupported(path))
         return out
     if path.suffix.lower() == ".jsonl":
         return read_jsonl_collection(path, max_bytes=max_bytes)

@@ -205,3 +205,12 @@ def test_a_broken_link_in_the_articles_folder_is_listed_not_dropped_silently(tmp
     assert [a.id for a in found.articles] == ["good"]
     assert skip_reason(found, "gone.txt") == \
         f"broken link (its target {tmp_path / 'elsewhere' / 'gone.txt'} is gone)"
+
+
+def test_a_file_of_another_type_given_by_name_is_skipped_as_in_a_folder(tmp_path):
+    note = tmp_path / "note.csv"
+    note.write_text("This is a plain text note about the harbour vote.")
+    found = read_files([note])
+    assert found.articles == []
+    assert found.skipped[0].reason == \
+        "unsupported file type '.csv' (read: .txt, .md, .html, .htm, .jsonl)"
