@@ -310,6 +310,22 @@ def serve(settings: Settings) -> None:
     demo.block_thread()
 
 
+def _check_sources(wanted: list[str], known: list[str]) -> None:
+    """``--source`` names that no indexed article has (compared as the filter
+    does, ignoring case): a warning, or an error when none is known."""
+    unknown = [w for w in wanted if w.lower() not in {k.lower() for k in known}]
+    if not unknown:
+        return
+    listed = ", ".join(repr(k) for k in known[:10]) or "none (no article states its source)"
+    if len(known) > 10:
+        listed += f", ... ({len(known)} in all; `rag ask --json` shows each hit's source)"
+    message = (f"no indexed article is from {', '.join(map(repr, unknown))}; the sources "
+               f"are: {listed}")
+    if len(unknown) == len(wanted):
+        raise ValueError(f"{message} (--source takes one of them)")
+    print(f"rag: warning: {message}", file=sys.stderr)
+
+
 def check_can_listen(host: str, port: int) -> None:
     """A ``ValueError`` saying what to change when the chat could not listen on
     ``host:port`` (the port is taken, the host is not an address of this machine)."""
@@ -423,6 +439,8 @@ def _main(argv: list[str] | None) -> int:
                     f"{settings.index_dir} --articles DIR`, or give --articles DIR to build "
                     "it now")
             engine.build_if_missing()
+            if args.sources:
+                _check_sources(args.sources, engine.catalog().sources)
             reply = engine.answer(args.question, sources=args.sources or (),
                                   date_from=args.date_from, date_to=args.date_to)
             if args.json:  # (the text has the notes under the answer)

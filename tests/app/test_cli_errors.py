@@ -86,3 +86,23 @@ def test_serve_on_an_address_of_another_machine_says_what_to_give(tmp_path, monk
     assert err.startswith("rag: cannot listen on 192.0.2.1:7860 (") and \
         err.endswith("give --host (RAG_HOST) an address of this machine, e.g. 127.0.0.1 or "
                      "0.0.0.0")
+
+
+def test_ask_from_a_source_no_article_has_says_which_sources_there_are(tmp_path, capsys,
+                                                                        build_engine,
+                                                                        monkeypatch):
+    import json as json_
+
+    built = build_engine({"a.txt": "The flood wall vote passed.",
+                          "a.json": json_.dumps({"source": "Gazette"})})
+    monkeypatch.setattr("rag.engine.Engine", lambda settings: built)
+    where = ["--index", str(built.settings.index_dir), "--articles",
+             str(built.settings.articles_dir)]
+    assert main(["ask", *where, "--source", "Herald", "flood wall?"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "rag: no indexed article is from 'Herald'; the sources are: 'Gazette' "
+        "(--source takes one of them)")
+    assert main(["ask", *where, "--source", "Herald", "--source", "gazette", "flood wall?"]) == 0
+    captured = capsys.readouterr()
+    assert "rag: warning: no indexed article is from 'Herald'" in captured.err
+    assert "flood wall vote passed" in captured.out
