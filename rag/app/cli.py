@@ -55,6 +55,13 @@ def _iso_day(value: str) -> str | None:
     return day and day.isoformat()
 
 
+def _count(value: str) -> int:
+    """Type of the count flags (``--sample``, ``-k``): a whole number >= 1."""
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {value!r}")
+    return int(value)
+
+
 def add_setting_flags(parser: argparse.ArgumentParser, *wanted: str) -> None:
     """Flags for these settings (groups or names; see ``COMMAND_SETTINGS``),
     one help section per group. Values stay text here: the settings check
@@ -197,7 +204,7 @@ def _add_answer_eval_flags(parser: argparse.ArgumentParser) -> None:
     add_setting_flags(parser, "articles_dir", "index_dir")
     parser.add_argument("--modes", nargs="+", choices=("extractive", "local"),
                         default=["extractive"], help="answer modes to measure")
-    parser.add_argument("--sample", type=int, metavar="N",
+    parser.add_argument("--sample", type=_count, metavar="N",
                         help="only N questions spread over the file (the sweep uses all)")
     parser.add_argument("--answerable", action="store_true",
                         help="only the questions whose answer is in the articles")
@@ -205,7 +212,7 @@ def _add_answer_eval_flags(parser: argparse.ArgumentParser) -> None:
                         help="also sweep the extractive abstention threshold")
     parser.add_argument("--table", action="store_true",
                         help="also print one row per question (what each mode answered)")
-    parser.add_argument("-k", type=int, help="passages per question (default: 5)")
+    parser.add_argument("-k", type=_count, help="passages per question (default: 5)")
     parser.add_argument("--json", action="store_true",
                         help="print the summaries (and the sweep) as one JSON object")
 
