@@ -33,7 +33,7 @@ from ..text.dates import given_day, parse_day
 from .lexical import BM25_FILE, LexicalIndexes, top_positions
 from .searchable import searchable_text
 from .sentences import SENTENCES_FILE, stored_sentence_vectors
-from .store import StoredIndex, expected_config
+from .store import StoredIndex, expected_config, rebuild_command
 
 __all__ = ["Filters", "Passage", "Searchable", "EmbeddedSearchable", "make_index",
            "open_searchable", "index_exists", "count_days"]
@@ -143,7 +143,8 @@ class EmbeddedSearchable:
     def load(cls, settings, embedder) -> "EmbeddedSearchable":
         expect = expected_config(settings, embedder.name, embedder.dim)
         index = StoredIndex.load(settings.index_dir, expect,
-                                 version_files=(BM25_FILE, stored_sentence_vectors))
+                                 version_files=(BM25_FILE, stored_sentence_vectors),
+                                 rebuild=rebuild_command(settings))
         lexical = index.extras.get(BM25_FILE.name)
         if lexical is None:  # an index saved before BM25 was kept with it
             lexical = LexicalIndexes.build(index.articles.values(), index.chunks)

@@ -59,6 +59,7 @@ from .store import (
     index_size_bytes,
     live_version,
     read_manifest,
+    rebuild_command,
     verify_files,
 )
 from .vectors import VectorIndexPolicy, fit_vector_index
@@ -442,8 +443,10 @@ class Index:
                             timings=timings, **report)
 
     # The backend's part of a change (:mod:`rag.index.milvus` overrides these).
-    #: The command that rebuilds this index (``None``: :func:`check_config`'s own).
-    _rebuild_command: str | None = None
+    @property
+    def _rebuild_command(self) -> str:
+        """The command that rebuilds this index from its articles."""
+        return rebuild_command(self.settings)
 
     def _load_live(self) -> StoredIndex:
         """The live version; raises :class:`IndexMissing` or :class:`IndexCorrupt`."""
