@@ -455,7 +455,8 @@ class Index:
         if live is not None and live.version_dir is not None and \
                 current_version_name(s.index_dir) == live.version_dir.name:
             return live
-        self._live = StoredIndex.load(s.index_dir, version_files=self.version_files)
+        self._live = StoredIndex.load(s.index_dir, version_files=self.version_files,
+                                      rebuild=self._rebuild_command)
         return self._live
 
     def _manifest(self) -> dict:
@@ -464,7 +465,7 @@ class Index:
         reported as up to date, and ``ensure_index`` rebuilds it."""
         index_dir = self.settings.index_dir
         manifest = read_manifest(index_dir)
-        verify_files(live_version(index_dir), manifest, index_dir)
+        verify_files(live_version(index_dir), manifest, index_dir, self._rebuild_command)
         return manifest
 
     def _version_and_size(self) -> tuple[str, int | None]:

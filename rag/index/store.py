@@ -231,8 +231,8 @@ class StoredIndex:
         import faiss
 
         version = live_version(index_dir)
-        manifest = _read_manifest_of(version, index_dir)
-        verify_files(version, manifest, index_dir)
+        manifest = _read_manifest_of(version, index_dir, rebuild)
+        verify_files(version, manifest, index_dir, rebuild)
         if expect is not None:
             check_config(manifest, expect, index_dir, rebuild)
         try:
@@ -340,23 +340,25 @@ def live_version(index_dir: Path) -> Path:
     return version
 
 
-def verify_files(version: Path, manifest: dict, index_dir: Path) -> None:
+def verify_files(version: Path, manifest: dict, index_dir: Path,
+                 rebuild: str | None = None) -> None:
     """Raise :class:`IndexCorrupt` naming the first file of ``version`` that is
-    missing or does not match its checksum in ``manifest``."""
+    missing or does not match its checksum in ``manifest`` (and ``rebuild``,
+    the command that rebuilds the index: :func:`rebuild_command`)."""
     for f, digest in manifest.get("files", {}).items():
         path = version / f
         if not path.is_file() or _sha256(path) != digest:
             raise IndexCorrupt(
                 f"index file {path} is missing, truncated or modified (its checksum "
-                f"does not match manifest.json); run `rag build --full --index "
-                f"{index_dir}` to rebuild the index")
+                f"does not match manifest.json); run "
+                f"`{rebuild or f'rag build --full --index {index_dir}'}` to rebuild the index")
 
 
 def read_manifest(index_dir: Path) -> dict:
     return _read_manifest_of(live_version(index_dir), index_dir)
 
 
-def _read_manifest_of(version: Path, index_dir: Path) -> dict:
+def _read_manifest_of(version: Path, index_dir: Path, rebuild: str | None = None) -> dict:
     path = version / "manifest.json"
     try:
         manifest = json.loads(path.read_text())
@@ -364,9 +366,9 @@ def _read_manifest_of(version: Path, index_dir: Path) -> dict:
             raise ValueError("not a JSON object")
         return manifest
     except (ValueError, OSError) as exc:
-        raise IndexCorrupt(f"index file {path} is unreadable or truncated ({exc}); "
-                           f"run `rag build --full --index {index_dir}` to rebuild the "
-                           "index") from exc
+        raise IndexCorrupt(f"index file {path} is unreadable or truncated ({exc}); run "
+                           f"`{rebuild or f'rag build --full --index {index_dir}'}` to "
+                           "rebuild the index") from exc
 
 
 def current_version_name(index_dir: Path) -> str | None:

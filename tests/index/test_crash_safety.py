@@ -151,6 +151,9 @@ def test_status_of_a_damaged_index_names_the_file_and_ensure_index_rebuilds_it(e
     assert status["stale"] is True and status["ok"] is False
     assert format_status(status).startswith("No usable index: index file ") and \
         "chunks.jsonl is missing, truncated or modified" in format_status(status)
+    s = engine.settings   # (the advice rebuilds it from its own articles, not the default ones)
+    assert f"`rag build --full --index {s.index_dir} --articles {s.articles_dir}`" in \
+        status["reason"]
     served = Engine(engine.settings, engine.embedder)   # `rag serve`, a fresh process
     assert served.ensure_index(progress=False).full_reason      # (what it does first)
     assert served.status()["stale"] is False and served.retrieve("veto")
