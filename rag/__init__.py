@@ -49,14 +49,14 @@ def _engine(index_dir: str | Path | None) -> Engine:
 
 def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None,
              method: str | None = None, max_per_article: int | None = None,
-             sources: list[str] | tuple = (), date_from: str | None = None,
+             sources: list[str] | tuple | str = (), date_from: str | None = None,
              date_to: str | None = None, rerank: bool | None = None,
              as_of: str | None = None) -> list[Hit]:
     """The ``k`` passages that best answer ``question``, best first.
 
     ``method``: ``"hybrid"`` (default: BM25 and dense search, fused), ``"dense"``
-    or ``"bm25"``. ``max_per_article`` caps passages per article; ``sources``,
-    ``date_from`` and ``date_to`` (ISO dates, inclusive) filter the articles;
+    or ``"bm25"``. ``max_per_article`` caps passages per article; ``sources`` (one
+    name or a list), ``date_from`` and ``date_to`` (ISO dates, inclusive) filter the articles;
     ``rerank`` switches the optional CrossEncoder stage (``RAG_RERANKER``);
     ``as_of`` is the ISO date the question is asked from: stories published
     near it rank higher (default: the newest article's date, at most today).
@@ -68,7 +68,7 @@ def retrieve(question: str, k: int = 5, *, index_dir: str | Path | None = None,
 
 
 def answer(question: str, k: int = 5, *, index_dir: str | Path | None = None,
-           mode: str | None = None, history=None, sources: list[str] | tuple = (),
+           mode: str | None = None, history=None, sources: list[str] | tuple | str = (),
            date_from: str | None = None, date_to: str | None = None,
            as_of: str | None = None) -> Answer:
     """A cited answer to ``question`` from the ``k`` best passages.

@@ -11,6 +11,7 @@ engine and pass it down.
 from __future__ import annotations
 
 import importlib.util
+import numbers
 import sys
 import threading
 from dataclasses import dataclass, replace
@@ -47,7 +48,7 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
                  vectors: CachedEmbedder | None = None):
-        self.settings = settings or Settings.from_env()
+        self.settings = Settings.given(settings, "Engine")
         if embedder is None:
             embedder = vectors.inner if vectors is not None else \
                 make_query_embedder(self.settings)
@@ -95,7 +96,7 @@ class Engine:
         ``options``: ``method``, ``max_per_article``, ``rerank``, the filters
         ``sources``, ``date_from``, ``date_to`` and ``as_of``, the date the
         question is asked from (see :meth:`Retriever.retrieve`)."""
-        query = prepare_question(question, self.settings.max_question_chars)
+        query = prepare_question(_valid_question(question), self.settings.max_question_chars)
         if query.empty:
             return []
         return self.retriever.retrieve(query.text, _valid_k(k), **options)
@@ -125,7 +126,7 @@ class Engine:
         mode = mode or self.settings.answer_mode
         if mode not in MODES:
             raise ValueError(f"unknown answer mode {mode!r}; available: {list(MODES)}")
-        query = prepare_question(question, self.settings.max_question_chars)
+        query = prepare_question(_valid_question(question), self.settings.max_question_chars)
         if query.empty:
             yield Answer(str(question or ""), EMPTY_QUESTION, [], [], mode=mode, abstained=True,
                          notes=list(query.notes))
@@ -274,5 +275,16 @@ class Catalog:
 
 
 def _valid_k(k) -> int | None:
-    """``None`` (the default) or a positive number of passages."""
-    return None if k is None else max(1, int(k))
+    """``None`` (the default) or a positive number of passages (0 or less: one)."""
+    if k is None:
+        return None
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"k (the number of passages) must be a whole number, not {k!r}")
+    return max(1, int(k))
+
+
+def _valid_question(question):
+    """The question: text, or ``None`` (an empty question, as from an empty chat box)."""
+    if question is not None and not isinstance(question, str):
+        raise TypeError(f"the question must be a str, not {type(question).__name__}")
+    return question

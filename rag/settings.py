@@ -436,6 +436,17 @@ class Settings:
         """Defaults overridden by environment variables (``RAG_TOP_K``, ``RAG_INDEX``...)."""
         return load(environ).settings
 
+    @classmethod
+    def given(cls, settings, taker: str) -> "Settings":
+        """``settings``, or :meth:`from_env` for ``None``; anything else (a path,
+        a dict) is a ``TypeError`` that says what ``taker`` takes."""
+        if settings is None:
+            return cls.from_env()
+        if not isinstance(settings, cls):
+            raise TypeError(f"{taker} takes a Settings, not {type(settings).__name__}: "
+                            f"{taker}(Settings().replace(index_dir=..., articles_dir=...))")
+        return settings
+
 
 class SettingError(ValueError):
     """A setting's value is not allowed; the message names the setting, its flag

@@ -101,6 +101,8 @@ class ModeResult:
 
     def summary(self) -> dict:
         answerable = lambda o: o.answerable  # noqa: E731
+        # No short answer at all (short answers off): no figure, rather than 0.
+        shorts = any(o.answer.short for o in self.outcomes)
         return {
             "mode": self.mode,
             "n_questions": len(self.outcomes),
@@ -112,8 +114,8 @@ class ModeResult:
             "correct": self.share(lambda o: o.correct, lambda o: True),
             # Over all questions, as the RealTime QA anchors are: an abstention
             # (or an unanswerable question's short answer) scores 0.
-            "short_em": self.share(lambda o: o.short_em, lambda o: True),
-            "short_f1": self.share(lambda o: o.short_f1, lambda o: True),
+            "short_em": self.share(lambda o: o.short_em, lambda o: True) if shorts else None,
+            "short_f1": self.share(lambda o: o.short_f1, lambda o: True) if shorts else None,
             "fell_back": sum(o.answer.mode != self.mode for o in self.outcomes),
             "answer_ms_p50": round(1000 * statistics.median(o.seconds for o in self.outcomes), 1)
             if self.outcomes else None,

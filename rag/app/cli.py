@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import sys
 
@@ -52,6 +53,13 @@ def _iso_day(value: str) -> str | None:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return day and day.isoformat()
+
+
+def _count(value: str) -> int:
+    """Type of the count flags (``--sample``, ``-k``): a whole number >= 1."""
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {value!r}")
+    return int(value)
 
 
 def add_setting_flags(parser: argparse.ArgumentParser, *wanted: str) -> None:
@@ -196,7 +204,7 @@ def _add_answer_eval_flags(parser: argparse.ArgumentParser) -> None:
     add_setting_flags(parser, "articles_dir", "index_dir")
     parser.add_argument("--modes", nargs="+", choices=("extractive", "local"),
                         default=["extractive"], help="answer modes to measure")
-    parser.add_argument("--sample", type=int, metavar="N",
+    parser.add_argument("--sample", type=_count, metavar="N",
                         help="only N questions spread over the file (the sweep uses all)")
     parser.add_argument("--answerable", action="store_true",
                         help="only the questions whose answer is in the articles")
@@ -204,7 +212,7 @@ def _add_answer_eval_flags(parser: argparse.ArgumentParser) -> None:
                         help="also sweep the extractive abstention threshold")
     parser.add_argument("--table", action="store_true",
                         help="also print one row per question (what each mode answered)")
-    parser.add_argument("-k", type=int, help="passages per question (default: 5)")
+    parser.add_argument("-k", type=_count, help="passages per question (default: 5)")
     parser.add_argument("--json", action="store_true",
                         help="print the summaries (and the sweep) as one JSON object")
 
@@ -293,6 +301,7 @@ def serve(settings: Settings) -> None:
     from .ui import build_ui, launch_kwargs
 
     kwargs = launch_kwargs(settings)
+    check_can_listen(settings.host, settings.port)   # before minutes of loading, not after
     engine = Engine(settings)
     # The model loads while the index is checked and read and the page is
     # built (it needs the index's catalogue, not the model); the rest of the
@@ -301,7 +310,47 @@ def serve(settings: Settings) -> None:
     if summary := engine.ensure_index():
         print(summary, file=sys.stderr)
     threading.Thread(target=engine.warm_up, name="warm-up", daemon=True).start()
-    build_ui(engine).launch(**kwargs)
+    # Quiet: Gradio's own lines tell a developer to call launch(share=True).
+    demo = build_ui(engine)
+    demo.launch(prevent_thread_lock=True, quiet=True, **kwargs)
+    print(f"The chat is on {demo.local_url} (Ctrl-C stops it)", file=sys.stderr, flush=True)
+    demo.block_thread()
+
+
+def _check_sources(wanted: list[str], known: list[str]) -> None:
+    """``--source`` names that no indexed article has (compared as the filter
+    does, ignoring case): a warning, or an error when none is known."""
+    unknown = [w for w in wanted if w.lower() not in {k.lower() for k in known}]
+    if not unknown:
+        return
+    listed = ", ".join(repr(k) for k in known[:10]) or "none (no article states its source)"
+    if len(known) > 10:
+        listed += f", ... ({len(known)} in all; `rag ask --json` shows each hit's source)"
+    message = (f"no indexed article is from {', '.join(map(repr, unknown))}; the sources "
+               f"are: {listed}")
+    if len(unknown) == len(wanted):
+        raise ValueError(f"{message} (--source takes one of them)")
+    print(f"rag: warning: {message}", file=sys.stderr)
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """A ``ValueError`` saying what to change when the chat could not listen on
+    ``host:port`` (the port is taken, the host is not an address of this machine)."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(address)
+    except OSError as exc:
+        if getattr(exc, "errno", None) == errno.EADDRINUSE:
+            raise ValueError(f"port {port} on {host} is already in use (another rag serve?); "
+                             "choose another with --port N (RAG_PORT)") from None
+        raise ValueError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); give "
+                         "--host (RAG_HOST) an address of this machine, e.g. 127.0.0.1 or "
+                         "0.0.0.0") from None
 
 
 def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
@@ -320,6 +369,18 @@ def eval_answers(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader stopped early (`rag status | head -1`): not an error to
+        # report; send what is still buffered nowhere, so exiting cannot fail.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141   # 128 + SIGPIPE, as for a command the pipe ended
+
+
+def _main(argv: list[str] | None) -> int:
     args = make_parser().parse_args(argv)
     _log_warnings_to_stderr()
     try:
@@ -361,9 +422,18 @@ def main(argv: list[str] | None = None) -> int:
             if summary.not_found:
                 return 1
         elif args.command == "status":
+            import logging
+
             from ..index.builder import format_status
 
-            status = engine.status()
+            # Files that would be skipped are listed in the status itself, once.
+            logger = logging.getLogger("rag")
+            level = logger.level
+            logger.setLevel(logging.ERROR)
+            try:
+                status = engine.status()
+            finally:
+                logger.setLevel(level)
             print(json.dumps(status, indent=2) if args.json else format_status(status))
         elif args.command == "ask":
             # A first run answers, as the chat and the API do; but an index
@@ -376,15 +446,27 @@ def main(argv: list[str] | None = None) -> int:
                     f"{settings.index_dir} --articles DIR`, or give --articles DIR to build "
                     "it now")
             engine.build_if_missing()
+            if args.sources:
+                _check_sources(args.sources, engine.catalog().sources)
             reply = engine.answer(args.question, sources=args.sources or (),
                                   date_from=args.date_from, date_to=args.date_to)
-            for note in reply.notes:
-                print(f"rag: note: {note}", file=sys.stderr)
+            if args.json:  # (the text has the notes under the answer)
+                for note in reply.notes:
+                    print(f"rag: note: {note}", file=sys.stderr)
             print(reply.to_json() if args.json else reply.to_text())
     except (IndexError_, IndexBusy, FileNotFoundError, ValueError) as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # A change is all or nothing (rag/index/store.py): nothing half-written stays.
+        changing = args.command in ("build", "add", "remove")
+        print("\nrag: interrupted" + (INTERRUPTED_CHANGE if changing else ""), file=sys.stderr)
+        return 130
     return 0
+
+
+INTERRUPTED_CHANGE = ("; the index still holds its last complete version (nothing half-written "
+                      "is used): run the same command again to finish")
 
 
 def _log_warnings_to_stderr() -> None:

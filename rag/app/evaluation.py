@@ -130,12 +130,32 @@ class NewsData:
 
 
 def _jsonl(path: Path) -> list[dict]:
+    rows = []
     with open(path, encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+        for n, line in enumerate(lines, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except ValueError as exc:
+                    raise ValueError(f"{path}:{n}: not valid JSON ({exc})") from None
+    return rows
+
+
+def _check_data(directory: Path, kind: str, files: tuple[str, ...]) -> Path:
+    """``directory``, or a one-line error naming what is missing and what a
+    ``kind`` directory holds."""
+    directory = Path(directory)
+    holds = f"a {kind} directory holds {', '.join(files)}"
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory} is not a directory: {holds}")
+    if missing := [f for f in files if not (directory / f).is_file()]:
+        raise FileNotFoundError(f"{directory} has no {' or '.join(missing)}: {holds}")
+    return directory
 
 
 def read_beir(directory: Path, split: str = "test") -> BeirData:
-    directory = Path(directory)
+    directory = _check_data(directory, "BEIR",
+                            ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv"))
     articles = [article_from_record(row, str(row["_id"]), str(directory / "corpus.jsonl"))
                 for row in _jsonl(directory / "corpus.jsonl")]
     qrels: dict[str, dict[str, int]] = {}
@@ -157,7 +177,7 @@ def news_articles(directory: Path) -> list[Article]:
 
 
 def read_news(directory: Path) -> NewsData:
-    directory = Path(directory)
+    directory = _check_data(directory, "news", ("articles.jsonl", "questions.jsonl"))
     articles = news_articles(directory)
     rows = _jsonl(directory / "questions.jsonl")
     kept = [q for q in rows if q.get("answer_in_corpus", True) and q.get("answers")]

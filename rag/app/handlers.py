@@ -112,6 +112,9 @@ class ChatHandlers:
                 yield ChatStep(_replying(asked, "The articles cannot be searched right now: "
                                          + escape_markdown(str(exc))))
                 return
+            except ValueError as exc:    # options that cannot work together (a date range)
+                yield ChatStep(_replying(asked, escape_markdown(f"Check the filters: {exc}.")))
+                return
         content = chat_message(reply) + (f"\n\n*{escape_markdown(note)}*" if note else "")
         yield ChatStep(_replying(asked, content), sources=sources_panel(reply),
                        citations=citation_table(reply), article="",
@@ -180,7 +183,10 @@ class ChatHandlers:
         filters = parse_filters(sources, date_from, date_to, as_of)
         if not question or filters is None:
             return None
-        return comparison(self.engine.compare_sources(question, **filters))
+        try:
+            return comparison(self.engine.compare_sources(question, **filters))
+        except ValueError:   # filters that cannot work together: the answer says why
+            return None
 
     def ask(self, question: str) -> str:
         """Answer a question about the articles; returns plain text with numbered sources."""

@@ -33,7 +33,7 @@ PLACEHOLDER_COMPARISON = ('<p class="placeholder">Ask a question to see each '
 ARTICLE_GONE = '<p class="placeholder">That article is no longer in the index.</p>'
 
 CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+.gradio-container { width: 100% !important; max-width: 1280px !important; margin: 0 auto; }
 #chat-title h2 { margin-bottom: .1rem; }
 .sources { display: flex; flex-direction: column; gap: .75rem; }
 .source { border: 1px solid var(--border-color-primary); border-radius: 10px;
@@ -84,16 +84,17 @@ def chat_message(reply: Answer) -> str:
     """The chat message for an answer: escaped answer sentences with their
     citation markers, unsupported sentences flagged, the numbered sources and
     what corroboration found."""
+    # How the question was read (cut, not Latin script): most needed when nothing answers it.
+    notes = "".join(f"\n\n*{escape_markdown(n)}*" for n in reply.notes)
     if reply.abstained:
-        text = escape_markdown(reply.text)
-        return f"{text}\n\n*Closest passages are shown under Sources.*" if reply.hits else text
+        closest = "\n\n*Closest passages are shown under Sources.*" if reply.hits else ""
+        return f"{escape_markdown(reply.text)}{notes}{closest}"
     body = (cited_text(reply.sentences, escape=escape_markdown, marker="\\[{}\\]",
                        unsupported=" ⚠️ *unsupported by the cited passages*")
             if reply.sentences else escape_markdown(reply.text))
     if reply.short:   # the exact answer first, in bold
         markers = escape_markdown(reply.short.markers)
         body = f"**{escape_markdown(reply.short.text)}** {markers}".rstrip() + f"\n\n{body}"
-    notes = "".join(f"\n\n*{escape_markdown(n)}*" for n in reply.notes)
     corroboration = _corroboration(reply)
     return f"{body}{notes}\n\n**Sources**\n\n{_references(reply.citations)}" + \
         (f"\n\n{corroboration}" if corroboration else "")

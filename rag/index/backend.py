@@ -33,7 +33,7 @@ from ..text.dates import given_day, parse_day
 from .lexical import BM25_FILE, LexicalIndexes, top_positions
 from .searchable import searchable_text
 from .sentences import SENTENCES_FILE, stored_sentence_vectors
-from .store import StoredIndex, expected_config
+from .store import StoredIndex, expected_config, rebuild_command
 
 __all__ = ["Filters", "Passage", "Searchable", "EmbeddedSearchable", "make_index",
            "open_searchable", "index_exists", "count_days"]
@@ -49,8 +49,14 @@ class Filters:
     date_to: dt.date | None = None
 
     def __post_init__(self):
+        # One source may be given as a plain string (not its letters).
+        sources = (self.sources,) if isinstance(self.sources, str) else self.sources
+        object.__setattr__(self, "sources", tuple(sources or ()))
         object.__setattr__(self, "date_from", given_day(self.date_from, "date_from"))
         object.__setattr__(self, "date_to", given_day(self.date_to, "date_to"))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}: "
+                             "no article can match; swap them")
 
     def __bool__(self) -> bool:
         return bool(self.sources or self.date_from or self.date_to)
@@ -137,7 +143,8 @@ class EmbeddedSearchable:
     def load(cls, settings, embedder) -> "EmbeddedSearchable":
         expect = expected_config(settings, embedder.name, embedder.dim)
         index = StoredIndex.load(settings.index_dir, expect,
-                                 version_files=(BM25_FILE, stored_sentence_vectors))
+                                 version_files=(BM25_FILE, stored_sentence_vectors),
+                                 rebuild=rebuild_command(settings))
         lexical = index.extras.get(BM25_FILE.name)
         if lexical is None:  # an index saved before BM25 was kept with it
             lexical = LexicalIndexes.build(index.articles.values(), index.chunks)

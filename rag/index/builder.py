@@ -31,9 +31,15 @@ from typing import Iterable
 
 import numpy as np
 
-from ..ingest.articles import Article, Collection, read_files, scan_directory
+from ..ingest.articles import (
+    ARTICLE_SUFFIXES,
+    Article,
+    Collection,
+    read_files,
+    scan_directory,
+)
 from ..ingest.chunking import Chunk, chunk_article
-from ..ingest.reading import Skip
+from ..ingest.reading import Skip, megabytes
 from ..models.embedding import Embedder, encode_longest_first
 from ..settings import Settings
 from .lexical import BM25_FILE
@@ -53,6 +59,8 @@ from .store import (
     index_size_bytes,
     live_version,
     read_manifest,
+    rebuild_command,
+    verify_files,
 )
 from .vectors import VectorIndexPolicy, fit_vector_index
 
@@ -94,6 +102,10 @@ class BuildSummary:
                      f"({self.index_dir}); nothing to embed"]
         lines.append(f"  added {self.added}, changed {self.changed}, removed {self.removed}, "
                      f"unchanged {self.unchanged}; embedded {self.chunks_embedded} chunks")
+        if not self.articles:
+            lines.append(f"  the index holds no articles: every question will go unanswered; "
+                         f"give --articles a directory of {', '.join(ARTICLE_SUFFIXES)} files "
+                         "(or one .jsonl collection)")
         if self.full_reason:
             lines.append(f"  full rebuild: {self.full_reason}")
         if self.not_found:
@@ -170,16 +182,21 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
     waves: queue.Queue = queue.Queue()   # unbounded: the producer never blocks
     wave_size = 32 * settings.embed_batch_size
 
-    def produce() -> None:
+    def produce(bar) -> None:
         try:
             wave: list[Chunk] = []
+            total = 0
             for article in articles:
                 wave.extend(chunk_article(article, settings.chunk_tokens,
                                           settings.chunk_overlap_tokens, settings.encoding))
                 if len(wave) >= wave_size:
+                    total += len(wave)
                     waves.put(wave)
                     wave = []
             waves.put(wave)
+            # All chunked (long before all embedded): the bar shows done/total
+            # and an ETA from its next update on.
+            bar.total = total + len(wave)
         except BaseException as exc:  # handed to the caller, raised there
             waves.put(exc)
         waves.put(None)
@@ -187,8 +204,9 @@ def chunk_and_embed(embedder: Embedder, articles: list[Article], settings: Setti
     by_id = {a.id: a for a in articles}
     chunks: list[Chunk] = []
     parts = []
-    threading.Thread(target=produce, name="chunking", daemon=True).start()
-    with tqdm(desc="embedding", unit="chunk", file=sys.stderr, disable=not progress) as bar:
+    with tqdm(desc="embedding", unit="chunk", file=sys.stderr,
+              disable=not (progress and articles)) as bar:
+        threading.Thread(target=produce, args=(bar,), name="chunking", daemon=True).start()
         while (wave := waves.get()) is not None:
             if isinstance(wave, BaseException):
                 raise wave
@@ -216,7 +234,7 @@ class Index:
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None, *,
                  version_files: tuple[VersionFile, ...] | None = None):
-        self.settings = settings or Settings.from_env()
+        self.settings = Settings.given(settings, "Index")
         if embedder is None:
             from ..models.embedding import make_embedder
 
@@ -258,14 +276,15 @@ class Index:
 
         return self._change(plan, progress=progress, full=full, rebuild_if_unusable=True)
 
-    def add(self, paths: Iterable[str | Path], *, progress: bool = False) -> BuildSummary:
-        """Index these files now (``.txt``, ``.md``, ``.html``, ``.jsonl``).
+    def add(self, paths: Iterable[str | Path] | str | Path, *,
+            progress: bool = False) -> BuildSummary:
+        """Index these files (or this one file) now (``.txt``, ``.md``, ``.html``, ``.jsonl``).
 
         A file already indexed (same path, or same id from the articles
         directory) is updated if it changed; exact duplicates of indexed
         articles are skipped. Nothing else is touched.
         """
-        paths = [Path(p).expanduser().resolve() for p in paths]
+        paths = [Path(p).expanduser().resolve() for p in _one_or_many(paths)]
 
         def plan(previous: StoredIndex | None) -> tuple[_Plan, Collection]:
             found = read_files(paths, max_bytes=self.settings.max_file_bytes,
@@ -289,10 +308,10 @@ class Index:
 
         return self._change(plan, progress=progress)
 
-    def remove(self, article_ids: Iterable[str]) -> BuildSummary:
-        """Remove articles from the index by id; unknown ids are listed in
+    def remove(self, article_ids: Iterable[str] | str) -> BuildSummary:
+        """Remove articles (or one article) from the index by id; unknown ids are listed in
         the summary's ``not_found``."""
-        article_ids = list(dict.fromkeys(article_ids))
+        article_ids = list(dict.fromkeys(_one_or_many(article_ids)))
         missing: list[str] = []
 
         def plan(previous: StoredIndex | None) -> tuple[_Plan, Collection]:
@@ -424,8 +443,10 @@ class Index:
                             timings=timings, **report)
 
     # The backend's part of a change (:mod:`rag.index.milvus` overrides these).
-    #: The command that rebuilds this index (``None``: :func:`check_config`'s own).
-    _rebuild_command: str | None = None
+    @property
+    def _rebuild_command(self) -> str:
+        """The command that rebuilds this index from its articles."""
+        return rebuild_command(self.settings)
 
     def _load_live(self) -> StoredIndex:
         """The live version; raises :class:`IndexMissing` or :class:`IndexCorrupt`."""
@@ -434,12 +455,18 @@ class Index:
         if live is not None and live.version_dir is not None and \
                 current_version_name(s.index_dir) == live.version_dir.name:
             return live
-        self._live = StoredIndex.load(s.index_dir, version_files=self.version_files)
+        self._live = StoredIndex.load(s.index_dir, version_files=self.version_files,
+                                      rebuild=self._rebuild_command)
         return self._live
 
     def _manifest(self) -> dict:
-        """The live manifest, for :meth:`status` (raises :class:`IndexError_`)."""
-        return read_manifest(self.settings.index_dir)
+        """The live manifest, its files checked against their checksums, for
+        :meth:`status` (raises :class:`IndexError_`): a damaged index is not
+        reported as up to date, and ``ensure_index`` rebuilds it."""
+        index_dir = self.settings.index_dir
+        manifest = read_manifest(index_dir)
+        verify_files(live_version(index_dir), manifest, index_dir, self._rebuild_command)
+        return manifest
 
     def _version_and_size(self) -> tuple[str, int | None]:
         """The live version's name and its bytes on disk, for :meth:`status`."""
@@ -550,12 +577,26 @@ def index_status(settings: Settings, embedder: Embedder) -> dict:
     return Index(settings, embedder).status()
 
 
+def _one_or_many(items) -> list:
+    """``add("story.txt")`` and ``remove("story")`` mean that one file or id,
+    not each of its letters."""
+    return [items] if isinstance(items, (str, Path)) else list(items)
+
+
+def _build_command(status: dict) -> str:
+    """The ``rag build`` that updates the index ``status`` describes, from
+    those articles (a bare ``rag build`` would update the default index)."""
+    if status.get("backend", "embedded") != "embedded":
+        return "rag build"
+    return f"rag build --index {status['index_dir']} --articles {status['articles_dir']}"
+
+
 def format_status(status: dict) -> str:
     """``rag status`` for people."""
     if "version" not in status:
         return f"No usable index: {status.get('reason')}"
     chunking = status.get("chunking") or {}
-    size = f"{status['size_bytes'] / 1e6:.1f} MB, " if status.get("size_bytes") is not None \
+    size = f"{megabytes(status['size_bytes'])}, " if status.get("size_bytes") is not None \
         else ""
     lines = [
         f"index      {status['index_dir']} ({status['version']}, {size}"
@@ -569,13 +610,13 @@ def format_status(status: dict) -> str:
     if status["differs"]:
         lines.append("stale      built with other settings:")
         lines += [f"             - {d}" for d in status["differs"]]
-        lines.append("             run `rag build --full` to rebuild")
+        lines.append(f"             run `{_build_command(status)} --full` to rebuild")
     elif pending is None:
         lines.append(f"stale      unknown: {status.get('reason')}")
     elif status["stale"]:
         lines.append(f"stale      yes: {pending['added']} new, {pending['changed']} changed, "
                      f"{pending['removed']} removed article(s) in {status['articles_dir']}; "
-                     "run `rag build`")
+                     f"run `{_build_command(status)}`")
     else:
         lines.append(f"stale      no (up to date with {status['articles_dir']})")
     if status.get("skipped"):

@@ -34,9 +34,16 @@ def write_lock(index_dir: Path, wait: float = 0.0, on_wait=None):
     out, naming the process that holds the lock.
     """
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a file given for the directory, no permission...
+        from .store import IndexError_
+
+        what = "it is a file" if index_dir.is_file() else exc.strerror.lower()
+        raise IndexError_(f"cannot keep an index in {index_dir}: {what}; give --index "
+                          "(RAG_INDEX) a directory you can write to") from None
     try:
         deadline = time.monotonic() + max(0.0, wait)
         told = False

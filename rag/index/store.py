@@ -207,12 +207,14 @@ class StoredIndex:
     # ------------------------------------------------------------------ load
     @classmethod
     def load(cls, index_dir: Path, expect: dict | None = None,
-             version_files: Sequence[VersionFile] = ()) -> "StoredIndex":
+             version_files: Sequence[VersionFile] = (), rebuild: str | None = None
+             ) -> "StoredIndex":
         """Load the live version; ``expect`` is :func:`expected_config` to
-        check; ``version_files`` are read into :attr:`extras` when the version
-        has them."""
+        check (``rebuild``: the command a mismatch suggests, see
+        :func:`check_config`); ``version_files`` are read into :attr:`extras`
+        when the version has them."""
         try:
-            return cls._load(index_dir, expect, version_files)
+            return cls._load(index_dir, expect, version_files, rebuild)
         except IndexCorrupt:
             # A build may have switched versions and removed the one we were
             # reading; if CURRENT moved, the new version is the one to load.
@@ -221,24 +223,18 @@ class StoredIndex:
             if before is None or before == current_version_name(index_dir) and \
                     (Path(index_dir) / before).is_dir():
                 raise
-            return cls._load(index_dir, expect, version_files)
+            return cls._load(index_dir, expect, version_files, rebuild)
 
     @classmethod
     def _load(cls, index_dir: Path, expect: dict | None,
-              version_files: Sequence[VersionFile]) -> "StoredIndex":
+              version_files: Sequence[VersionFile], rebuild: str | None) -> "StoredIndex":
         import faiss
 
         version = live_version(index_dir)
-        manifest = _read_manifest_of(version, index_dir)
-        for f, digest in manifest.get("files", {}).items():
-            path = version / f
-            if not path.is_file() or _sha256(path) != digest:
-                raise IndexCorrupt(
-                    f"index file {path} is missing, truncated or modified (its checksum "
-                    f"does not match manifest.json); run `rag build --full --index "
-                    f"{index_dir}` to rebuild the index")
+        manifest = _read_manifest_of(version, index_dir, rebuild)
+        verify_files(version, manifest, index_dir, rebuild)
         if expect is not None:
-            check_config(manifest, expect, index_dir)
+            check_config(manifest, expect, index_dir, rebuild)
         try:
             rows = list(_read_jsonl(version / "articles.jsonl"))
             articles = {r["id"]: Article(**{k: v for k, v in r.items() if k != "hash"})
@@ -344,11 +340,25 @@ def live_version(index_dir: Path) -> Path:
     return version
 
 
+def verify_files(version: Path, manifest: dict, index_dir: Path,
+                 rebuild: str | None = None) -> None:
+    """Raise :class:`IndexCorrupt` naming the first file of ``version`` that is
+    missing or does not match its checksum in ``manifest`` (and ``rebuild``,
+    the command that rebuilds the index: :func:`rebuild_command`)."""
+    for f, digest in manifest.get("files", {}).items():
+        path = version / f
+        if not path.is_file() or _sha256(path) != digest:
+            raise IndexCorrupt(
+                f"index file {path} is missing, truncated or modified (its checksum "
+                f"does not match manifest.json); run "
+                f"`{rebuild or f'rag build --full --index {index_dir}'}` to rebuild the index")
+
+
 def read_manifest(index_dir: Path) -> dict:
     return _read_manifest_of(live_version(index_dir), index_dir)
 
 
-def _read_manifest_of(version: Path, index_dir: Path) -> dict:
+def _read_manifest_of(version: Path, index_dir: Path, rebuild: str | None = None) -> dict:
     path = version / "manifest.json"
     try:
         manifest = json.loads(path.read_text())
@@ -356,9 +366,9 @@ def _read_manifest_of(version: Path, index_dir: Path) -> dict:
             raise ValueError("not a JSON object")
         return manifest
     except (ValueError, OSError) as exc:
-        raise IndexCorrupt(f"index file {path} is unreadable or truncated ({exc}); "
-                           f"run `rag build --full --index {index_dir}` to rebuild the "
-                           "index") from exc
+        raise IndexCorrupt(f"index file {path} is unreadable or truncated ({exc}); run "
+                           f"`{rebuild or f'rag build --full --index {index_dir}'}` to "
+                           "rebuild the index") from exc
 
 
 def current_version_name(index_dir: Path) -> str | None:
@@ -398,6 +408,12 @@ def config_differences(manifest: dict, expect: dict) -> list[str]:
 
 def _manifest_value(manifest: dict, key: str):
     return manifest.get(key, _BEFORE_KEY_EXISTED.get(key))
+
+
+def rebuild_command(settings) -> str:
+    """The command that re-embeds the index of ``settings`` from its own
+    articles (without ``--articles`` it would also index the default ones)."""
+    return f"rag build --full --index {settings.index_dir} --articles {settings.articles_dir}"
 
 
 def check_config(manifest: dict, expect: dict, index_dir: Path | str,

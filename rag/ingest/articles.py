@@ -16,6 +16,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -193,13 +194,17 @@ def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES
         raise FileNotFoundError(f"articles directory not found: {directory}")
     files, others = [], []
     for p in sorted(directory.rglob("*")):
-        if not p.is_file() or any(part.startswith(".") for part in p.relative_to(directory).parts):
+        if any(part.startswith(".") for part in p.relative_to(directory).parts):
+            continue
+        if p.is_symlink() and not p.exists():
+            others.append(Skip(str(p), f"broken link (its target {os.readlink(p)} is gone)"))
+            continue
+        if not p.is_file():
             continue
         if p.suffix.lower() in ARTICLE_SUFFIXES:
             files.append(p)
         elif not (p.suffix.lower() == ".json" and _has_article_beside(p)):
-            others.append(Skip(str(p), f"unsupported file type {p.suffix or '(none)'!r} "
-                                       f"(read: {', '.join(ARTICLE_SUFFIXES)})"))
+            others.append(_unsupported(p))
     found = read_files(files, max_bytes=max_bytes, root=directory)
     for skip in others:
         logger.warning("skipped %s", skip)
@@ -212,17 +217,29 @@ def load_articles(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES)
     return scan_directory(directory, max_bytes=max_bytes).articles
 
 
+def _unsupported(path: Path) -> Skip:
+    return Skip(str(path), f"unsupported file type {path.suffix or '(none)'!r} "
+                           f"(read: {', '.join(ARTICLE_SUFFIXES)})")
+
+
 def _has_article_beside(sidecar: Path) -> bool:
     return any(sidecar.with_suffix(s).is_file() for s in ARTICLE_SUFFIXES if s != ".jsonl")
 
 
 def _read_one(path: Path, max_bytes: int | None) -> Collection:
-    if path.suffix.lower() == ".jsonl":
-        return read_jsonl_collection(path, max_bytes=max_bytes)
     out = Collection()
+    if path.is_dir():
+        out.skipped.append(Skip(str(path), "a directory, not a file: name its files, or "
+                                           f"index it with `rag build --articles {path}`"))
+        return out
     if not path.is_file():
         out.skipped.append(Skip(str(path), "no such file"))
         return out
+    if path.suffix.lower() not in ARTICLE_SUFFIXES:   # as when scanning a folder
+        out.skipped.append(_unsupported(path))
+        return out
+    if path.suffix.lower() == ".jsonl":
+        return read_jsonl_collection(path, max_bytes=max_bytes)
     limit = max_bytes if max_bytes is not None else float("inf")
     if reason := check_size(path.stat().st_size, limit):
         out.skipped.append(Skip(str(path), reason))
@@ -246,18 +263,28 @@ def _read_one(path: Path, max_bytes: int | None) -> Collection:
     if not body.strip():
         out.skipped.append(Skip(str(path), "no text (only whitespace or boilerplate)"))
         return out
-    meta = {**meta, **_read_sidecar(path)}
+    meta = {**meta, **_read_sidecar(path, out.notes)}
     out.articles.append(Article(id=path.stem, text=body, title=meta.get("title", title),
                                 source=meta.get("source"), date=meta.get("date", date),
                                 url=meta.get("url"), path=str(path)))
     return out
 
 
-def _read_sidecar(path: Path) -> dict:
+def _read_sidecar(path: Path, notes: list[str]) -> dict:
+    """The metadata of ``path``'s sidecar; a broken sidecar costs its metadata
+    (said in ``notes``), never the article."""
     sidecar = path.with_suffix(".json")
     if not sidecar.is_file():
         return {}
-    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(decode_bytes(sidecar.read_bytes()).text)
+    except ValueError as exc:
+        data = f"not valid JSON ({exc})"
+    if not isinstance(data, dict):
+        why = data if isinstance(data, str) else f"a JSON {_json_kind(data)}, not an object"
+        notes.append(f"{sidecar}: metadata ignored: {why}; fix it (an object with title, "
+                     "source, date, url) or remove it")
+        return {}
     return {k: str(v) for k, v in data.items() if k in _META and v}
 
 
@@ -292,10 +319,15 @@ def read_jsonl_collection(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYT
                 out.notes.append(f"{where}: {decoded.note}")
             try:
                 record = json.loads(decoded.text)
-                if not isinstance(record, dict):
-                    raise ValueError("not a JSON object")
             except ValueError as exc:
                 out.skipped.append(Skip(where, f"not a JSON object ({exc})"))
+                continue
+            if not isinstance(record, dict):
+                out.skipped.append(Skip(where, f"not a JSON object (a {_json_kind(record)})"))
+                continue
+            if "text" in record and not isinstance(record["text"], (str, type(None))):
+                out.skipped.append(Skip(where, f"'text' is a {_json_kind(record['text'])}, "
+                                               "not a string"))
                 continue
             any_text_field = any_text_field or "text" in record
             article = article_from_record(record, f"{path.stem}-{n}", str(path))
@@ -311,6 +343,12 @@ def read_jsonl_collection(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYT
         out.skipped.append(Skip(str(path), f"not an article collection (none of its "
                                            f"{len(textless)} records has a 'text' field)"))
     return out
+
+
+def _json_kind(value) -> str:
+    """What a JSON value is, in JSON's words (for skip reasons)."""
+    return {bool: "boolean", int: "number", float: "number", str: "string", list: "list",
+            dict: "object"}.get(type(value), "null")
 
 
 def read_jsonl_articles(path: Path) -> list[Article]:

@@ -55,10 +55,15 @@ def check_size(size: int, limit_bytes: int) -> str | None:
     if size == 0:
         return "empty file"
     if size > limit_bytes:
-        mb = size / 1e6
-        return (f"too large ({mb:.1f} MB" if mb >= 0.1 else f"too large ({mb:.2g} MB") + (
-            f"; the limit is {limit_bytes / 1e6:g} MB, setting max_file_mb / RAG_MAX_FILE_MB)")
+        return (f"too large ({megabytes(size)}; the limit is {limit_bytes / 1e6:g} MB, "
+                "setting max_file_mb / RAG_MAX_FILE_MB)")
     return None
+
+
+def megabytes(size: int) -> str:
+    """``size`` bytes for people: "50.0 MB", and "0.0051 MB" rather than "0.0 MB"."""
+    mb = size / 1e6
+    return f"{mb:.1f} MB" if mb >= 0.1 else f"{mb:.2g} MB"
 
 
 def binary_kind(data: bytes) -> str | None:

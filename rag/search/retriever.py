@@ -191,7 +191,7 @@ class Retriever:
         method = method or s.retrieval_method
         if method not in METHODS:
             raise ValueError(f"unknown retrieval method {method!r}; choose one of {METHODS}")
-        filters = Filters(tuple(sources or ()), date_from, date_to)  # checks the dates
+        filters = Filters(sources, date_from, date_to)  # checks the dates
         asked = given_day(as_of, "as_of")           # checked even when recency is off
         searchable = self.searchable
         if not searchable.size:

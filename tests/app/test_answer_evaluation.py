@@ -136,3 +136,23 @@ def test_a_news_directory_s_questions_are_read_once_for_a_scratch_index(
     assert main(["eval", "answers", str(news), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["modes"][0]["n_questions"] == 1
     assert opened.count(str(news / "questions.jsonl")) == 1
+
+
+def test_short_answer_scores_are_missing_not_zero_when_no_answer_has_one():
+    summary = ModeResult("extractive", [_outcome("The US decided. [1]", ["US"])]).summary()
+    assert summary["short_em"] is None and summary["short_f1"] is None
+    from rag.app.answer_evaluation import format_report
+
+    row = format_report([summary]).splitlines()[-1]
+    assert "| – | – |" in row
+
+
+@pytest.mark.parametrize("flag", [["--sample", "-5"], ["--sample", "0"], ["-k", "0"]])
+def test_eval_answers_refuses_a_count_below_one_before_answering(flag, capsys):
+    from rag.app.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["eval", "answers", "questions.jsonl", *flag])
+    assert stop.value.code == 2
+    assert f"argument {flag[0]}: must be a whole number >= 1, not '{flag[1]}'" in \
+        capsys.readouterr().err

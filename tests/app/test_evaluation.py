@@ -198,3 +198,24 @@ def test_eval_beir_reports_each_querys_figures_whose_means_are_the_metrics(tmp_p
             sum(q[name] for q in report.per_query.values()) / 2)
     assert report.per_query["q2"]["recall@100"] == 0.5          # one of two found
     assert [json.loads(line)["query"] for line in report.per_query_lines()] == ["q1", "q2"]
+
+
+def test_eval_of_a_wrong_directory_names_what_a_data_directory_holds(tmp_path, capsys):
+    from rag.app.cli import main
+
+    assert main(["eval", "news", str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"rag: {tmp_path / 'missing'} is not a directory: a news directory holds "
+        "articles.jsonl, questions.jsonl")
+    (tmp_path / "corpus.jsonl").write_text("")
+    assert main(["eval", "beir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"rag: {tmp_path} has no queries.jsonl or qrels/test.tsv: a BEIR directory holds "
+        "corpus.jsonl, queries.jsonl, qrels/test.tsv")
+
+
+def test_a_malformed_line_of_evaluation_data_is_named_by_file_and_line(tmp_path):
+    (tmp_path / "articles.jsonl").write_text('{"id": "a1", "text": "Body."}\n')
+    (tmp_path / "questions.jsonl").write_text('{"question": "q?", "answers": ["x"]}\n{oops\n')
+    with pytest.raises(ValueError, match=r"questions.jsonl:2: not valid JSON"):
+        read_news(tmp_path)

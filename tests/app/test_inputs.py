@@ -166,3 +166,51 @@ def test_a_small_file_over_a_small_limit_says_its_size_not_zero():
     from rag.ingest.reading import check_size
 
     assert check_size(5_120, 3_000).startswith("too large (0.0051 MB; the limit is 0.003 MB")
+
+
+def test_jsonl_record_whose_text_is_not_a_string_is_skipped_not_indexed(tmp_path):
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text('{"id": "n", "text": 5}\n{"id": "l", "text": ["a", "b"]}\n[1, 2]\n'
+                    '{"id": "ok", "text": "Flooding closed the northern railway."}\n')
+    found = read_files([wire])
+    assert [a.id for a in found.articles] == ["ok"]
+    reasons = {s.path.rsplit(":", 1)[-1]: s.reason for s in found.skipped}
+    assert reasons == {"1": "'text' is a number, not a string",
+                       "2": "'text' is a list, not a string",
+                       "3": "not a JSON object (a list)"}
+
+
+@pytest.mark.parametrize("sidecar", ["[1, 2]", "{broken", '"just a string"'])
+def test_broken_metadata_sidecar_costs_its_metadata_not_the_article(tmp_path, sidecar):
+    (tmp_path / "story.txt").write_text(GOOD)
+    (tmp_path / "story.json").write_text(sidecar)
+    found = scan_directory(tmp_path)
+    assert [a.id for a in found.articles] == ["story"] and not found.skipped
+    assert len(found.notes) == 1 and "story.json: metadata ignored" in found.notes[0]
+
+
+def test_a_directory_given_as_a_file_is_skipped_with_what_to_do(tmp_path):
+    folder = tmp_path / "more.jsonl"
+    folder.mkdir()
+    found = read_files([folder, tmp_path / "gone.jsonl"])
+    assert found.skipped[0].reason.startswith("a directory, not a file: name its files, or "
+                                              "index it with `rag build --articles ")
+    assert found.skipped[1].reason == "no such file"
+
+
+def test_a_broken_link_in_the_articles_folder_is_listed_not_dropped_silently(tmp_path):
+    (tmp_path / "good.txt").write_text(GOOD)
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "elsewhere" / "gone.txt")
+    found = scan_directory(tmp_path)
+    assert [a.id for a in found.articles] == ["good"]
+    assert skip_reason(found, "gone.txt") == \
+        f"broken link (its target {tmp_path / 'elsewhere' / 'gone.txt'} is gone)"
+
+
+def test_a_file_of_another_type_given_by_name_is_skipped_as_in_a_folder(tmp_path):
+    note = tmp_path / "note.csv"
+    note.write_text("This is a plain text note about the harbour vote.")
+    found = read_files([note])
+    assert found.articles == []
+    assert found.skipped[0].reason == \
+        "unsupported file type '.csv' (read: .txt, .md, .html, .htm, .jsonl)"

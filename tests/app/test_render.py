@@ -111,3 +111,12 @@ def test_article_view_puts_the_short_answer_in_bold_where_it_occurs():
     view = article_view(Article, 1, 7, 41, [(7, 41)], [(32, 34)])
     assert ('<mark>The wall was approved by <strong class="short-answer">14</strong> votes.'
             '</mark>') in view
+
+
+def test_an_unanswered_question_still_says_how_it_was_read():
+    note = "The question was 9000 characters long; only the first 990 were used."
+    message = chat_message(Answer("q", "The articles do not answer this question.", [],
+                                  [_hit()], abstained=True, notes=[note]))
+    assert f"*{escape_markdown(note)}*" in message
+    assert message.index("do not answer") < message.index("characters long") \
+        < message.index("Closest passages")

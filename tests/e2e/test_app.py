@@ -69,3 +69,24 @@ def test_compare_endpoint_shows_each_seed_article(server):
         "How did Netanyahu react to the UN vote?", api_name="/compare")
     assert "### The Independent" in result
     assert "### US rejects Netanyahu's claim that UN ceasefire vote hurt negotiations" in result
+
+
+def test_rag_serve_says_where_the_chat_is_without_gradios_share_hint(tmp_path):
+    port = free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "serve", "--articles", str(SEEDS),
+                             "--index", str(tmp_path / "index"), "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        seen = []
+        for line in proc.stdout:   # ends when the process does
+            seen.append(line)
+            if line.startswith("The chat is on"):
+                break
+        assert seen and seen[-1].strip() == \
+            f"The chat is on http://127.0.0.1:{port}/ (Ctrl-C stops it)", "".join(seen)
+        assert not any("share=True" in line for line in seen)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -194,6 +194,17 @@ def test_script_payload_article_renders_as_text_and_runs_nothing(app, browser):
     page.context.close()
 
 
+def test_wide_window_shows_sources_beside_the_chat_from_the_first_load(app, browser):
+    # (The page used to shrink to its content, ~660 px, until an answer widened it,
+    # so the sources sat under the chat and jumped beside it after the first answer.)
+    page = open_page(app, browser)   # 1280 px wide, nothing asked yet
+    chat, sources = page.locator("#chat").bounding_box(), page.locator("#sources").bounding_box()
+    assert sources["x"] >= chat["x"] + chat["width"] and sources["y"] < chat["y"] + chat["height"]
+    assert page.evaluate("document.querySelector('.gradio-container')"
+                         ".getBoundingClientRect().width") >= 1200
+    page.context.close()
+
+
 def test_phone_width_stacks_sources_under_the_chat_without_sideways_scrolling(app, browser):
     page = open_page(app, browser, viewport={"width": 390, "height": 844}, is_mobile=True)
     ask(page, "Who decided not to use its veto?")

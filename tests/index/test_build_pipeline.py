@@ -82,3 +82,16 @@ def test_a_batch_of_long_texts_holds_fewer_of_them():
     texts = ["w " * 200, "w " * 100, "w " * 30, "w " * 20, "w", "w"]
     # at most 2 texts and 2 * TOKENS_PER_TEXT = 128 tokens a batch (one text at least)
     assert batches_longest_first(Tokens(), texts, 2) == [[0], [1], [2, 3], [4, 5]]
+
+
+def test_the_build_progress_bar_gets_its_total_once_everything_is_chunked(fake_embedder,
+                                                                          capsys):
+    settings = Settings().replace(chunk_tokens=40, chunk_overlap_tokens=10, embed_batch_size=4)
+    chunks, _ = chunk_and_embed(fake_embedder, _articles(60), settings, progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert f"{len(chunks)}/{len(chunks)}" in bar     # done/total, so an ETA while it runs
+
+
+def test_nothing_to_embed_shows_no_progress_bar(fake_embedder, capsys):
+    chunk_and_embed(fake_embedder, [], Settings(), progress=True)
+    assert capsys.readouterr().err == ""

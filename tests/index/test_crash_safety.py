@@ -142,6 +142,23 @@ def test_truncated_manifest_is_named_with_rebuild_advice(engine):
         StoredIndex.load(engine.settings.index_dir)
 
 
+def test_status_of_a_damaged_index_names_the_file_and_ensure_index_rebuilds_it(engine):
+    from rag.index.builder import format_status
+
+    chunks = live_version(engine.settings.index_dir) / "chunks.jsonl"
+    chunks.write_bytes(chunks.read_bytes()[:100])
+    status = engine.status()
+    assert status["stale"] is True and status["ok"] is False
+    assert format_status(status).startswith("No usable index: index file ") and \
+        "chunks.jsonl is missing, truncated or modified" in format_status(status)
+    s = engine.settings   # (the advice rebuilds it from its own articles, not the default ones)
+    assert f"`rag build --full --index {s.index_dir} --articles {s.articles_dir}`" in \
+        status["reason"]
+    served = Engine(engine.settings, engine.embedder)   # `rag serve`, a fresh process
+    assert served.ensure_index(progress=False).full_reason      # (what it does first)
+    assert served.status()["stale"] is False and served.retrieve("veto")
+
+
 def test_build_over_a_damaged_index_rebuilds_it_and_says_why(engine):
     vectors = live_version(engine.settings.index_dir) / "vectors.faiss"
     vectors.write_bytes(vectors.read_bytes()[:100])

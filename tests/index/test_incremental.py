@@ -172,6 +172,25 @@ def test_status_names_settings_that_differ(engine):
     assert "chunking.overlap_tokens" in status["differs"][0]
 
 
+def test_status_tells_the_build_command_for_this_index_and_its_articles(engine):
+    from rag.index.builder import format_status
+
+    s = engine.settings
+    (s.articles_dir / "quake.txt").write_text(QUAKE)
+    build = f"rag build --index {s.index_dir} --articles {s.articles_dir}"
+    assert f"run `{build}`" in format_status(engine.status())
+    other = Index(s.replace(chunk_overlap_tokens=10), engine.embedder).status()
+    assert f"run `{build} --full` to rebuild" in format_status(other)
+
+
+def test_status_of_a_small_index_shows_its_size_not_0_0_mb(engine):
+    from rag.index.builder import format_status
+
+    status = engine.status()
+    assert status["size_bytes"] < 50_000
+    assert "0.0 MB" not in format_status(status) and " MB, built" in format_status(status)
+
+
 def test_index_object_works_without_an_engine(tmp_path, fake_embedder, write_articles):
     folder = write_articles({"veto.txt": VETO})
     index = Index(Settings().replace(articles_dir=folder, index_dir=tmp_path / "i"),
@@ -275,3 +294,24 @@ def test_a_version_written_by_another_process_is_read_before_the_next_change(eng
     Index(engine.settings, fake_embedder).remove(["storm"])        # another writer switches it
     engine.index.remove(["quake"])                                  # must not resurrect "storm"
     assert set(StoredIndex.load(engine.settings.index_dir).articles) == {"veto"}
+
+
+def test_building_from_a_folder_without_articles_says_the_index_is_empty(tmp_path,
+                                                                          fake_embedder):
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "notes.pdf").write_bytes(b"%PDF-1.4")
+    index = Index(Settings().replace(articles_dir=tmp_path / "articles",
+                                     index_dir=tmp_path / "idx"), fake_embedder)
+    summary = str(index.build(progress=False))
+    assert "the index holds no articles: every question will go unanswered; give --articles " \
+           "a directory of .txt, .md, .html, .htm, .jsonl files" in summary
+    assert "notes.pdf: unsupported file type" in summary
+
+
+def test_add_and_remove_take_one_file_or_id_as_a_plain_string(engine, tmp_path):
+    story = tmp_path / "quake.txt"
+    story.write_text(QUAKE)
+    added = engine.add(str(story))
+    assert added.added == 1 and not added.skipped
+    removed = engine.remove("quake")
+    assert removed.removed == 1 and removed.not_found == ()

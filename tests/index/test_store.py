@@ -50,6 +50,16 @@ def test_index_built_with_other_settings_fails_with_rebuild_advice(built):
     assert "chunking" in str(err.value) and "rag build" in str(err.value)
 
 
+def test_rebuild_advice_names_the_articles_so_the_default_ones_are_not_added(built):
+    s = built.settings
+    other = s.replace(chunk_tokens=100)
+    rebuild = f"`rag build --full --index {s.index_dir} --articles {s.articles_dir}`"
+    with pytest.raises(IndexMismatch, match=rebuild):          # answering
+        Engine(other, built.embedder).retrieve("veto")
+    with pytest.raises(IndexMismatch, match=rebuild):          # an incremental change
+        Engine(other, built.embedder).remove(["veto"])
+
+
 def test_index_built_with_another_model_fails(built):
     class OtherModel(type(built.embedder)):
         name = "another-model"

@@ -77,3 +77,26 @@ def test_article_service_returns_the_full_cleaned_text(engine):
 def test_unknown_answer_mode_is_refused(engine):
     with pytest.raises(ValueError, match="unknown answer mode"):
         engine.answer("flood", mode="oracle")
+
+
+def test_one_source_given_as_a_string_is_that_source_not_its_letters(engine):
+    hits = engine.retrieve("flood wall vote", 5, sources="Gazette")
+    assert {h.article_id for h in hits} == {"a", "c"}
+
+
+def test_a_reversed_date_range_is_refused_naming_both_dates(engine):
+    with pytest.raises(ValueError, match="date_from 2024-03-05 is after date_to 2024-01-10: "
+                                         "no article can match; swap them"):
+        engine.retrieve("flood wall vote", 5, date_from="2024-03-05", date_to="2024-01-10")
+
+
+def test_the_chat_answers_a_reversed_date_range_with_what_to_fix(engine):
+    from rag.app.handlers import ChatHandlers
+
+    steps = list(ChatHandlers(engine).respond("flood wall vote?", [], [], "extractive", 5,
+                                              sources=[], date_from="2024-03-05",
+                                              date_to="2024-01-10", as_of=""))
+    shown = steps[-1].messages[-1]["content"].replace("\\", "")   # (Markdown-escaped)
+    assert shown == ("Check the filters: date_from 2024-03-05 is after date_to 2024-01-10: "
+                     "no article can match; swap them.")
+    assert steps[-1].turns is None
