@@ -46,6 +46,7 @@ from ..text.normalize import normalize_answer_text
 from ..text.places import CAPITALS, REGIONS, US_STATES, country_of, place_kind
 from ..text.questions import PERSON_NOUNS, TIME_UNITS, Target, claim, question_target
 from ..text.sentences import clause_spans, sentence_at, split_sentences
+from ..text.speakers import asks_about_telling, when_told
 from ..text.wordnet import is_kind_of, lemma
 from ..text.words import STOP_WORDS, content_words, stemmed_words, word_share
 from ..types import (
@@ -203,11 +204,16 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
     return out
 
 
-def _date_phrases(sentence: str, target: Target, asked_values: set
+def _date_phrases(sentence: str, target: Target, asked_values: set, telling: bool = False
                   ) -> list[tuple[int, int, str, str, float]]:
+    """Dates of the kind asked for; not the day a report was told ("..., the
+    42-year-old said Thursday"), unless the question asks about a telling
+    (``telling``: "When did Google announce Bard?")."""
     out = []
     for m in dates(sentence):
         if m.value in asked_values or (m.kind == "date:time") != (target.noun == "time"):
+            continue
+        if m.kind == "date:weekday" and not telling and when_told(sentence, m.start):
             continue
         start, end, value = m.start, m.end, str(m.value)
         if target.noun == "year":
@@ -334,6 +340,7 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
     asked_stems = frozenset(term(w) for w in _WORDS.findall(question)
                             if w.lower() not in STOP_WORDS)
     asked_values = {m.value for m in numbers(question)} | {m.value for m in dates(question)}
+    telling = asks_about_telling(question)
     asked_names = {token for a, b in name_spans(question)
                    for token in normalize_answer_text(question[a:b], drop_articles=True).split()}
     known = frozenset().union(*(capitalised_inside(h.text) for h in hits))
@@ -374,7 +381,7 @@ def candidates(question: str, hits: list[Hit], quoted: set[tuple[int, int]] = fr
         if target.kind in ("number", "percent"):
             found = _number_phrases(sentence, target, asked_stems, asked_values)
         elif target.kind == "date":
-            found = _date_phrases(sentence, target, asked_values)
+            found = _date_phrases(sentence, target, asked_values, telling)
         else:
             found = _name_phrases(sentence, target, known, asked, asked_names)
             if target.kind == "thing" and target.noun:

@@ -25,7 +25,7 @@ from .facts import capitalised_inside, name_spans, not_a_person
 from .places import place_kind
 from .sentences import split_sentences
 
-__all__ = ["Speaker", "speakers", "named_speaker"]
+__all__ = ["Speaker", "speakers", "named_speaker", "when_told", "asks_about_telling"]
 
 _REPORTING = (r"(?:said|says|say|added|adds|told|tells|explained|explains|noted|notes|"
               r"continued|stressed|insisted|argued|warned|wrote|declared|replied|"
@@ -38,6 +38,33 @@ _SPEAKS_AFTER = re.compile(rf"^{_ADVERB}\s+{_REPORTING}\b")
 #: Before a name, after a quote or a comma: it speaks ("..., said Matthew Miller";
 #: not "Boykov argued Griner had ...", nor "told CNN").
 _SPEAKS_BEFORE = re.compile(rf"""[,"”’]\s+{_REPORTING}\s+(?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?$""")
+
+#: Telling, announcing: the verbs whose day a report gives ("the 42-year-old said Thursday").
+_TELLING = rf"(?:{_REPORTING}|announced|announces|announce|confirmed|confirms|confirm)"
+#: A telling verb, then at most eight words of its clause that hold no other verb
+#: of their own (no past tense, no "was", "will"...), at the end of a text: "said in a
+#: briefing on", not "said the council voted on".
+_NOT_A_VERB = r"(?!(?:\w+ed|is|was|were|are|will|would|has|had|have|did|does|do|be|been)\b)"
+_TOLD_BEFORE = re.compile(rf"\b{_TELLING}\b(?:\s+{_NOT_A_VERB}[^\s,;:.!?“”\"]+){{0,8}}\s+$",
+                          re.IGNORECASE)
+#: A question asking when something was told: "When did Google announce Bard?",
+#: "On which day did Biden say ...?" (not "X announced ..., serving since when?").
+_ASKS_TELLING = re.compile(rf"\b(?:when|day|date)\b.*\b(?:{_TELLING}|say|tell)\b",
+                           re.IGNORECASE)
+
+
+def when_told(sentence: str, start: int) -> bool:
+    """Whether the phrase at ``start`` of ``sentence`` (a day, a date) says when
+    something was said or announced, not when what it says happened: "...
+    because of burnout, the 42-year-old said Thursday", "Miller said in a press
+    briefing in Washington on Tuesday"."""
+    return bool(_TOLD_BEFORE.search(sentence[:start]))
+
+
+def asks_about_telling(question: str) -> bool:
+    """Whether ``question`` asks when something was said or announced ("When did
+    Google announce Bard?"), whose day is then the answer."""
+    return bool(_ASKS_TELLING.search(question))
 
 
 @dataclass(frozen=True)

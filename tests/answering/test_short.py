@@ -43,6 +43,16 @@ def test_where_questions_prefer_a_place_to_a_person():
     assert short_answer("The rocket launched from where on Monday?", hits)[0] == "Cornwall"
 
 
+def test_a_when_question_is_not_answered_with_the_day_a_report_was_told():
+    hits = [hit("Ardern is quitting as prime minister because of burnout, the 42-year-old "
+                "said Thursday.", "a", "Outlet A"),
+            hit("Ardern said Thursday she had been prime minister since 2017.", "b", "Outlet B")]
+    question = "Ardern has announced her resignation after serving as prime minister since when?"
+    assert [p.text for p in candidates(question, hits)] == ["2017"]
+    assert "Thursday" in [p.text for p in candidates("When did Ardern say she was quitting?",
+                                                     hits)]
+
+
 def test_how_many_candidates_are_numbers_without_the_asked_unit():
     hits = [hit("The resolution was backed by 14 nations on Monday.", "a", "Outlet A")]
     found = candidates("How many nations backed the resolution?", hits)

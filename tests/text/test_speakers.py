@@ -1,7 +1,8 @@
 """Who speaks in a reported sentence whose speaker is a pronoun: the person the
-sentence before names next to a reporting verb, and no one otherwise."""
+sentence before names next to a reporting verb, and no one otherwise; and the
+day a report was told, which is not the day of what it reports."""
 
-from rag.text.speakers import named_speaker, speakers
+from rag.text.speakers import asks_about_telling, named_speaker, speakers, when_told
 
 QUOTE = "“We will do it alone,” he said following a meeting with Antony Blinken."
 
@@ -48,3 +49,23 @@ def test_a_name_starting_the_sentence_is_a_speaker_when_the_passage_writes_it_in
     assert speakers(f"{before} {QUOTE}") == {}      # "Netanyahu" may be any first word
     named = speakers(f"Critics met Netanyahu on Monday. {before} {QUOTE}")
     assert [s.name for s in named.values()] == ["Netanyahu"]
+
+
+def test_a_day_after_a_reporting_verb_is_when_it_was_told():
+    def told(sentence, day):
+        return when_told(sentence, sentence.index(day))
+
+    assert told("She is quitting because of burnout, the 42-year-old said Thursday.", "Thursday")
+    assert told("Miller said in a press briefing in Washington on Tuesday.", "Tuesday")
+    assert told("Ardern announced on Thursday she would resign.", "Thursday")
+    # The day of what the sentence reports, not of its telling.
+    assert not told("The IRS started accepting tax returns on Monday.", "Monday")
+    assert not told("He said the council voted on Monday.", "Monday")
+    assert not told("He said the vote was held on Monday.", "Monday")
+
+
+def test_a_question_asks_about_a_telling_only_when_it_asks_when_it_was_told():
+    assert asks_about_telling("When did Google announce Bard?")
+    assert asks_about_telling("On which day did Biden say he would run?")
+    assert not asks_about_telling("Ardern has announced her resignation after serving as "
+                                  "prime minister since when?")
