@@ -32,7 +32,7 @@ def test_ctrl_c_while_asking_is_one_line(engine, monkeypatch, capsys):
 
 def test_ask_prints_a_note_about_the_question_once(engine, monkeypatch, capsys):
     monkeypatch.setattr("rag.engine.Engine", lambda settings: engine)  # its fake model
-    long_question = "Who decided not to use its veto? " * 100
+    long_question = "Who decided not to use its veto? " + "Please explain in detail. " * 60
     assert main(["ask", "--index", str(engine.settings.index_dir), "--articles",
                  str(engine.settings.articles_dir), long_question]) == 0
     captured = capsys.readouterr()
