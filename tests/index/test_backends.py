@@ -282,7 +282,7 @@ def test_unreachable_server_is_one_clear_line_naming_the_uri(tmp_path, capsys, m
     code = main(["status", "--backend", "milvus", "--milvus-uri", uri,
                  "--index", str(tmp_path / "idx")])
     out = capsys.readouterr()
-    assert code == 0 and f"cannot connect to Milvus at {uri}" in out.out
+    assert code == 1 and f"cannot connect to Milvus at {uri}" in out.out
     code = main(["ask", "veto?", "--backend", "milvus", "--milvus-uri", uri,
                  "--articles", str(tmp_path), "--index", str(tmp_path / "idx")])
     err = capsys.readouterr().err.strip()
