@@ -16,9 +16,9 @@ import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
-from .answering.conversation import History
+from .answering.conversation import History, Turn
 from .answering.extractive import Answerer
 from .answering.short import with_short_answer
 from .corroboration.corroborator import Corroborator, SourceColumn
@@ -99,7 +99,7 @@ class Engine:
         query = prepare_question(_valid_question(question), self.settings.max_question_chars)
         if query.empty:
             return []
-        return self.retriever.retrieve(query.text, _valid_k(k), **options)
+        return self.retriever.retrieve(query.text, _valid_k(k), **_valid_options(options))
 
     def answer(self, question: str, k: int | None = None, *, mode: str | None = None,
                history: History = None, **filters) -> Answer:
@@ -127,6 +127,7 @@ class Engine:
         if mode not in MODES:
             raise ValueError(f"unknown answer mode {mode!r}; available: {list(MODES)}")
         query = prepare_question(_valid_question(question), self.settings.max_question_chars)
+        history, filters = _valid_history(history), _valid_options(filters)
         if query.empty:
             yield Answer(str(question or ""), EMPTY_QUESTION, [], [], mode=mode, abstained=True,
                          notes=list(query.notes))
@@ -274,13 +275,48 @@ class Catalog:
     as_of: str | None = None
 
 
+def _whole_number(value, what: str) -> int | None:
+    """``value`` as an int (``None`` stays ``None``); anything but a whole
+    number (``'5'``, ``2.5``, ``True``) is a TypeError naming ``what``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be a whole number, not {value!r}")
+    return int(value)
+
+
 def _valid_k(k) -> int | None:
     """``None`` (the default) or a positive number of passages (0 or less: one)."""
-    if k is None:
+    k = _whole_number(k, "k (the number of passages)")
+    return None if k is None else max(1, k)
+
+
+def _valid_options(options: dict) -> dict:
+    """``options`` of a search with ``max_per_article`` checked: ``None`` (the
+    setting) or a whole number of passages per article, 0 (no cap) or more."""
+    cap = _whole_number(options.get("max_per_article"), "max_per_article (passages per article)")
+    if cap is not None and cap < 0:
+        raise ValueError(f"max_per_article must be 0 (no cap) or more, not {cap}")
+    return {**options, "max_per_article": cap} if "max_per_article" in options else options
+
+
+def _valid_history(history: History) -> list | None:
+    """``None`` or the earlier turns as a list: each a ``(question, answer)``
+    pair, a bare question, a :class:`Turn` or a chat message ``{"role": ...,
+    "content": ...}``; anything else is a TypeError saying what was given (a
+    string alone would be read letter by letter, a number not at all)."""
+    if history is None:
         return None
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k (the number of passages) must be a whole number, not {k!r}")
-    return max(1, int(k))
+    if isinstance(history, (str, bytes, dict)) or not isinstance(history, Iterable):
+        raise TypeError("history must be a list of earlier turns ((question, answer) pairs "
+                        f"or chat messages), not a {type(history).__name__}")
+    turns = list(history)
+    for turn in turns:
+        if not (isinstance(turn, (Turn, str, tuple, list))
+                or isinstance(turn, dict) and "role" in turn):
+            raise TypeError("each turn of history must be a (question, answer) pair or a chat "
+                            f"message {{'role': ..., 'content': ...}}, not {turn!r:.80}")
+    return turns
 
 
 def _valid_question(question):

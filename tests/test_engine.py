@@ -25,6 +25,38 @@ def test_k_that_is_not_a_whole_number_is_a_type_error(engine, k):
         engine.answer("veto", k)
 
 
+@pytest.mark.parametrize("cap", ["2", 1.5, True])
+def test_max_per_article_that_is_not_a_whole_number_is_a_type_error(engine, cap):
+    with pytest.raises(TypeError, match=r"max_per_article \(passages per article\) must be a "
+                                        "whole number"):
+        engine.retrieve("veto", max_per_article=cap)
+    with pytest.raises(TypeError, match=r"max_per_article \(passages per article\)"):
+        engine.answer("veto", max_per_article=cap)
+
+
+def test_negative_max_per_article_is_refused_and_zero_means_no_cap(engine):
+    with pytest.raises(ValueError, match=r"max_per_article must be 0 \(no cap\) or more"):
+        engine.retrieve("veto", max_per_article=-1)
+    assert engine.retrieve("veto", max_per_article=0)
+
+
+@pytest.mark.parametrize("history", ["Who vetoed it?", 5, {"role": "user", "content": "x"},
+                                     [5], [{"content": "no role"}]])
+def test_history_of_the_wrong_shape_is_a_type_error(engine, history):
+    with pytest.raises(TypeError, match="history must be a list of earlier turns|each turn of "
+                                        "history must be"):
+        engine.answer("veto", history=history)
+
+
+def test_history_in_every_documented_shape_is_read_as_the_same_turn(engine):
+    turns = [("Who decided not to use its veto?", "")]
+    expected = engine.answer("And then?", history=turns).text
+    for history in (["Who decided not to use its veto?"],
+                    [{"role": "user", "content": "Who decided not to use its veto?"}],
+                    (turn for turn in turns)):      # a generator is read once, not used up
+        assert engine.answer("And then?", history=history).text == expected
+
+
 def test_no_question_is_still_an_empty_question(engine):
     assert engine.retrieve(None) == [] and engine.answer(None).abstained
 

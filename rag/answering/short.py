@@ -560,8 +560,8 @@ def cite_short_answer(answer: Answer, short: ShortAnswer, occurrences: list[Phra
     """``answer`` with ``short``, whose spans are its ``occurrences`` in the
     passages cited for it: those the answer cites, then the uncited ones in the
     order given, at most :data:`MAX_CITED_PASSAGES` passages in all (new
-    citations numbered after the highest: a local answer keeps its prompt's
-    passage numbers, "[3][2]"); ``outlets`` are every outlet stating it."""
+    citations numbered after the highest, whatever numbers ``answer`` uses);
+    ``outlets`` are every outlet stating it."""
     hits, citations, number_of = answer.hits, list(answer.citations), _numbers(answer)
     passages = list(dict.fromkeys(p.hit_pos for p in occurrences))
     passages = sorted(passages, key=lambda pos: pos not in number_of)[:max(
@@ -623,7 +623,7 @@ def proven(answer: Answer, best: Phrase) -> Answer:
     sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
     short = replace(short, spans=tuple(replace(sp, citation=new[sp.citation])
                                        for sp in short.spans))
-    # A note naming a citation ("Citation [3] was corrected for ...") follows its new
+    # A note naming a citation ("Citation [3] was corrected in ...") follows its new
     # number; one naming a citation no longer cited is about a sentence no longer shown.
     notes = [_MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", note)
              for note in answer.notes if not any(

@@ -11,13 +11,15 @@ support it, is credited to the passage that does support it, if any (the
 answer's notes say so); a supported sentence also cites the passages of other
 articles that support it too (the same fact reported twice, as extractive
 answers cite it). The best-matching sentence of each cited passage
-becomes the citation's quote, so the UI can highlight it.
+becomes the citation's quote, so the UI can highlight it. The citations are
+then numbered 1..n in order of first mention, as an extractive answer's are
+(the model cites the prompt's passage numbers).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -97,7 +99,7 @@ class CitationChecker:
         claims = [s for s, _ in parsed] + [f"{question} {s}" if question else s
                                            for s, _ in parsed]
         vectors = self.encode(claims + flat) if parsed else None
-        notes, sentences = [], []
+        credited, sentences = [], []
         quotes: dict[int, list[tuple[int, int]]] = {}
         offset = 2 * len(parsed)
         starts = np.cumsum([0] + [len(g) for g in passage_sentences])
@@ -131,8 +133,8 @@ class CitationChecker:
                                  key=lambda n: -evidence[n][1])
                 if backers:
                     cited = backers[:1]
-                    notes.append(f"Citation [{cited[0]}] was "
-                                 f"{'added' if not valid else 'corrected'} for: {sentence!r}.")
+                    credited.append((cited[0], "added to" if not valid else "corrected in",
+                                     sentence))
             supported = bool(cited)
             if supported:
                 articles = {hits[n - 1].article_id for n in cited}
@@ -146,10 +148,16 @@ class CitationChecker:
                     quotes[n].append(span)
             sentences.append(AnswerSentence(sentence, tuple(cited if supported else valid),
                                             supported=supported))
+        # Numbered 1..n in order of first mention, as extractive answers are
+        # (the model's markers are the prompt's passage numbers: "[3][1]").
+        new = {pos: i for i, pos in enumerate(
+            dict.fromkeys(n for s in sentences for n in s.citations), 1)}
+        sentences = [replace(s, citations=tuple(new[n] for n in s.citations)) for s in sentences]
+        citations = [Citation(new[n], hits[n - 1].article_id, hits[n - 1],
+                              tuple(quotes.get(n, ()))) for n in new]
+        notes = [f"Citation [{new[n]}] was {how} the sentence “{sentence}”"
+                 for n, how, sentence in credited]
         if removed:
             notes.insert(0, "Removed citation(s) to no passage: "
                          + ", ".join(f"[{n}]" for n in removed) + ".")
-        numbers = sorted({n for s in sentences for n in s.citations})
-        citations = [Citation(n, hits[n - 1].article_id, hits[n - 1], tuple(quotes.get(n, ())))
-                     for n in numbers]
         return CheckResult(sentences, citations, notes, removed)

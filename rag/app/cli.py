@@ -435,6 +435,8 @@ def _main(argv: list[str] | None) -> int:
             finally:
                 logger.setLevel(level)
             print(json.dumps(status, indent=2) if args.json else format_status(status))
+            if not status["ok"]:    # missing, damaged or built with other settings
+                return 1
         elif args.command == "ask":
             # A first run answers, as the chat and the API do; but an index
             # directory named without the articles to build it from is more

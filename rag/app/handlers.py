@@ -12,6 +12,7 @@ answers pass a :class:`SlotGate` (``local_model_slots`` running,
 chat worker and extractive answers keep flowing.
 """
 
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from .render import (
 )
 
 __all__ = ["ChatHandlers", "ChatStep", "UploadReport", "SlotGate", "parse_filters",
-           "citation_table", "example_questions", "SEED_EXAMPLES"]
+           "citation_table", "example_questions", "ask_about", "SEED_EXAMPLES"]
 
 #: Good first questions for the default seed articles.
 SEED_EXAMPLES = [
@@ -231,12 +232,31 @@ def parse_filters(sources, date_from, date_to, as_of=None) -> dict | None:
 def example_questions(catalog, articles_dir: Path, seeds_dir: Path,
                       configured: str | None = None) -> list[str]:
     """Example questions about the loaded articles: the configured ones, curated
-    ones for the seed collection, otherwise one per most recent titled article."""
+    ones for the seed collection, otherwise one per most recent titled article
+    (:func:`ask_about`)."""
     if configured:
         return [q.strip() for q in configured.split("|") if q.strip()]
     if Path(articles_dir).resolve() == Path(seeds_dir).resolve():
         return list(SEED_EXAMPLES)
-    return [f"What happened: {t}?" for t in catalog.titles[-3:]]
+    return list(dict.fromkeys(ask_about(t) for t in catalog.titles[-3:]))
+
+
+#: The outlet a headline ends with ("… | CNN Business") and a headline cut short ("…", "...").
+_OUTLET_SUFFIX = re.compile(r"\s+\|\s+[^|]*$")
+_CUT_SHORT = re.compile(r"\s*(?:\.\.\.|…)$")
+
+
+def ask_about(title: str, limit: int = 50) -> str:
+    """A short request about the article titled ``title``, for any headline:
+    'Tell me about “Canada ends COVID-19 entry requirements”', without the
+    outlet it ends with or the "..." of a headline cut short, clipped at a
+    word to ``limit`` characters (the chat shows an example on one line)."""
+    topic = _CUT_SHORT.sub("", _OUTLET_SUFFIX.sub("", " ".join(title.split()))) or title
+    if len(topic) > limit:
+        cut = topic[:limit + 1]
+        cut = cut.rsplit(" ", 1)[0] if " " in cut.strip() else topic[:limit]
+        topic = cut.rstrip(" ,;:-–—") + "…"
+    return f"Tell me about “{topic}”"
 
 
 class SlotGate:

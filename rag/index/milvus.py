@@ -98,6 +98,7 @@ from .store import (
     IndexMissing,
     check_config,
     expected_config,
+    rebuild_command,
 )
 
 __all__ = ["MilvusIndex", "MilvusSearchable", "MilvusUnavailable", "milvus_uri",
@@ -164,10 +165,6 @@ def _flags(settings) -> str:
     if settings.milvus_collection != "rag":
         flags += f" --milvus-collection {settings.milvus_collection}"
     return flags
-
-
-def _rebuild_command(settings) -> str:
-    return f"rag build --full {_flags(settings)}"
 
 
 class _NotMilvusLite(logging.Filter):
@@ -485,8 +482,9 @@ class _Collections:
             if not isinstance(manifest, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:
+            rebuild = rebuild_command(self.settings, _flags(self.settings))
             raise IndexCorrupt(f"the manifest of {_where(self.settings)} is unreadable ({exc}); "
-                               f"run `{_rebuild_command(self.settings)}`") from None
+                               f"run `{rebuild}`") from None
         return manifest
 
     def built_manifest(self) -> dict:
@@ -837,7 +835,7 @@ class MilvusIndex(Index):
 
     @property
     def _rebuild_command(self) -> str:
-        return _rebuild_command(self.settings)
+        return rebuild_command(self.settings, _flags(self.settings))
 
     def _load_live(self) -> _Live:
         manifest = self._manifest()
@@ -1046,7 +1044,7 @@ class MilvusSearchable:
     def open(cls, settings, embedder) -> "MilvusSearchable":
         manifest = _Collections(settings).built_manifest()
         check_config(manifest, expected_config(settings, embedder.name, embedder.dim),
-                     _where(settings), rebuild=_rebuild_command(settings))
+                     _where(settings), rebuild=rebuild_command(settings, _flags(settings)))
         return cls(settings, manifest)
 
     def _search(self, name: str, data, field_name: str, metric: str, n: int, filters: Filters,

@@ -410,10 +410,13 @@ def _manifest_value(manifest: dict, key: str):
     return manifest.get(key, _BEFORE_KEY_EXISTED.get(key))
 
 
-def rebuild_command(settings) -> str:
+def rebuild_command(settings, where: str | None = None) -> str:
     """The command that re-embeds the index of ``settings`` from its own
-    articles (without ``--articles`` it would also index the default ones)."""
-    return f"rag build --full --index {settings.index_dir} --articles {settings.articles_dir}"
+    articles (without ``--articles`` it would also index the default ones);
+    ``where``: the flags naming the index (default ``--index <index_dir>``;
+    the milvus backend's name its collection)."""
+    where = where or f"--index {settings.index_dir}"
+    return f"rag build --full {where} --articles {settings.articles_dir}"
 
 
 def check_config(manifest: dict, expect: dict, index_dir: Path | str,

@@ -3,8 +3,8 @@
 People paste anything into a search box: nothing, a row of spaces, a whole
 article, a question in Arabic. None of that may end in a traceback. This
 module turns raw input into the text to search with plus notes for the user:
-whitespace is collapsed, control characters dropped, over-long input cut at a
-word boundary, and input in a non-Latin script flagged (the embedding model
+whitespace is collapsed, control characters dropped, a question pasted several
+times over read once, over-long input cut at a word boundary, and input in a non-Latin script flagged (the embedding model
 is trained on English, so such results are weak). An empty result means
 there is nothing to search for.
 """
@@ -38,6 +38,10 @@ def prepare_question(raw, max_chars: int = 1000) -> Question:
     if not text:
         return Question("", ("The question is empty.",))
     notes = []
+    if repeated := _repetition(text, max_chars):
+        unit, times = repeated
+        notes.append(f"The question repeats “{unit}” {times} times; it was read once.")
+        text = unit
     if len(text) > max_chars:
         cut = text[:max_chars].rsplit(" ", 1)[0] or text[:max_chars]
         notes.append(f"The question was {len(text)} characters long; only the first "
@@ -47,6 +51,21 @@ def prepare_question(raw, max_chars: int = 1000) -> Question:
         notes.append("The question is not in a Latin-script language; the embedding model "
                      "was trained on English, so matches may be weak.")
     return Question(text, tuple(notes))
+
+
+def _repetition(text: str, longest: int) -> tuple[str, int] | None:
+    """``(unit, times)`` when ``text`` is one unit of at most ``longest``
+    characters written at least twice, separated by spaces (a last copy cut
+    short counts as none): ``"How did he react? How did he react? How"``."""
+    end = text.find(" ")
+    while 0 < end <= longest and 2 * end < len(text):
+        period = end + 1
+        # The next copy starts right after the space, and the whole text
+        # repeats with that period (so any last copy is cut from the unit).
+        if text.startswith(text[:end], period) and text[period:] == text[:-period]:
+            return text[:end], (len(text) + 1) // period
+        end = text.find(" ", period)
+    return None
 
 
 def _mostly_non_latin(text: str) -> bool:

@@ -40,6 +40,17 @@ def test_local_answer_streams_text_then_a_checked_answer(make):
     assert reply.citations[0].hit is reply.hits[0] and reply.citations[0].article_id == "veto"
 
 
+def test_local_answer_numbers_its_citations_1_to_n_in_order_of_first_mention(make):
+    engine = make(FakeModel("A storm hit the coast [2]. The US decided not to use its veto "
+                            "power [1]."))
+    reply = engine.answer("Who decided not to use its veto power, and what hit the coast?",
+                          mode="local")
+    assert reply.hits[0].article_id == "veto" and reply.hits[1].article_id == "storm"
+    assert reply.text == "A storm hit the coast. [1] The US decided not to use its veto power. [2]"
+    assert [(c.number, c.article_id) for c in reply.citations] == [(1, "storm"), (2, "veto")]
+    assert "Sources:\n[1] Storm story: " in reply.to_text()
+
+
 def test_prompt_numbers_the_passages_and_holds_the_question(make):
     model = FakeModel("The US decided [1].")
     reply = make(model).answer(QUESTION, mode="local")

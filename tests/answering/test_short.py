@@ -258,7 +258,7 @@ def test_short_answer_cites_where_it_occurs_with_article_offsets():
 
 
 def test_short_answer_citations_and_notes_stay_consistent_when_numbers_do_not_start_at_one():
-    # A local answer keeps its prompt's passage numbers: "[3][2]".
+    # Numbers that are not 1..n in order ("[3][2]"), as local answers had before.
     hits = [hit("Officials met in New York on Monday about the vote.", "x", "Outlet X"),
             hit("The resolution was backed by 14 nations.", "a", "Outlet A"),
             hit("Diplomats said 14 nations backed the resolution.", "b", "Outlet B"),
@@ -267,7 +267,7 @@ def test_short_answer_citations_and_notes_stay_consistent_when_numbers_do_not_st
     citations = [Citation(number, hits[pos].article_id, hits[pos], ((hits[pos].start,
                                                                    hits[pos].end),))
                  for number, pos in ((2, 1), (3, 2))]
-    note = f"Citation [3] was corrected for: {sentence.text!r}."
+    note = f"Citation [3] was corrected in the sentence “{sentence.text}”"
     reply = with_short_answer(Answer("How many nations backed the resolution?",
                                      cited_text([sentence]), citations, hits,
                                      sentences=[sentence], notes=[note]))
@@ -293,8 +293,8 @@ def test_a_note_naming_a_citation_the_cut_answer_no_longer_cites_goes_with_it():
     sentences = [AnswerSentence(hits[0].text, (1,)), AnswerSentence(hits[1].text, (2,))]
     citations = [Citation(n, hits[pos].article_id, hits[pos], ((hits[pos].start, hits[pos].end),))
                  for n, pos in ((1, 0), (2, 1))]
-    kept = "Citation [1] was added for: 'The resolution was backed by 14 nations.'."
-    gone = f"Citation [2] was corrected for: {sentences[1].text!r}."
+    kept = "Citation [1] was added to the sentence “The resolution was backed by 14 nations.”"
+    gone = f"Citation [2] was corrected in the sentence “{sentences[1].text}”"
     reply = with_short_answer(Answer("How many nations backed the resolution?",
                                      cited_text(sentences), citations, hits,
                                      sentences=sentences, notes=[kept, gone]))

@@ -43,7 +43,7 @@ def test_sentence_without_support_is_marked_unsupported(fake_embedder):
 def test_uncited_sentence_is_credited_to_the_passage_that_supports_it(fake_embedder):
     result = checker(fake_embedder).check("Thousands lost power after a storm hit the coast.",
                                           HITS)
-    assert result.sentences[0].citations == (2,) and result.sentences[0].supported
+    assert result.sentences[0].citations == (1,) and result.sentences[0].supported
     citation = result.citations[0]
     assert citation.hit is HITS[1] and citation.quotes == ((100, 132),)
     assert "added" in result.notes[0]
@@ -58,3 +58,19 @@ def test_short_answer_is_checked_as_the_claim_it_makes_with_the_question(fake_em
     hits = [hit("The US decided not to use its veto power. Diplomats met in New York.")]
     result = checker(fake_embedder).check("The US.", hits, "Who decided not to use its veto?")
     assert result.sentences[0].supported and result.sentences[0].citations == (1,)
+
+
+def test_citations_are_numbered_in_order_of_first_mention_not_by_passage(fake_embedder):
+    # The model cites the prompt's passage numbers: "[2]" first, passage 1 never.
+    result = checker(fake_embedder).check("Thousands lost power after a storm hit the coast [2].",
+                                          HITS)
+    assert result.text == "Thousands lost power after a storm hit the coast. [1]"
+    assert [(c.number, c.hit) for c in result.citations] == [(1, HITS[1])]
+
+
+def test_a_credited_citation_note_names_its_number_and_quotes_the_sentence_once(fake_embedder):
+    result = checker(fake_embedder).check("Thousands lost power after a storm hit the coast.",
+                                          HITS)
+    assert result.notes == [
+        "Citation [1] was added to the sentence “Thousands lost power after a storm hit the "
+        "coast.”"]

@@ -32,7 +32,7 @@ def test_ctrl_c_while_asking_is_one_line(engine, monkeypatch, capsys):
 
 def test_ask_prints_a_note_about_the_question_once(engine, monkeypatch, capsys):
     monkeypatch.setattr("rag.engine.Engine", lambda settings: engine)  # its fake model
-    long_question = "Who decided not to use its veto? " * 100
+    long_question = "Who decided not to use its veto? " + "Please explain in detail. " * 60
     assert main(["ask", "--index", str(engine.settings.index_dir), "--articles",
                  str(engine.settings.articles_dir), long_question]) == 0
     captured = capsys.readouterr()
@@ -106,3 +106,18 @@ def test_ask_from_a_source_no_article_has_says_which_sources_there_are(tmp_path,
     captured = capsys.readouterr()
     assert "rag: warning: no indexed article is from 'Herald'" in captured.err
     assert "flood wall vote passed" in captured.out
+
+
+def test_status_exits_1_when_there_is_no_usable_index_so_scripts_can_check_it(
+        engine, tmp_path, monkeypatch, capsys):
+    from rag.index.store import live_version
+
+    monkeypatch.setattr("rag.engine.Engine", lambda settings: engine)  # its fake model
+    where = ["--index", str(engine.settings.index_dir), "--articles",
+             str(engine.settings.articles_dir)]
+    assert main(["status", *where]) == 0                                    # usable
+    (live_version(engine.settings.index_dir) / "chunks.jsonl").write_text("")   # damaged
+    capsys.readouterr()
+    assert main(["status", *where]) == 1
+    assert capsys.readouterr().out.startswith("No usable index: ")
+    assert main(["status", "--json", *where]) == 1

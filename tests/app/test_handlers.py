@@ -1,12 +1,14 @@
 """What the chat does, checked without Gradio: the handlers take plain values
 and a stand-in (or fake-embedder) engine and return plain values."""
 
+import pytest
 from conftest import fresh_python
 
 from rag.app.handlers import (
     SEED_EXAMPLES,
     ChatHandlers,
     SlotGate,
+    ask_about,
     example_questions,
     parse_filters,
 )
@@ -183,4 +185,17 @@ def test_example_questions_come_from_settings_then_seeds_then_titles(tmp_path):
     assert example_questions(catalog, tmp_path, tmp_path, "One? | Two?") == ["One?", "Two?"]
     assert example_questions(catalog, tmp_path, tmp_path) == SEED_EXAMPLES
     assert example_questions(catalog, tmp_path / "news", tmp_path)[-1] == \
-        "What happened: Flood wall vote?"
+        "Tell me about “Flood wall vote”"
+
+
+@pytest.mark.parametrize("title, example", [
+    ("What to expect from this week's Fed meeting | CNN Business",       # the outlet dropped
+     "Tell me about “What to expect from this week's Fed meeting”"),
+    ("Alex Jones trial: Sandy Hook parents ask jury to return $150 million ...",  # cut short
+     "Tell me about “Alex Jones trial: Sandy Hook parents ask jury to…”"),
+    ("Canada ends COVID-19 entry requirements", "Tell me about “Canada ends COVID-19 entry "
+                                                "requirements”"),
+])
+def test_example_questions_from_titles_read_as_a_short_request(title, example):
+    assert ask_about(title) == example
+    assert len(ask_about(title * 3)) <= len("Tell me about “”…") + 50

@@ -131,6 +131,18 @@ def test_index_built_with_other_settings_is_refused_with_rebuild_advice(make):
     assert other.status()["differs"]
 
 
+def test_rebuild_advice_names_the_articles_so_the_default_ones_are_not_added(make, backend):
+    engine = make({"veto.txt": VETO})
+    other = Engine(engine.settings.replace(chunk_tokens=100), engine.embedder)
+    with pytest.raises(IndexMismatch) as err:
+        other.retrieve("veto")
+    advice = str(err.value).split("`")[1]
+    assert advice.startswith("rag build --full ")
+    assert advice.endswith(f" --articles {engine.settings.articles_dir}")
+    if backend:
+        assert f"--milvus-uri {backend['milvus_uri']}" in advice
+
+
 def test_an_unreadable_manifest_is_refused_and_the_next_build_rebuilds_the_index(make, backend):
     engine = make({"veto.txt": VETO, "storm.txt": STORM})
     settings = engine.settings
@@ -270,7 +282,7 @@ def test_unreachable_server_is_one_clear_line_naming_the_uri(tmp_path, capsys, m
     code = main(["status", "--backend", "milvus", "--milvus-uri", uri,
                  "--index", str(tmp_path / "idx")])
     out = capsys.readouterr()
-    assert code == 0 and f"cannot connect to Milvus at {uri}" in out.out
+    assert code == 1 and f"cannot connect to Milvus at {uri}" in out.out
     code = main(["ask", "veto?", "--backend", "milvus", "--milvus-uri", uri,
                  "--articles", str(tmp_path), "--index", str(tmp_path / "idx")])
     err = capsys.readouterr().err.strip()

@@ -62,3 +62,27 @@ def test_cli_empty_question_answers_without_traceback(engine, question):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["text"] == EMPTY_QUESTION
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("pasted", [
+    "How did Netanyahu react? " * 400,
+    ("How did Netanyahu react? " * 400)[:1000],           # cut inside a copy
+    "How did Netanyahu react?\nHow did Netanyahu react?",
+])
+def test_a_question_pasted_many_times_over_is_read_once_with_a_note(pasted):
+    question = prepare_question(pasted, max_chars=1000)
+    assert question.text == "How did Netanyahu react?"
+    assert len(question.notes) == 1 and "read once" in question.notes[0]
+
+
+@pytest.mark.parametrize("text", ["Bora Bora?", "Is it very very late?", "no no no, why?",
+                                  "Who decided not to use its veto? " + "blah " * 300])
+def test_a_question_that_only_contains_a_repetition_is_left_as_written(text):
+    assert prepare_question(text, max_chars=5000).text == " ".join(text.split())
+
+
+def test_a_repeated_question_is_answered_as_the_question_once(engine):
+    once = engine.answer("Who decided not to use its veto?")
+    reply = engine.answer("Who decided not to use its veto? " * 40)
+    assert reply.text == once.text and not reply.abstained
+    assert any("read once" in note for note in reply.notes)
