@@ -4,8 +4,9 @@ People paste anything into a search box: nothing, a row of spaces, a whole
 article, a question in Arabic. None of that may end in a traceback. This
 module turns raw input into the text to search with plus notes for the user:
 whitespace is collapsed, control characters dropped, a question pasted several
-times over read once, over-long input cut at a word boundary, and input in a non-Latin script flagged (the embedding model
-is trained on English, so such results are weak). An empty result means
+times over read once, over-long input cut at a word boundary, and input in a
+non-Latin script flagged (the embedding model is trained on English, so such
+results are weak). An empty result means
 there is nothing to search for.
 """
 
