@@ -332,11 +332,13 @@ def live_version(index_dir: Path) -> Path:
     index_dir = Path(index_dir)
     pointer = index_dir / "CURRENT"
     if not pointer.is_file():
-        raise IndexMissing(f"no index in {index_dir}; run `rag build --index {index_dir}`")
+        raise IndexMissing(f"no index in {index_dir}; build one with `rag build --index "
+                           f"{index_dir} --articles DIR` (DIR: the articles to index)")
     version = index_dir / pointer.read_text().strip()
     if not (version / "manifest.json").is_file():
         raise IndexCorrupt(f"{pointer} names {version.name}, which is not a complete index; "
-                           f"run `rag build --index {index_dir}`")
+                           f"run `rag build --full --index {index_dir} --articles DIR` "
+                           "(DIR: the articles it was built from)")
     return version
 
 

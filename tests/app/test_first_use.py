@@ -77,7 +77,8 @@ def test_cli_ask_without_articles_explains_the_missing_index(tmp_path, fake_mode
                    str(tmp_path / "idx"), "veto?"])
     assert status == 2
     assert capsys.readouterr().err.strip() == \
-        f"rag: no index in {tmp_path / 'idx'}; run `rag build --index {tmp_path / 'idx'}`"
+        f"rag: no index in {tmp_path / 'idx'}; build one with `rag build --index " \
+        f"{tmp_path / 'idx'} --articles DIR` (DIR: the articles to index)"
 
 
 def test_cli_ask_with_an_index_path_that_holds_none_says_so_instead_of_indexing_the_seeds(
@@ -117,4 +118,5 @@ def test_cli_ask_with_no_paths_and_no_seeds_says_how_to_build(checkout, fake_mod
     status = main(["ask", "Who decided not to use its veto?"])
     assert status == 2
     assert capsys.readouterr().err.strip() == \
-        f"rag: no index in {checkout / 'index'}; run `rag build --index {checkout / 'index'}`"
+        f"rag: no index in {checkout / 'index'}; build one with `rag build --index " \
+        f"{checkout / 'index'} --articles DIR` (DIR: the articles to index)"
