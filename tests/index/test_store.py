@@ -100,10 +100,18 @@ def test_truncated_file_is_reported_by_name(built):
         StoredIndex.load(built.settings.index_dir)
 
 
-def test_missing_index_says_to_build(tmp_path, fake_embedder):
+def test_missing_index_says_to_build_it_from_the_articles(tmp_path, fake_embedder):
     engine = Engine(Settings().replace(index_dir=tmp_path / "nothing"), fake_embedder)
-    with pytest.raises(IndexMissing, match="rag build"):
+    with pytest.raises(IndexMissing, match=r"rag build --index \S+ --articles DIR"):
         engine.retrieve("anything")
+
+
+def test_a_current_pointer_to_an_incomplete_version_says_to_rebuild_from_the_articles(built):
+    index_dir = built.settings.index_dir
+    (index_dir / "CURRENT").write_text("v-gone")
+    with pytest.raises(IndexCorrupt, match=r"not a complete index; run `rag build --full "
+                                           r"--index \S+ --articles DIR`"):
+        live_version(index_dir)
 
 
 def test_full_rebuild_switches_version_and_removes_the_old_one(built):
