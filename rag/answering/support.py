@@ -158,6 +158,8 @@ class CitationChecker:
         notes = [f"Citation [{new[n]}] was {how} the sentence “{sentence}”"
                  for n, how, sentence in credited]
         if removed:
-            notes.insert(0, "Removed citation(s) to no passage: "
-                         + ", ".join(f"[{n}]" for n in removed) + ".")
+            # In the model's numbering (its prompt's passages), not the answer's.
+            notes.insert(0, f"The model cited {'a passage' if len(removed) == 1 else 'passages'} "
+                         f"it was not given (its number{'s' if len(removed) > 1 else ''} "
+                         + ", ".join(str(n) for n in removed) + "); removed.")
         return CheckResult(sentences, citations, notes, removed)

@@ -28,7 +28,8 @@ def test_citation_numbers_that_point_to_no_passage_are_removed(fake_embedder):
     assert result.removed_markers == [7, 9]
     assert "[7]" not in result.text and "[9]" not in result.text
     assert all(1 <= n <= len(HITS) for s in result.sentences for n in s.citations)
-    assert "Removed citation" in result.notes[0]
+    # Said in the model's numbering, without markers the answer's could be taken for.
+    assert result.notes[0] == "The model cited passages it was not given (its numbers 7, 9); removed."
 
 
 def test_sentence_without_support_is_marked_unsupported(fake_embedder):
