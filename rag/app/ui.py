@@ -91,8 +91,9 @@ def _layout(settings, catalog, modes: list[str], examples: list[str]) -> _Page:
     files = upload_status = None
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
+            # No "share" button: it would post the conversation to Hugging Face.
             chat = gr.Chatbot(label="Conversation", height=460, sanitize_html=True,
-                              latex_delimiters=[], elem_id="chat",
+                              latex_delimiters=[], elem_id="chat", buttons=["copy", "copy_all"],
                               placeholder="Ask a question about the articles.")
             question = gr.Textbox(label="Question", placeholder="Ask about the articles…",
                                   lines=1, max_lines=4, autofocus=True, elem_id="question")
@@ -124,7 +125,7 @@ def _layout(settings, catalog, modes: list[str], examples: list[str]) -> _Page:
             if settings.uploads:
                 with gr.Accordion("Add articles", open=False, elem_id="uploads"):
                     files = gr.File(label=f"{', '.join(accepted_suffixes())} files, up to "
-                                          f"{settings.upload_max_bytes // 1_000_000} MB each",
+                                          f"{settings.upload_max_bytes / 1e6:g} MB each",
                                     file_count="multiple", file_types=list(accepted_suffixes()),
                                     elem_id="upload")
                     upload_status = gr.Markdown(elem_id="upload-status")
@@ -181,10 +182,13 @@ def _wire(page: _Page, handlers: ChatHandlers, settings) -> None:
     # Runs beside the answer (same trigger, same question), in its own slots.
     gr.on(asked, show_comparison, [page.question, *filters], page.compare_panel,
           api_visibility="private", concurrency_limit=1, concurrency_id="compare")
-    page.clear.click(lambda: ([], PLACEHOLDER_SOURCES, {}, "", "", []), None,
-                     [page.chat, page.sources_panel, page.citations, page.article_view,
-                      page.question, page.turns],
-                     api_visibility="private", queue=False)
+    # The Clear button and the conversation's own clear (bin) icon forget it all:
+    # the sources, the open article and the turns follow-ups are read with.
+    gr.on([page.clear.click, page.chat.clear],
+          lambda: ([], PLACEHOLDER_SOURCES, {}, "", "", []), None,
+          [page.chat, page.sources_panel, page.citations, page.article_view,
+           page.question, page.turns],
+          api_visibility="private", queue=False)
     page.sources_panel.open_citation(open_citation, page.citations, page.article_view,
                                      api_visibility="private", concurrency_limit=None)
     if page.files is not None:
