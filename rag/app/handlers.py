@@ -35,6 +35,7 @@ from .render import (
 )
 
 __all__ = ["ChatHandlers", "ChatStep", "UploadReport", "SlotGate", "parse_filters",
+           "malformed_date",
            "citation_table", "example_questions", "ask_about", "SEED_EXAMPLES"]
 
 #: Good first questions for the default seed articles.
@@ -97,7 +98,8 @@ class ChatHandlers:
         yield ChatStep(_replying(asked, "*Searching the articles…*"))
         filters = parse_filters(sources, date_from, date_to, as_of)
         if filters is None:
-            yield ChatStep(_replying(asked, "Dates must look like 2024-03-25 (year-month-day)."))
+            problem = malformed_date(date_from, date_to, as_of)
+            yield ChatStep(_replying(asked, escape_markdown(problem)))
             return
         earlier = [tuple(turn) for turn in turns or []]
         with self._mode_slot(mode) as (mode, note):
@@ -214,12 +216,28 @@ def citation_table(reply: Answer) -> dict:
             for c in [*reply.citations, *reply.corroborations]}
 
 
+#: The chat's date boxes: the retrieval option each sets and its label on the page.
+_DATE_BOXES = (("date_from", "From date"), ("date_to", "To date"), ("as_of", "As of"))
+
+
+def malformed_date(date_from, date_to, as_of=None) -> str | None:
+    """What is wrong with the first malformed date box, named as the page names
+    it and quoting what was typed ("2024-13-45" looks like a date but is none)."""
+    for (name, label), value in zip(_DATE_BOXES, (date_from, date_to, as_of)):
+        try:
+            given_day(value, name)
+        except ValueError:
+            return (f"The {label} box holds “{str(value).strip()}”, which is not a date: "
+                    "dates must look like 2024-03-25 (year-month-day).")
+    return None
+
+
 def parse_filters(sources, date_from, date_to, as_of=None) -> dict | None:
     """Retrieval options from the chat's controls; ``None`` when a date is malformed."""
     filters = {}
     if sources:
         filters["sources"] = list(sources)
-    for name, value in (("date_from", date_from), ("date_to", date_to), ("as_of", as_of)):
+    for (name, _), value in zip(_DATE_BOXES, (date_from, date_to, as_of)):
         try:
             day = given_day(value, name)
         except ValueError:

@@ -10,6 +10,7 @@ from rag.app.handlers import (
     SlotGate,
     ask_about,
     example_questions,
+    malformed_date,
     parse_filters,
 )
 from rag.app.render import ARTICLE_GONE
@@ -97,10 +98,14 @@ def test_follow_ups_reach_the_engine_as_earlier_question_answer_pairs_with_the_f
                                  date_from="2024-05-01")]
 
 
-def test_a_malformed_date_is_answered_with_the_expected_form_and_nothing_is_searched():
+def test_a_malformed_date_is_answered_naming_its_box_and_the_expected_form_and_nothing_is_searched():
+    # (Was "Dates must look like 2024-03-25" for "2024-13-01", which does look
+    # like that, without saying which of the three date boxes was wrong.)
     engine = StandInEngine()
-    steps = _respond(ChatHandlers(engine), "Who approved the wall?", date_to="2024-13-01")
-    assert steps[-1].messages[-1]["content"].startswith("Dates must look like 2024-03-25")
+    steps = _respond(ChatHandlers(engine), "Who approved the wall?", date_to=" 2024-13-01")
+    assert steps[-1].messages[-1]["content"].replace("\\", "") == (
+        "The To date box holds “2024-13-01”, which is not a date: "
+        "dates must look like 2024-03-25 (year-month-day).")
     assert engine.asked == [] and steps[-1].turns is None
 
 
@@ -169,6 +174,8 @@ def test_the_chat_controls_pass_as_of_and_reject_a_malformed_one():
     assert parse_filters([], "", "", "2022-02-01") == {"as_of": "2022-02-01"}
     assert parse_filters(["Gazette"], "", "", "") == {"sources": ["Gazette"]}
     assert parse_filters([], "", "", "last week") is None
+    assert "The As of box holds “last week”" in malformed_date("", "", "last week")
+    assert malformed_date("2024-03-01", "", "") is None
 
 
 def test_slot_gate_refuses_beyond_slots_plus_waiting():
