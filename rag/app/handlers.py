@@ -169,7 +169,9 @@ class ChatHandlers:
             for s in stored:
                 reasons = [k.reason for k in summary.skipped
                            if Path(k.path).name.startswith(s.path.name)]
-                if reasons:  # the loader refused it (e.g. no text after cleaning)
+                if reasons:  # the loader refused it (e.g. no text after cleaning, a duplicate)
+                    if any(Path(k.path) == s.path for k in summary.skipped):
+                        s.path.unlink(missing_ok=True)   # refused whole: not kept either
                     lines.append(f"✗ {escape_markdown(s.original_name)}: "
                                  f"{escape_markdown('; '.join(reasons))}")
                 else:

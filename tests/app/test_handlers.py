@@ -206,3 +206,19 @@ def test_example_questions_come_from_settings_then_seeds_then_titles(tmp_path):
 def test_example_questions_from_titles_read_as_a_short_request(title, example):
     assert ask_about(title) == example
     assert len(ask_about(title * 3)) <= len("Tell me about “”…") + 50
+
+
+def test_an_upload_the_index_refuses_is_not_kept_among_the_articles(build_engine, tmp_path):
+    # (A second copy of an article was stored as uploads/keeper-2.txt, refused
+    # as a duplicate, and left there to be refused again at every build.)
+    engine = build_engine({"veto.txt": "Veto story\n\nThe US decided not to use its veto."})
+    keeper = tmp_path / "keeper.txt"
+    keeper.write_text("Lighthouse keeper retires\n\nThe keeper of the Skerryvane lighthouse "
+                      "retired on Friday after forty years.", encoding="utf-8")
+    handlers = ChatHandlers(engine)
+    assert handlers.upload([str(keeper)]).message.startswith(r"✓ keeper\.txt added")
+    again = handlers.upload([str(keeper)]).message
+    assert again.startswith(r"✗ keeper\.txt: duplicate")
+    uploads = engine.settings.articles_dir / engine.settings.upload_subdir
+    assert [p.name for p in uploads.iterdir()] == ["keeper.txt"]
+    assert not engine.status()["stale"]
