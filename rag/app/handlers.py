@@ -36,7 +36,8 @@ from .render import (
 
 __all__ = ["ChatHandlers", "ChatStep", "UploadReport", "SlotGate", "parse_filters",
            "malformed_date",
-           "citation_table", "example_questions", "ask_about", "SEED_EXAMPLES"]
+           "citation_table", "example_questions", "ask_about", "EXAMPLE_CHARS",
+           "SEED_EXAMPLES"]
 
 #: Good first questions for the default seed articles.
 SEED_EXAMPLES = [
@@ -266,15 +267,21 @@ _OUTLET_SUFFIX = re.compile(r"\s+\|\s+[^|]*$")
 _CUT_SHORT = re.compile(r"\s*(?:\.\.\.|…)$")
 
 
-def ask_about(title: str, limit: int = 50) -> str:
+#: Gradio shows an example's first 60 characters, then "..." (a cut word, no closing quote).
+EXAMPLE_CHARS = 60
+
+
+def ask_about(title: str, limit: int = EXAMPLE_CHARS) -> str:
     """A short request about the article titled ``title``, for any headline:
     'Tell me about “Canada ends COVID-19 entry requirements”', without the
-    outlet it ends with or the "..." of a headline cut short, clipped at a
-    word to ``limit`` characters (the chat shows an example on one line)."""
+    outlet it ends with or the "..." of a headline cut short, the headline
+    clipped at a word so the whole request has at most ``limit`` characters
+    (the chat shows an example whole, on one line)."""
     topic = _CUT_SHORT.sub("", _OUTLET_SUFFIX.sub("", " ".join(title.split()))) or title
-    if len(topic) > limit:
-        cut = topic[:limit + 1]
-        cut = cut.rsplit(" ", 1)[0] if " " in cut.strip() else topic[:limit]
+    room = limit - len("Tell me about “”")
+    if len(topic) > room:
+        cut = topic[:room]      # one character left for the "…"
+        cut = cut.rsplit(" ", 1)[0] if " " in cut.strip() else topic[:room - 1]
         topic = cut.rstrip(" ,;:-–—") + "…"
     return f"Tell me about “{topic}”"
 

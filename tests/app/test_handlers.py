@@ -5,6 +5,7 @@ import pytest
 from conftest import fresh_python
 
 from rag.app.handlers import (
+    EXAMPLE_CHARS,
     SEED_EXAMPLES,
     ChatHandlers,
     SlotGate,
@@ -199,13 +200,21 @@ def test_example_questions_come_from_settings_then_seeds_then_titles(tmp_path):
     ("What to expect from this week's Fed meeting | CNN Business",       # the outlet dropped
      "Tell me about “What to expect from this week's Fed meeting”"),
     ("Alex Jones trial: Sandy Hook parents ask jury to return $150 million ...",  # cut short
-     "Tell me about “Alex Jones trial: Sandy Hook parents ask jury to…”"),
+     "Tell me about “Alex Jones trial: Sandy Hook parents ask…”"),
     ("Canada ends COVID-19 entry requirements", "Tell me about “Canada ends COVID-19 entry "
                                                 "requirements”"),
 ])
 def test_example_questions_from_titles_read_as_a_short_request(title, example):
     assert ask_about(title) == example
-    assert len(ask_about(title * 3)) <= len("Tell me about “”…") + 50
+
+
+def test_an_example_from_a_long_title_fits_the_60_characters_the_chat_shows_of_it():
+    # (Gradio shows an example's first 60 characters then "...": a 66-character
+    # request read 'Tell me about “US rejects Netanyahu's claim that UN ceasefir...'.)
+    title = "US rejects Netanyahu's claim that UN ceasefire vote hurt negotiations"
+    assert ask_about(title) == "Tell me about “US rejects Netanyahu's claim that UN…”"
+    for long in (title * 3, "x" * 200):
+        assert len(ask_about(long)) <= EXAMPLE_CHARS == 60 and ask_about(long).endswith("…”")
 
 
 def test_an_upload_the_index_refuses_is_not_kept_among_the_articles(build_engine, tmp_path):
