@@ -133,6 +133,16 @@ def test_question_streams_an_answer_with_citations_that_open_their_passage(page)
     assert len(body) > len(target)  # the whole article, not just the passage
 
 
+def test_the_opened_passage_is_one_outlined_box_not_a_ragged_outline_per_line(page):
+    # (An inline outline drew a box around each line and an empty one on each
+    # blank line between the passage's paragraphs.)
+    ask(page, "How did Netanyahu react to the UN vote?")
+    page.locator("#sources button.open-article").first.click()
+    page.wait_for_selector("#article-view .target")
+    boxes = page.evaluate("document.querySelector('#article-view .target').getClientRects().length")
+    assert boxes == 1
+
+
 def test_source_filter_restricts_the_cited_articles(page):
     page.click("#options")  # open the accordion
     page.click("#source-filter input")
