@@ -54,7 +54,8 @@ class ChatStep:
 
     messages: list[dict]            # the conversation shown (escaped Markdown)
     sources: str | None = None      # the sources panel (HTML)
-    question: str | None = ""       # the question box ("" empties it)
+    question: str | None = None     # the question box ("" empties it; only the first
+                                    # step does, so what is typed meanwhile stays)
     citations: dict | None = None   # what opening a citation needs (see citation_table)
     article: str | None = None      # the article viewer ("" empties it)
     turns: list | None = None       # the conversation as plain [question, answer] pairs
@@ -93,10 +94,10 @@ class ChatHandlers:
         """
         question = (message or "").strip()
         if not question:
-            yield ChatStep(history, question=None)
+            yield ChatStep(history)
             return
         asked = [*history, {"role": "user", "content": escape_markdown(question)}]
-        yield ChatStep(_replying(asked, "*Searching the articles…*"))
+        yield ChatStep(_replying(asked, "*Searching the articles…*"), question="")
         filters = parse_filters(sources, date_from, date_to, as_of)
         if filters is None:
             problem = malformed_date(date_from, date_to, as_of)

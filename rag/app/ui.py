@@ -174,14 +174,17 @@ def _wire(page: _Page, handlers: ChatHandlers, settings) -> None:
     asked = [page.send.click, page.question.submit]
     filters = [page.sources, page.date_from, page.date_to, page.as_of]
     # Callable by clients (the load tests use it) but not advertised: /ask is the API.
+    # A question sent while an answer streams is asked when it ends ("always_last"),
+    # not dropped; the box keeps it until then (only an answer's first step empties it).
     gr.on(asked, respond, [page.question, page.chat, page.turns, page.mode, page.k, *filters],
           [page.chat, page.sources_panel, page.question, page.citations, page.article_view,
            page.turns],
-          api_name="chat", api_visibility="undocumented",
+          api_name="chat", api_visibility="undocumented", trigger_mode="always_last",
           concurrency_limit=chat_limit, concurrency_id="chat")
     # Runs beside the answer (same trigger, same question), in its own slots.
     gr.on(asked, show_comparison, [page.question, *filters], page.compare_panel,
-          api_visibility="private", concurrency_limit=1, concurrency_id="compare")
+          api_visibility="private", trigger_mode="always_last", concurrency_limit=1,
+          concurrency_id="compare")
     # The Clear button and the conversation's own clear (bin) icon forget it all:
     # the sources, the open article and the turns follow-ups are read with.
     gr.on([page.clear.click, page.chat.clear],

@@ -84,10 +84,19 @@ def test_an_answer_streams_then_shows_its_sources_and_remembers_the_plain_turn()
     assert searching.messages[-1]["content"] == "*Searching the articles…*"
     assert streaming.messages[-1]["content"].endswith(" ▍") and streaming.sources is None
     assert r"\[1\]" in done.messages[-1]["content"] and "**Sources**" in done.messages[-1]["content"]
-    assert 'data-cite="1"' in done.sources and done.article == "" and done.question == ""
+    assert 'data-cite="1"' in done.sources and done.article == ""
     assert done.citations["1"] == {"number": 1, "article_id": "a1", "start": 0, "end": 36,
                                    "quotes": [[0, 36]], "answer": []}
     assert done.turns == [["Who approved the wall (and when)?", TEXT + " [1]"]]
+
+
+def test_only_the_first_step_empties_the_question_box_so_the_next_question_typed_meanwhile_stays():
+    # (Every streamed step emptied it: typing the next question while an answer
+    # streamed lost its letters, and one sent meanwhile vanished.)
+    steps = _respond(ChatHandlers(StandInEngine()), "Who approved the wall?")
+    assert [step.question for step in steps] == ["", None, None]
+    refused = _respond(ChatHandlers(StandInEngine()), "Who?", date_from="May")
+    assert [step.question for step in refused] == ["", None]
 
 
 def test_follow_ups_reach_the_engine_as_earlier_question_answer_pairs_with_the_filters():

@@ -143,6 +143,21 @@ def test_the_opened_passage_is_one_outlined_box_not_a_ragged_outline_per_line(pa
     assert boxes == 1
 
 
+def test_a_question_sent_while_an_answer_streams_is_asked_after_it_not_dropped(page):
+    # (Every streamed step emptied the question box and a second Enter was
+    # ignored: the next question vanished unanswered.)
+    first, second = "Who decided not to use its veto?", SEED_EXAMPLES[2]
+    page.fill("#question textarea", first)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#chat .user').length == 1")
+    page.fill("#question textarea", second)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('#chat .user').length == 2 && "
+                           + LAST_BOT + ".includes('Sources')", timeout=120_000)
+    assert page.locator("#chat .user").all_inner_texts() == [first, second]
+    assert "14" in last_answer(page)
+
+
 def test_source_filter_restricts_the_cited_articles(page):
     page.click("#options")  # open the accordion
     page.click("#source-filter input")
