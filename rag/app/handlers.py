@@ -195,6 +195,12 @@ class ChatHandlers:
         except ValueError:   # filters that cannot work together: the answer says why
             return None
 
+    def compare_last(self, turns: list | None, sources=(), date_from: str = "",
+                     date_to: str = "", as_of: str = "") -> str | None:
+        """The compare-sources columns for the last question answered (the last of
+        ``turns``); ``None`` before any."""
+        return self.compare(turns[-1][0], sources, date_from, date_to, as_of) if turns else None
+
     def ask(self, question: str) -> str:
         """Answer a question about the articles; returns plain text with numbered sources."""
         return self.engine.answer(question).to_text()

@@ -170,6 +170,17 @@ def test_compare_sources_needs_a_question_and_well_formed_dates():
         handlers.compare("Who approved the wall?")
 
 
+def test_the_comparison_is_for_the_last_question_answered_and_none_before_any():
+    # (Run beside the answer, it read the question box the answer had just
+    # emptied, so the chat's Compare sources panel never filled.)
+    handlers = ChatHandlers(StandInEngine())
+    turns = [["First?", "Answer. [1]"], ["Who approved the wall?", TEXT + " [1]"]]
+    assert handlers.compare_last(turns) == handlers.compare("Who approved the wall?")
+    assert "Gazette" in handlers.compare_last(turns, [], "", "", "")
+    assert handlers.compare_last([]) is None and handlers.compare_last(None) is None
+    assert handlers.compare_last(turns, [], "May", "", "") is None
+
+
 def test_the_ask_api_returns_plain_text_with_numbered_sources():
     text = ChatHandlers(StandInEngine()).ask("Who approved the wall?")
     assert text.startswith(TEXT + " [1]\n\nSources:\n[1] Wall vote — Gazette: ")
