@@ -118,7 +118,8 @@ class ChatHandlers:
                                          + escape_markdown(str(exc))))
                 return
             except ValueError as exc:    # options that cannot work together (a date range)
-                yield ChatStep(_replying(asked, escape_markdown(f"Check the filters: {exc}.")))
+                yield ChatStep(_replying(asked, escape_markdown(
+                    f"Check the filters: {_as_boxes(str(exc))}.")))
                 return
         content = chat_message(reply) + (f"\n\n*{escape_markdown(note)}*" if note else "")
         yield ChatStep(_replying(asked, content), sources=sources_panel(reply),
@@ -240,6 +241,14 @@ def malformed_date(date_from, date_to, as_of=None) -> str | None:
             return (f"The {label} box holds “{str(value).strip()}”, which is not a date: "
                     "dates must look like 2024-03-25 (year-month-day).")
     return None
+
+
+def _as_boxes(message: str) -> str:
+    """A retrieval error about the date options, naming the chat's boxes instead
+    ('the From date 2024-03-26 is after the To date ...', not 'date_from ...')."""
+    for name, label in _DATE_BOXES:
+        message = re.sub(rf"\b{name}\b", f"the {label}", message)
+    return message
 
 
 def parse_filters(sources, date_from, date_to, as_of=None) -> dict | None:
