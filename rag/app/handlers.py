@@ -35,7 +35,9 @@ from .render import (
 )
 
 __all__ = ["ChatHandlers", "ChatStep", "UploadReport", "SlotGate", "parse_filters",
-           "citation_table", "example_questions", "ask_about", "SEED_EXAMPLES"]
+           "malformed_date",
+           "citation_table", "example_questions", "ask_about", "EXAMPLE_CHARS",
+           "SEED_EXAMPLES"]
 
 #: Good first questions for the default seed articles.
 SEED_EXAMPLES = [
@@ -52,7 +54,8 @@ class ChatStep:
 
     messages: list[dict]            # the conversation shown (escaped Markdown)
     sources: str | None = None      # the sources panel (HTML)
-    question: str | None = ""       # the question box ("" empties it)
+    question: str | None = None     # the question box ("" empties it; only the first
+                                    # step does, so what is typed meanwhile stays)
     citations: dict | None = None   # what opening a citation needs (see citation_table)
     article: str | None = None      # the article viewer ("" empties it)
     turns: list | None = None       # the conversation as plain [question, answer] pairs
@@ -91,13 +94,14 @@ class ChatHandlers:
         """
         question = (message or "").strip()
         if not question:
-            yield ChatStep(history, question=None)
+            yield ChatStep(history)
             return
         asked = [*history, {"role": "user", "content": escape_markdown(question)}]
-        yield ChatStep(_replying(asked, "*Searching the articles…*"))
+        yield ChatStep(_replying(asked, "*Searching the articles…*"), question="")
         filters = parse_filters(sources, date_from, date_to, as_of)
         if filters is None:
-            yield ChatStep(_replying(asked, "Dates must look like 2024-03-25 (year-month-day)."))
+            problem = malformed_date(date_from, date_to, as_of)
+            yield ChatStep(_replying(asked, escape_markdown(problem)))
             return
         earlier = [tuple(turn) for turn in turns or []]
         with self._mode_slot(mode) as (mode, note):
@@ -114,7 +118,8 @@ class ChatHandlers:
                                          + escape_markdown(str(exc))))
                 return
             except ValueError as exc:    # options that cannot work together (a date range)
-                yield ChatStep(_replying(asked, escape_markdown(f"Check the filters: {exc}.")))
+                yield ChatStep(_replying(asked, escape_markdown(
+                    f"Check the filters: {_as_boxes(str(exc))}.")))
                 return
         content = chat_message(reply) + (f"\n\n*{escape_markdown(note)}*" if note else "")
         yield ChatStep(_replying(asked, content), sources=sources_panel(reply),
@@ -167,7 +172,9 @@ class ChatHandlers:
             for s in stored:
                 reasons = [k.reason for k in summary.skipped
                            if Path(k.path).name.startswith(s.path.name)]
-                if reasons:  # the loader refused it (e.g. no text after cleaning)
+                if reasons:  # the loader refused it (e.g. no text after cleaning, a duplicate)
+                    if any(Path(k.path) == s.path for k in summary.skipped):
+                        s.path.unlink(missing_ok=True)   # refused whole: not kept either
                     lines.append(f"✗ {escape_markdown(s.original_name)}: "
                                  f"{escape_markdown('; '.join(reasons))}")
                 else:
@@ -188,6 +195,12 @@ class ChatHandlers:
             return comparison(self.engine.compare_sources(question, **filters))
         except ValueError:   # filters that cannot work together: the answer says why
             return None
+
+    def compare_last(self, turns: list | None, sources=(), date_from: str = "",
+                     date_to: str = "", as_of: str = "") -> str | None:
+        """The compare-sources columns for the last question answered (the last of
+        ``turns``); ``None`` before any."""
+        return self.compare(turns[-1][0], sources, date_from, date_to, as_of) if turns else None
 
     def ask(self, question: str) -> str:
         """Answer a question about the articles; returns plain text with numbered sources."""
@@ -214,12 +227,36 @@ def citation_table(reply: Answer) -> dict:
             for c in [*reply.citations, *reply.corroborations]}
 
 
+#: The chat's date boxes: the retrieval option each sets and its label on the page.
+_DATE_BOXES = (("date_from", "From date"), ("date_to", "To date"), ("as_of", "As of"))
+
+
+def malformed_date(date_from, date_to, as_of=None) -> str | None:
+    """What is wrong with the first malformed date box, named as the page names
+    it and quoting what was typed ("2024-13-45" looks like a date but is none)."""
+    for (name, label), value in zip(_DATE_BOXES, (date_from, date_to, as_of)):
+        try:
+            given_day(value, name)
+        except ValueError:
+            return (f"The {label} box holds “{str(value).strip()}”, which is not a date: "
+                    "dates must look like 2024-03-25 (year-month-day).")
+    return None
+
+
+def _as_boxes(message: str) -> str:
+    """A retrieval error about the date options, naming the chat's boxes instead
+    ('the From date 2024-03-26 is after the To date ...', not 'date_from ...')."""
+    for name, label in _DATE_BOXES:
+        message = re.sub(rf"\b{name}\b", f"the {label}", message)
+    return message
+
+
 def parse_filters(sources, date_from, date_to, as_of=None) -> dict | None:
     """Retrieval options from the chat's controls; ``None`` when a date is malformed."""
     filters = {}
     if sources:
         filters["sources"] = list(sources)
-    for name, value in (("date_from", date_from), ("date_to", date_to), ("as_of", as_of)):
+    for (name, _), value in zip(_DATE_BOXES, (date_from, date_to, as_of)):
         try:
             day = given_day(value, name)
         except ValueError:
@@ -246,15 +283,21 @@ _OUTLET_SUFFIX = re.compile(r"\s+\|\s+[^|]*$")
 _CUT_SHORT = re.compile(r"\s*(?:\.\.\.|…)$")
 
 
-def ask_about(title: str, limit: int = 50) -> str:
+#: Gradio shows an example's first 60 characters, then "..." (a cut word, no closing quote).
+EXAMPLE_CHARS = 60
+
+
+def ask_about(title: str, limit: int = EXAMPLE_CHARS) -> str:
     """A short request about the article titled ``title``, for any headline:
     'Tell me about “Canada ends COVID-19 entry requirements”', without the
-    outlet it ends with or the "..." of a headline cut short, clipped at a
-    word to ``limit`` characters (the chat shows an example on one line)."""
+    outlet it ends with or the "..." of a headline cut short, the headline
+    clipped at a word so the whole request has at most ``limit`` characters
+    (the chat shows an example whole, on one line)."""
     topic = _CUT_SHORT.sub("", _OUTLET_SUFFIX.sub("", " ".join(title.split()))) or title
-    if len(topic) > limit:
-        cut = topic[:limit + 1]
-        cut = cut.rsplit(" ", 1)[0] if " " in cut.strip() else topic[:limit]
+    room = limit - len("Tell me about “”")
+    if len(topic) > room:
+        cut = topic[:room]      # one character left for the "…"
+        cut = cut.rsplit(" ", 1)[0] if " " in cut.strip() else topic[:room - 1]
         topic = cut.rstrip(" ,;:-–—") + "…"
     return f"Tell me about “{topic}”"
 

@@ -56,8 +56,9 @@ CSS = """
                 padding: .8rem 1rem; }
 .article-view .body { white-space: pre-wrap; line-height: 1.5; max-height: 60vh;
                       overflow-y: auto; }
-.article-view .target { background: rgba(253, 230, 138, .35); outline: 2px solid #f59e0b;
-                        border-radius: 3px; }
+.article-view .target { display: block; background: rgba(253, 230, 138, .35);
+                        box-shadow: inset 0 0 0 2px #f59e0b; padding: .35rem .5rem;
+                        border-radius: 4px; }
 @media (max-width: 640px) {
   .source .passage { max-height: 10em; }
   .article-view .body { max-height: 50vh; }

@@ -91,8 +91,9 @@ def _layout(settings, catalog, modes: list[str], examples: list[str]) -> _Page:
     files = upload_status = None
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
+            # No "share" button: it would post the conversation to Hugging Face.
             chat = gr.Chatbot(label="Conversation", height=460, sanitize_html=True,
-                              latex_delimiters=[], elem_id="chat",
+                              latex_delimiters=[], elem_id="chat", buttons=["copy", "copy_all"],
                               placeholder="Ask a question about the articles.")
             question = gr.Textbox(label="Question", placeholder="Ask about the articles…",
                                   lines=1, max_lines=4, autofocus=True, elem_id="question")
@@ -124,7 +125,7 @@ def _layout(settings, catalog, modes: list[str], examples: list[str]) -> _Page:
             if settings.uploads:
                 with gr.Accordion("Add articles", open=False, elem_id="uploads"):
                     files = gr.File(label=f"{', '.join(accepted_suffixes())} files, up to "
-                                          f"{settings.upload_max_bytes // 1_000_000} MB each",
+                                          f"{settings.upload_max_bytes / 1e6:g} MB each",
                                     file_count="multiple", file_types=list(accepted_suffixes()),
                                     elem_id="upload")
                     upload_status = gr.Markdown(elem_id="upload-status")
@@ -150,8 +151,8 @@ def _wire(page: _Page, handlers: ChatHandlers, settings) -> None:
     def open_citation(table, evt: gr.EventData):
         return _or_skip(handlers.open_citation(table, getattr(evt, "cite", "")))
 
-    def show_comparison(*controls):  # not "compare": that name is the /compare API's
-        return _or_skip(handlers.compare(*controls))
+    def show_comparison(turns, *filters):  # not "compare": that name is the /compare API's
+        return _or_skip(handlers.compare_last(turns, *filters))
 
     # Progress(track_tqdm=True) patches tqdm's methods to read a ``_progress``
     # attribute that only bars made after the patch have; a bar made before it
@@ -173,18 +174,26 @@ def _wire(page: _Page, handlers: ChatHandlers, settings) -> None:
     asked = [page.send.click, page.question.submit]
     filters = [page.sources, page.date_from, page.date_to, page.as_of]
     # Callable by clients (the load tests use it) but not advertised: /ask is the API.
-    gr.on(asked, respond, [page.question, page.chat, page.turns, page.mode, page.k, *filters],
-          [page.chat, page.sources_panel, page.question, page.citations, page.article_view,
-           page.turns],
-          api_name="chat", api_visibility="undocumented",
-          concurrency_limit=chat_limit, concurrency_id="chat")
-    # Runs beside the answer (same trigger, same question), in its own slots.
-    gr.on(asked, show_comparison, [page.question, *filters], page.compare_panel,
-          api_visibility="private", concurrency_limit=1, concurrency_id="compare")
-    page.clear.click(lambda: ([], PLACEHOLDER_SOURCES, {}, "", "", []), None,
-                     [page.chat, page.sources_panel, page.citations, page.article_view,
-                      page.question, page.turns],
-                     api_visibility="private", queue=False)
+    # A question sent while an answer streams is asked when it ends ("always_last"),
+    # not dropped; the box keeps it until then (only an answer's first step empties it).
+    answered = gr.on(asked, respond,
+                     [page.question, page.chat, page.turns, page.mode, page.k, *filters],
+                     [page.chat, page.sources_panel, page.question, page.citations,
+                      page.article_view, page.turns],
+                     api_name="chat", api_visibility="undocumented",
+                     trigger_mode="always_last",
+                     concurrency_limit=chat_limit, concurrency_id="chat")
+    # After the answer, for the question it answered (the last turn), in its own
+    # slots: run beside it, it read the question box the answer had just emptied.
+    answered.then(show_comparison, [page.turns, *filters], page.compare_panel,
+                  api_visibility="private", concurrency_limit=1, concurrency_id="compare")
+    # The Clear button and the conversation's own clear (bin) icon forget it all:
+    # the sources, the open article, the comparison and the turns follow-ups are read with.
+    gr.on([page.clear.click, page.chat.clear],
+          lambda: ([], PLACEHOLDER_SOURCES, {}, "", "", [], PLACEHOLDER_COMPARISON), None,
+          [page.chat, page.sources_panel, page.citations, page.article_view,
+           page.question, page.turns, page.compare_panel],
+          api_visibility="private", queue=False)
     page.sources_panel.open_citation(open_citation, page.citations, page.article_view,
                                      api_visibility="private", concurrency_limit=None)
     if page.files is not None:

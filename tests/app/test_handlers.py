@@ -5,11 +5,13 @@ import pytest
 from conftest import fresh_python
 
 from rag.app.handlers import (
+    EXAMPLE_CHARS,
     SEED_EXAMPLES,
     ChatHandlers,
     SlotGate,
     ask_about,
     example_questions,
+    malformed_date,
     parse_filters,
 )
 from rag.app.render import ARTICLE_GONE
@@ -82,10 +84,19 @@ def test_an_answer_streams_then_shows_its_sources_and_remembers_the_plain_turn()
     assert searching.messages[-1]["content"] == "*Searching the articles…*"
     assert streaming.messages[-1]["content"].endswith(" ▍") and streaming.sources is None
     assert r"\[1\]" in done.messages[-1]["content"] and "**Sources**" in done.messages[-1]["content"]
-    assert 'data-cite="1"' in done.sources and done.article == "" and done.question == ""
+    assert 'data-cite="1"' in done.sources and done.article == ""
     assert done.citations["1"] == {"number": 1, "article_id": "a1", "start": 0, "end": 36,
                                    "quotes": [[0, 36]], "answer": []}
     assert done.turns == [["Who approved the wall (and when)?", TEXT + " [1]"]]
+
+
+def test_only_the_first_step_empties_the_question_box_so_the_next_question_typed_meanwhile_stays():
+    # (Every streamed step emptied it: typing the next question while an answer
+    # streamed lost its letters, and one sent meanwhile vanished.)
+    steps = _respond(ChatHandlers(StandInEngine()), "Who approved the wall?")
+    assert [step.question for step in steps] == ["", None, None]
+    refused = _respond(ChatHandlers(StandInEngine()), "Who?", date_from="May")
+    assert [step.question for step in refused] == ["", None]
 
 
 def test_follow_ups_reach_the_engine_as_earlier_question_answer_pairs_with_the_filters():
@@ -97,10 +108,14 @@ def test_follow_ups_reach_the_engine_as_earlier_question_answer_pairs_with_the_f
                                  date_from="2024-05-01")]
 
 
-def test_a_malformed_date_is_answered_with_the_expected_form_and_nothing_is_searched():
+def test_a_malformed_date_is_answered_naming_its_box_and_the_expected_form_and_nothing_is_searched():
+    # (Was "Dates must look like 2024-03-25" for "2024-13-01", which does look
+    # like that, without saying which of the three date boxes was wrong.)
     engine = StandInEngine()
-    steps = _respond(ChatHandlers(engine), "Who approved the wall?", date_to="2024-13-01")
-    assert steps[-1].messages[-1]["content"].startswith("Dates must look like 2024-03-25")
+    steps = _respond(ChatHandlers(engine), "Who approved the wall?", date_to=" 2024-13-01")
+    assert steps[-1].messages[-1]["content"].replace("\\", "") == (
+        "The To date box holds “2024-13-01”, which is not a date: "
+        "dates must look like 2024-03-25 (year-month-day).")
     assert engine.asked == [] and steps[-1].turns is None
 
 
@@ -155,6 +170,17 @@ def test_compare_sources_needs_a_question_and_well_formed_dates():
         handlers.compare("Who approved the wall?")
 
 
+def test_the_comparison_is_for_the_last_question_answered_and_none_before_any():
+    # (Run beside the answer, it read the question box the answer had just
+    # emptied, so the chat's Compare sources panel never filled.)
+    handlers = ChatHandlers(StandInEngine())
+    turns = [["First?", "Answer. [1]"], ["Who approved the wall?", TEXT + " [1]"]]
+    assert handlers.compare_last(turns) == handlers.compare("Who approved the wall?")
+    assert "Gazette" in handlers.compare_last(turns, [], "", "", "")
+    assert handlers.compare_last([]) is None and handlers.compare_last(None) is None
+    assert handlers.compare_last(turns, [], "May", "", "") is None
+
+
 def test_the_ask_api_returns_plain_text_with_numbered_sources():
     text = ChatHandlers(StandInEngine()).ask("Who approved the wall?")
     assert text.startswith(TEXT + " [1]\n\nSources:\n[1] Wall vote — Gazette: ")
@@ -169,6 +195,8 @@ def test_the_chat_controls_pass_as_of_and_reject_a_malformed_one():
     assert parse_filters([], "", "", "2022-02-01") == {"as_of": "2022-02-01"}
     assert parse_filters(["Gazette"], "", "", "") == {"sources": ["Gazette"]}
     assert parse_filters([], "", "", "last week") is None
+    assert "The As of box holds “last week”" in malformed_date("", "", "last week")
+    assert malformed_date("2024-03-01", "", "") is None
 
 
 def test_slot_gate_refuses_beyond_slots_plus_waiting():
@@ -192,10 +220,34 @@ def test_example_questions_come_from_settings_then_seeds_then_titles(tmp_path):
     ("What to expect from this week's Fed meeting | CNN Business",       # the outlet dropped
      "Tell me about “What to expect from this week's Fed meeting”"),
     ("Alex Jones trial: Sandy Hook parents ask jury to return $150 million ...",  # cut short
-     "Tell me about “Alex Jones trial: Sandy Hook parents ask jury to…”"),
+     "Tell me about “Alex Jones trial: Sandy Hook parents ask…”"),
     ("Canada ends COVID-19 entry requirements", "Tell me about “Canada ends COVID-19 entry "
                                                 "requirements”"),
 ])
 def test_example_questions_from_titles_read_as_a_short_request(title, example):
     assert ask_about(title) == example
-    assert len(ask_about(title * 3)) <= len("Tell me about “”…") + 50
+
+
+def test_an_example_from_a_long_title_fits_the_60_characters_the_chat_shows_of_it():
+    # (Gradio shows an example's first 60 characters then "...": a 66-character
+    # request read 'Tell me about “US rejects Netanyahu's claim that UN ceasefir...'.)
+    title = "US rejects Netanyahu's claim that UN ceasefire vote hurt negotiations"
+    assert ask_about(title) == "Tell me about “US rejects Netanyahu's claim that UN…”"
+    for long in (title * 3, "x" * 200):
+        assert len(ask_about(long)) <= EXAMPLE_CHARS == 60 and ask_about(long).endswith("…”")
+
+
+def test_an_upload_the_index_refuses_is_not_kept_among_the_articles(build_engine, tmp_path):
+    # (A second copy of an article was stored as uploads/keeper-2.txt, refused
+    # as a duplicate, and left there to be refused again at every build.)
+    engine = build_engine({"veto.txt": "Veto story\n\nThe US decided not to use its veto."})
+    keeper = tmp_path / "keeper.txt"
+    keeper.write_text("Lighthouse keeper retires\n\nThe keeper of the Skerryvane lighthouse "
+                      "retired on Friday after forty years.", encoding="utf-8")
+    handlers = ChatHandlers(engine)
+    assert handlers.upload([str(keeper)]).message.startswith(r"✓ keeper\.txt added")
+    again = handlers.upload([str(keeper)]).message
+    assert again.startswith(r"✗ keeper\.txt: duplicate")
+    uploads = engine.settings.articles_dir / engine.settings.upload_subdir
+    assert [p.name for p in uploads.iterdir()] == ["keeper.txt"]
+    assert not engine.status()["stale"]

@@ -97,6 +97,7 @@ def test_the_chat_answers_a_reversed_date_range_with_what_to_fix(engine):
                                               sources=[], date_from="2024-03-05",
                                               date_to="2024-01-10", as_of=""))
     shown = steps[-1].messages[-1]["content"].replace("\\", "")   # (Markdown-escaped)
-    assert shown == ("Check the filters: date_from 2024-03-05 is after date_to 2024-01-10: "
-                     "no article can match; swap them.")
+    # The chat names its boxes, not the API's options (was "date_from ... date_to").
+    assert shown == ("Check the filters: the From date 2024-03-05 is after the To date "
+                     "2024-01-10: no article can match; swap them.")
     assert steps[-1].turns is None
