@@ -195,7 +195,10 @@ def _number_phrases(sentence: str, target: Target, asked_stems: frozenset[str],
             # many nations", "7.8" for "what was the magnitude".
             text = number if target.unit_asked or not unit or m.unit in asked_stems else \
                 text[:text.index(unit, len(number)) + len(unit)]
-        bonus = 1.0 + (m.unit in asked_stems) + 0.5 * bool(m.context & asked_stems)
+        # A number written into a compound ("the 15-member council") says what its
+        # noun is, not how many did what is asked: its unit earns nothing.
+        bonus = 1.0 + (m.unit in asked_stems and m.role != "attr") \
+            + 0.5 * bool(m.context & asked_stems)
         bonus *= bonus_money
         if m.role == "total":
             bonus *= 0.5

@@ -60,6 +60,16 @@ def test_how_many_candidates_are_numbers_without_the_asked_unit():
     assert hits[0].text[found[0].start:found[0].end] == "14"
 
 
+def test_a_count_of_the_asked_things_beats_a_size_written_into_a_compound():
+    hits = [hit("The US has blocked three previous UN Security Council resolutions calling for "
+                "an immediate ceasefire, including one last month backed by Arab states for "
+                "which it was the only country on the 15-member council to issue its veto.",
+                "b", "Outlet B"),
+            hit("The resolution, which was backed by 14 nations, demands an immediate "
+                "cease-fire during the month of Ramadan.", "a", "Outlet A")]
+    assert short_answer("How many members backed the ceasefire resolution?", hits)[0] == "14"
+
+
 def test_a_number_drops_a_unit_the_question_names():
     hits = [hit("A 7.8 magnitude earthquake struck the region on Monday.", "a", "Outlet A")]
     found = candidates("What was the magnitude of the quake that struck the region?", hits)
