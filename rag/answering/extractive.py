@@ -142,20 +142,26 @@ class Answerer:
         readings += [_focus(text, asked) or text for text in readings]
         asks = [question] if query is None else [question, query]
         vectors = self.embedder.encode(asks + readings)
-        # whichever reading of a follow-up the sentence answers better
-        similarity = np.max(vectors[len(asks):] @ vectors[:len(asks)].T, axis=1)
-        similarity = np.maximum(similarity[:len(candidates)], similarity[len(candidates):])
+        # whichever reading of a follow-up the sentence answers better; a sentence
+        # an earlier turn already said must answer the new question on its own
+        # (against the earlier question too it would win again).
+        both = vectors[len(asks):] @ vectors[:len(asks)].T
+        similarity, alone = (np.maximum(v[:len(candidates)], v[len(candidates):])
+                             for v in (np.max(both, axis=1), both[:, 0]))
         scored = []
-        for cand, sim in zip(candidates, similarity):
+        for cand, sim, sim_alone in zip(candidates, similarity, alone):
             text, before = readable[id(cand)]
             words = content_words(text)
-            score = float(sim) + 0.15 * word_share(asked, words)
-            score += 0.15 * _SPEAKER_SHARE * word_share(asked, content_words(before) - words)
+            repeated = any(cand.text.rstrip(" …") in earlier for earlier in said)
+            wanted = content_words(question) if repeated else asked
+            sim = sim_alone if repeated else sim
+            score = float(sim) + 0.15 * word_share(wanted, words)
+            score += 0.15 * _SPEAKER_SHARE * word_share(wanted, content_words(before) - words)
             if target.kind:   # holds the kind of thing asked for (a number for "how many")?
                 score += 0.05 if holds_answer_kind(cand.text, target, question) else -0.05
             if len(words - asked) < 2:      # only repeats the question
                 score -= 0.1
-            if any(cand.text.rstrip(" …") in earlier for earlier in said):
+            if repeated:
                 score -= _REPEAT_PENALTY     # already answered in an earlier turn
             scored.append(replace(cand, similarity=float(sim), score=score))
         scored.sort(key=lambda c: (-c.score, c.hit_pos, c.start))

@@ -195,6 +195,18 @@ def test_follow_up_question_is_answered_with_the_previous_turn(engine):
     assert not reply.abstained and {c.article_id for c in reply.citations} == {"storm"}
 
 
+def test_a_follow_up_does_not_repeat_what_the_previous_answer_said(engine):
+    """Read with the earlier question, the earlier answer's sentence would win
+    again; it must answer the new question on its own."""
+    first = "Who decided not to use its veto power?"
+    said = engine.answer(first).text
+    assert said.startswith("The US decided not to use its veto power.")
+    question = "And where did diplomats meet?"
+    ranked = engine.answerer.rank(question, engine.retrieve(first), query=f"{question} {first}",
+                                  said=[said])
+    assert ranked[0].text.startswith("Diplomats met in New York")
+
+
 def test_unknown_mode_is_refused(engine):
     with pytest.raises(ValueError, match="extractive"):
         engine.answer("anything", mode="magic")
