@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import sys
 
@@ -298,7 +297,7 @@ def serve(settings: Settings) -> None:
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from ..engine import Engine
-    from .ui import build_ui, launch_kwargs
+    from .ui import build_ui, check_can_listen, launch_kwargs
 
     kwargs = launch_kwargs(settings)
     check_can_listen(settings.host, settings.port)   # before minutes of loading, not after
@@ -331,26 +330,6 @@ def _check_sources(wanted: list[str], known: list[str]) -> None:
     if len(unknown) == len(wanted):
         raise ValueError(f"{message} (--source takes one of them)")
     print(f"rag: warning: {message}", file=sys.stderr)
-
-
-def check_can_listen(host: str, port: int) -> None:
-    """A ``ValueError`` saying what to change when the chat could not listen on
-    ``host:port`` (the port is taken, the host is not an address of this machine)."""
-    import socket
-
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port,
-                                                             type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
-            probe.bind(address)
-    except OSError as exc:
-        if getattr(exc, "errno", None) == errno.EADDRINUSE:
-            raise ValueError(f"port {port} on {host} is already in use (another rag serve?); "
-                             "choose another with --port N (RAG_PORT)") from None
-        raise ValueError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); give "
-                         "--host (RAG_HOST) an address of this machine, e.g. 127.0.0.1 or "
-                         "0.0.0.0") from None
 
 
 def eval_answers(args: argparse.Namespace, settings: Settings) -> None:

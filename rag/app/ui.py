@@ -12,6 +12,8 @@ local-model answers may hold (they pass the handlers' slot gate:
 generations never take an extractive answer's worker.
 """
 
+import errno
+import socket
 from dataclasses import dataclass
 
 import gradio as gr
@@ -213,6 +215,24 @@ def _outputs(step: ChatStep) -> tuple:
 
 def _or_skip(value):
     return gr.skip() if value is None else value
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """A ``ValueError`` saying what to change when the chat could not listen on
+    ``host:port`` (the port is taken, the host is not an address of this machine)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(address)
+    except OSError as exc:
+        if getattr(exc, "errno", None) == errno.EADDRINUSE:
+            raise ValueError(f"port {port} on {host} is already in use (another rag serve?); "
+                             "choose another with --port N (RAG_PORT)") from None
+        raise ValueError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); give "
+                         "--host (RAG_HOST) an address of this machine, e.g. 127.0.0.1 or "
+                         "0.0.0.0") from None
 
 
 def launch_kwargs(settings) -> dict:
