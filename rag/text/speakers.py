@@ -14,6 +14,11 @@ speaker next to a reporting verb ("Mr Netanyahu said", "said Benjamin Netanyahu"
 The extractive answerer reads such a sentence with the name in place of the
 pronoun (:meth:`Speaker.resolve`) and counts the question's words of the
 sentence before it at a discount (``rag.answering.extractive``).
+
+The same reporting verbs date a report: in "…, the 42-year-old said Thursday" the
+day is when it was told, not when what it tells happened (:func:`when_told`;
+short answers skip such days unless the question asks when something was said,
+:func:`asks_about_telling`).
 """
 
 from __future__ import annotations
