@@ -16,9 +16,9 @@ import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
-from .answering.conversation import History, Turn
+from .answering.conversation import History, normalize_history
 from .answering.extractive import Answerer
 from .answering.short import with_short_answer
 from .corroboration.corroborator import Corroborator, SourceColumn
@@ -127,7 +127,8 @@ class Engine:
         if mode not in MODES:
             raise ValueError(f"unknown answer mode {mode!r}; available: {list(MODES)}")
         query = prepare_question(_valid_question(question), self.settings.max_question_chars)
-        history, filters = _valid_history(history), _valid_options(filters)
+        # Read once (a generator would be used up by the search), checked as read.
+        history, filters = normalize_history(history), _valid_options(filters)
         if query.empty:
             yield Answer(str(question or ""), EMPTY_QUESTION, [], [], mode=mode, abstained=True,
                          notes=list(query.notes))
@@ -298,25 +299,6 @@ def _valid_options(options: dict) -> dict:
     if cap is not None and cap < 0:
         raise ValueError(f"max_per_article must be 0 (no cap) or more, not {cap}")
     return {**options, "max_per_article": cap} if "max_per_article" in options else options
-
-
-def _valid_history(history: History) -> list | None:
-    """``None`` or the earlier turns as a list: each a ``(question, answer)``
-    pair, a bare question, a :class:`Turn` or a chat message ``{"role": ...,
-    "content": ...}``; anything else is a TypeError saying what was given (a
-    string alone would be read letter by letter, a number not at all)."""
-    if history is None:
-        return None
-    if isinstance(history, (str, bytes, dict)) or not isinstance(history, Iterable):
-        raise TypeError("history must be a list of earlier turns ((question, answer) pairs "
-                        f"or chat messages), not a {type(history).__name__}")
-    turns = list(history)
-    for turn in turns:
-        if not (isinstance(turn, (Turn, str, tuple, list))
-                or isinstance(turn, dict) and "role" in turn):
-            raise TypeError("each turn of history must be a (question, answer) pair or a chat "
-                            f"message {{'role': ..., 'content': ...}}, not {turn!r:.80}")
-    return turns
 
 
 def _valid_question(question):

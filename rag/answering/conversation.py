@@ -41,21 +41,33 @@ _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def normalize_history(history: History) -> list[Turn]:
-    """The earlier turns, oldest first, whatever shape they came in."""
+    """The earlier turns, oldest first, whatever documented shape they came in:
+    ``(question, answer)`` pairs, bare questions, :class:`Turn`\ s or chat
+    messages ``{"role": ..., "content": ...}``. Anything else is a TypeError
+    saying what was given (a string alone would be read letter by letter)."""
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, dict)) or not isinstance(history, Iterable):
+        raise TypeError("history must be a list of earlier turns ((question, answer) pairs "
+                        f"or chat messages), not a {type(history).__name__}")
     turns: list[Turn] = []
-    for item in history or []:
+    for item in history:
         if isinstance(item, Turn):
             turns.append(item)
         elif isinstance(item, str):
             turns.append(Turn(item))
-        elif isinstance(item, dict):
+        elif isinstance(item, dict) and "role" in item:
             content = _text(item.get("content"))
             if item.get("role") == "user":
                 turns.append(Turn(content))
             elif item.get("role") == "assistant" and turns and not turns[-1].answer:
                 turns[-1] = Turn(turns[-1].question, content)
-        elif isinstance(item, (tuple, list)) and item:
-            turns.append(Turn(_text(item[0]), _text(item[1]) if len(item) > 1 else ""))
+        elif isinstance(item, (tuple, list)):
+            if item:
+                turns.append(Turn(_text(item[0]), _text(item[1]) if len(item) > 1 else ""))
+        else:
+            raise TypeError("each turn of history must be a (question, answer) pair or a chat "
+                            f"message {{'role': ..., 'content': ...}}, not {item!r:.80}")
     return [t for t in turns if t.question.strip()]
 
 
