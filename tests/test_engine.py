@@ -51,6 +51,7 @@ def test_history_of_the_wrong_shape_is_a_type_error(engine, history):
 def test_history_in_every_documented_shape_is_read_as_the_same_turn(engine):
     turns = [("Who decided not to use its veto?", "")]
     expected = engine.answer("And then?", history=turns).text
+    assert expected != engine.answer("And then?").text     # the history is read at all
     for history in (["Who decided not to use its veto?"],
                     [{"role": "user", "content": "Who decided not to use its veto?"}],
                     (turn for turn in turns)):      # a generator is read once, not used up
@@ -73,4 +74,5 @@ def test_engine_and_index_given_a_path_or_dict_say_to_pass_settings(maker, setti
 def test_engine_without_settings_takes_them_from_the_environment(monkeypatch, tmp_path,
                                                                  fake_embedder):
     monkeypatch.setenv("RAG_INDEX", str(tmp_path / "idx"))
-    assert Engine(None, fake_embedder).settings.index_dir == Settings.from_env().index_dir
+    assert Engine(None, fake_embedder).settings.index_dir == Settings.from_env().index_dir \
+        == tmp_path / "idx"
