@@ -1,6 +1,6 @@
 """Experiment (issue 19): how fast each of this machine's CPUs runs the same work, over
-time, and what that does to retrieval (docs/performance.md, "Issue 19's targets, where
-they stand").
+time, and what that does to retrieval (docs/performance.md, "Why the same code's retrieval
+moves from 8 to 15 ms between runs").
 
     python benchmarks/experiments/host_speed.py INDEX QUESTIONS [ROUNDS=6]
 
