@@ -401,18 +401,9 @@ def _main(argv: list[str] | None) -> int:
             if summary.not_found:
                 return 1
         elif args.command == "status":
-            import logging
-
             from ..index.builder import format_status
 
-            # Files that would be skipped are listed in the status itself, once.
-            logger = logging.getLogger("rag")
-            level = logger.level
-            logger.setLevel(logging.ERROR)
-            try:
-                status = engine.status()
-            finally:
-                logger.setLevel(level)
+            status = engine.status()   # lists the files it would skip, once
             print(json.dumps(status, indent=2) if args.json else format_status(status))
             if not status["ok"]:    # missing, damaged or built with other settings
                 return 1

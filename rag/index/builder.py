@@ -352,7 +352,9 @@ class Index:
             "tokenizer": manifest.get("tokenizer"), "chunking": manifest.get("chunking"),
             "built_at": manifest.get("built_at"), "size_bytes": size, "differs": differs})
         try:
-            found = scan_directory(s.articles_dir, max_bytes=self.settings.max_file_bytes)
+            # The skipped files are part of the status, not warnings beside it.
+            found = scan_directory(s.articles_dir, max_bytes=self.settings.max_file_bytes,
+                                   log=False)
         except FileNotFoundError as exc:
             return {**out, "stale": bool(differs), "pending": None, "reason": str(exc)}
         indexed = self._indexed(manifest)

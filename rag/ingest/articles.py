@@ -157,8 +157,9 @@ def load_article(path: Path) -> Article:
 
 
 def read_files(paths, *, max_bytes: int | None = DEFAULT_MAX_BYTES,
-               root: Path | None = None) -> Collection:
-    """Read article files of any supported kind, collecting skips and notes.
+               root: Path | None = None, log: bool = True) -> Collection:
+    """Read article files of any supported kind, collecting skips and notes
+    (also logged as warnings, unless ``log`` is false: a caller that reports them).
 
     One bad file never stops the others. Ids are file stems (or the ``id`` of
     a ``.jsonl`` record); when two files under ``root`` share a stem, the
@@ -173,15 +174,17 @@ def read_files(paths, *, max_bytes: int | None = DEFAULT_MAX_BYTES,
         except Exception as exc:  # noqa: BLE001 - a bad file must never abort a build
             out.skipped.append(Skip(str(path), f"could not be read ({type(exc).__name__}: {exc})"))
     out.articles = _unique(out.articles, out.skipped, root)
-    for skip in out.skipped:
+    for skip in out.skipped if log else ():
         logger.warning("skipped %s", skip)
-    for note in out.notes:
+    for note in out.notes if log else ():
         logger.warning("%s", note)
     return out
 
 
-def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> Collection:
-    """Every article in ``directory`` (recursively), in a stable order.
+def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES,
+                   log: bool = True) -> Collection:
+    """Every article in ``directory`` (recursively), in a stable order; skips
+    logged as :func:`read_files` does (``log``).
 
     ``directory`` may also be one article or collection file.
     Files of other kinds are listed as skipped, except ``.json`` metadata
@@ -189,7 +192,7 @@ def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES
     """
     directory = Path(directory)
     if directory.is_file():  # a single collection file (say, news.jsonl) also works
-        return read_files([directory], max_bytes=max_bytes)
+        return read_files([directory], max_bytes=max_bytes, log=log)
     if not directory.is_dir():
         raise FileNotFoundError(f"articles directory not found: {directory}")
     files, others = [], []
@@ -205,8 +208,8 @@ def scan_directory(directory: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES
             files.append(p)
         elif not (p.suffix.lower() == ".json" and _has_article_beside(p)):
             others.append(_unsupported(p))
-    found = read_files(files, max_bytes=max_bytes, root=directory)
-    for skip in others:
+    found = read_files(files, max_bytes=max_bytes, root=directory, log=log)
+    for skip in others if log else ():
         logger.warning("skipped %s", skip)
     found.skipped = others + found.skipped
     return found
